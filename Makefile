@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# bpfFlowMon: `make` builds tc_flowmon_kern.o and tc_flowmon_user;
+# `make test` runs every test tier (root for the BPF and namespace tiers);
+# `make bench` prints the benchmarks. Debian 12: see README.md.
+
+OUTPUT     := .output
+CLANG      ?= clang
+CC         ?= gcc
+BPFTOOL    ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/riscv64/riscv/;s/s390x/s390/')
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     := $(PREFIX)/bin
+LIBDIR     := $(PREFIX)/lib/flowmon
+MANDIR     := $(PREFIX)/share/man/man8
+
+PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror=undef
+USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude -Isrc/user $(PKG_CFLAGS) \
+	-DFLOWMON_LIBDIR='"$(LIBDIR)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -I$(OUTPUT)
+
+BPF_OBJ    := tc_flowmon_kern.o
+USER_BIN   := tc_flowmon_user
+BPF_HDRS   := $(wildcard src/bpf/*.h) include/flowmon.h
+
+# Pure userland modules (no libbpf): unit-tested without root.
+PURE_SRCS  := $(filter-out src/user/main.c src/user/loader.c src/user/collect.c \
+		src/user/replay.c src/user/daemon.c, $(wildcard src/user/*.c))
+BPF_SRCS   := $(filter src/user/loader.c src/user/collect.c src/user/replay.c \
+		src/user/daemon.c, $(wildcard src/user/*.c))
+USER_HDRS  := $(wildcard src/user/*.h) include/flowmon.h
+PURE_OBJS  := $(patsubst src/user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
+LBPF_OBJS  := $(patsubst src/user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
+
+UNIT_TESTS := $(wildcard tests/unit/*.c)
+BPF_TESTS  := $(wildcard tests/bpf/*.c)
+BENCH_SRCS := $(wildcard bench/*.c)
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean test test-unit test-bpf test-e2e bench install uninstall help check-format
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BPF_OBJ) $(USER_BIN)
+
+help:
+	@echo "make            build $(BPF_OBJ) and $(USER_BIN)"
+	@echo "make test       all tests (root: BPF_PROG_TEST_RUN and namespace tiers)"
+	@echo "make bench      benchmarks (ns/packet, ns/flow, replay throughput)"
+	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default $(PREFIX))"
+	@echo "make uninstall  remove what install put there"
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+# vmlinux.h from the running kernel's BTF; a temp file so a failed dump
+# never leaves a truncated header behind.
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BPF_OBJ): src/bpf/tc_flowmon_kern.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: bench/%.bpf.c include/flowmon.h $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/user/%.o: src/user/%.c $(USER_HDRS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(USER_BIN): $(OUTPUT)/user/main.o $(PURE_OBJS) $(LBPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(OUTPUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -o $@ $(UNIT_TESTS) $(PURE_OBJS) -lm
+
+$(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
+
+$(OUTPUT)/bench: $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
+
+test: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf
+	$(Q)tests/run.sh
+
+test-unit: $(OUTPUT)/tests/test_unit
+	$(Q)tests/run.sh unit
+
+test-bpf: all $(OUTPUT)/tests/test_bpf
+	$(Q)tests/run.sh bpf
+
+test-e2e: all
+	$(Q)tests/run.sh e2e
+
+bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o
+	$(Q)bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
+	install -m 0755 $(USER_BIN) $(DESTDIR)$(BINDIR)/$(USER_BIN)
+	install -m 0755 scripts/tc_flowmon.sh $(DESTDIR)$(BINDIR)/tc_flowmon.sh
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
+	install -m 0644 docs/man/tc_flowmon_user.8 docs/man/tc_flowmon.sh.8 $(DESTDIR)$(MANDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(USER_BIN) $(DESTDIR)$(BINDIR)/tc_flowmon.sh
+	rm -f $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
+	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(MANDIR)/tc_flowmon_user.8 $(DESTDIR)$(MANDIR)/tc_flowmon.sh.8
+
+check-format:
+	clang-format --dry-run --Werror $(wildcard src/user/*.[ch] src/bpf/*.[ch] include/*.h)
+
+clean:
+	rm -rf $(OUTPUT) $(BPF_OBJ) $(USER_BIN)

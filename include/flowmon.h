@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * flowmon.h - the ABI between tc_flowmon_kern.o and tc_flowmon_user.
+ *
+ * This is the only header shared across the kernel/user boundary. Every
+ * structure here is laid out with explicit padding so that the BPF and the
+ * x86-64/arm64 userland compilers agree byte for byte; userland checks the
+ * sizes with _Static_assert and against the map's BTF at run time.
+ */
+#ifndef __FLOWMON_H
+#define __FLOWMON_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+struct bpf_spin_lock_abi {
+	__u32 val;
+};
+#define FLOWMON_LOCK_T struct bpf_spin_lock_abi
+#else
+#define FLOWMON_LOCK_T struct bpf_spin_lock
+#endif
+
+/* Names users and scripts know: the original pinned its table here. */
+#define FLOWMON_PIN_DIR		"/sys/fs/bpf/tc/globals"
+#define FLOWMON_MAP_FLOWS	"flowmon_stats"
+#define FLOWMON_MAP_COUNTERS	"flowmon_counters"
+#define FLOWMON_MAP_EVENTS	"flowmon_events"
+#define FLOWMON_MAP_FRAGS	"flowmon_frags"
+#define FLOWMON_SEC_INGRESS	"tc/ingress"
+#define FLOWMON_SEC_EGRESS	"tc/egress"
+#define FLOWMON_PROG_INGRESS	"flowmon_ingress"
+#define FLOWMON_PROG_EGRESS	"flowmon_egress"
+
+#define FLOWMON_DEFAULT_MAX_FLOWS	65536
+#define FLOWMON_FRAG_ENTRIES		8192
+#define FLOWMON_EVENTS_BYTES		(4u << 20)
+#define FLOWMON_DEFAULT_IDLE_SEC	15
+#define FLOWMON_DEFAULT_ACTIVE_SEC	1800
+
+#define FLOWMON_SIZE_BUCKETS	6
+#define FLOWMON_TTL_BUCKETS	10
+
+/* Hook where a flow was first seen (flow_metrics.dir). */
+enum flowmon_dir {
+	FLOW_DIR_INGRESS = 0,	/* same values as IPFIX flowDirection (IE 61) */
+	FLOW_DIR_EGRESS = 1,
+};
+
+/*
+ * Unidirectional flow key. Addresses are in network order; an IPv4 address
+ * uses the first 4 bytes and leaves the rest zero. Ports are in host order.
+ * For ICMP and ICMPv6, sport holds the type and dport the code. Protocols
+ * without ports (GRE, ESP, non-first fragments whose first fragment was not
+ * seen, ...) have both ports 0. The key is zeroed before it is filled: the
+ * hash covers every byte, padding included.
+ */
+struct flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 ipver;	/* 4 or 6 */
+	__u8 pad[2];
+};
+
+/* flow_metrics.state bits */
+#define FLOW_ST_SEQ_VALID	0x01	/* next_seq holds a sequence number */
+#define FLOW_ST_HOLE_VALID	0x02	/* hole_seq marks a sequence gap */
+#define FLOW_ST_SYN_WIN		0x04	/* syn_win was set by a SYN */
+#define FLOW_ST_INITIATOR	0x08	/* sent a SYN without ACK: opened the connection */
+#define FLOW_WSCALE_NONE	0xff
+
+/*
+ * Per-direction metrics. One entry per flow_key in flowmon_stats; the
+ * kernel updates it under the embedded spin lock, userland reads and deletes
+ * it with BPF_F_LOCK so that every copy is consistent.
+ *
+ * Times are nanoseconds of CLOCK_BOOTTIME (bpf_ktime_get_boot_ns), which
+ * keeps counting during suspend; userland converts them to wall-clock time.
+ * In replay mode (BPF_PROG_TEST_RUN) they are the caller's skb->tstamp,
+ * i.e. nanoseconds since the Unix epoch taken from the pcap.
+ *
+ * bytes are L3 bytes (IP header + payload, like IPFIX octetDeltaCount). A
+ * segmentation-offload aggregate counts as the gso_segs packets it stands
+ * for, each with its own headers.
+ */
+struct flow_metrics {
+	FLOWMON_LOCK_T lock;
+	__u32 ifindex;		/* interface of the hook that first saw the flow */
+	__u64 first_seen;
+	__u64 last_seen;
+	__u64 packets;
+	__u64 bytes;
+	__u64 arrivals;		/* skbs: inter-arrival gaps = arrivals - 1 */
+	__u64 iat_min;		/* smallest gap between arrivals, ns */
+	__u64 iat_max;		/* largest gap, ns */
+	__u64 iat_sumsq;	/* sum of squared gaps, in us^2 (variance) */
+	__u64 retr_pkts;	/* TCP segments carrying already-seen data */
+	__u64 retr_bytes;	/* their payload bytes */
+	__u64 ooo_pkts;		/* TCP segments filling an earlier gap */
+	__u64 ooo_bytes;
+	__u32 size_hist[FLOWMON_SIZE_BUCKETS];	/* <128 <256 <512 <1024 <1514 >=1514 */
+	__u32 ttl_hist[FLOWMON_TTL_BUCKETS];	/* 0-1 2-5 6-32 33-64 ... 225-255 */
+	__u32 len_min;		/* IP length, per packet on the wire */
+	__u32 len_max;
+	__u32 next_seq;		/* highest TCP sequence end seen */
+	__u32 hole_seq;		/* where the newest gap in the sequence starts */
+	__u32 win_min;		/* raw TCP window field, non-SYN segments */
+	__u32 win_max;
+	__u32 syn_win;		/* window of the SYN (never scaled, RFC 7323 2.2) */
+	__u32 flow_label;	/* IPv6 flow label of the first packet */
+	__u16 tcp_flags;	/* OR of FIN..CWR (bits 0-7) and NS (bit 8) */
+	__u16 mss;		/* MSS option of the SYN, 0 if none */
+	__u8 wscale;		/* window scale option, FLOW_WSCALE_NONE if none */
+	__u8 tos;		/* full TOS / traffic class byte of the first packet */
+	__u8 ttl_min;
+	__u8 ttl_max;
+	__u8 dir;		/* enum flowmon_dir of the first hook */
+	__u8 ipver;
+	__u8 state;		/* FLOW_ST_* */
+	__u8 pad[5];
+};
+
+/* IPFIX flowEndReason (IE 136) values. */
+enum flowmon_end_reason {
+	FLOW_END_IDLE = 1,
+	FLOW_END_ACTIVE = 2,
+	FLOW_END_EOF = 3,	/* end of flow detected: FIN/RST */
+	FLOW_END_FORCED = 4,
+	FLOW_END_RESOURCES = 5,
+};
+
+/*
+ * Ring buffer record: the kernel ends a record itself when a packet arrives
+ * for a flow that has been idle longer than the idle timeout, whose record
+ * is older than the active timeout, or (TCP) that opens a new connection
+ * on a key that already saw FIN or RST. The old metrics travel here and the
+ * entry restarts with the new packet, so the new record's start is exact.
+ */
+struct flow_event {
+	struct flow_key key;
+	struct flow_metrics stats;
+	__u8 reason;		/* enum flowmon_end_reason */
+	__u8 pad[7];
+};
+
+/* Per-CPU counters in flowmon_counters (index = enum value). */
+enum flowmon_counter {
+	CNT_OTHER_HOOK = 0,		/* seen again at a later hook: not counted twice */
+	CNT_NON_IP,		/* ARP, LLDP, ...: not a flow */
+	CNT_TABLE_FULL_PKTS,	/* packets of flows the full table could not take */
+	CNT_TABLE_FULL_BYTES,
+	CNT_EVENTS_LOST,	/* record split postponed: ring buffer full */
+	CNT_FRAG_NO_FIRST,	/* non-first fragment counted without ports */
+	CNT_ERR_L2,		/* Ethernet/VLAN header truncated, too many tags */
+	CNT_ERR_IP4,		/* IPv4 header truncated, IHL < 5, length < IHL */
+	CNT_ERR_IP6,		/* IPv6 header truncated or bad version */
+	CNT_ERR_IP6_EXT,	/* extension header chain truncated or too long */
+	CNT_ERR_L4,		/* TCP/UDP/ICMP/SCTP header truncated, TCP doff < 5 */
+	CNT_MAX,
+};
+
+#define FLOWMON_COUNTER_NAMES {						\
+	"other_hook", "non_ip", "table_full_pkts",		\
+	"table_full_bytes", "events_lost", "frag_no_first", "err_l2",	\
+	"err_ip4", "err_ip6", "err_ip6_ext", "err_l4" }
+
+/* Side table for IPv4/IPv6 fragments: first fragment -> its ports. */
+struct frag_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 id;		/* IPv4 identification or IPv6 fragment id */
+	__u8 proto;
+	__u8 ipver;
+	__u8 pad[2];
+};
+
+struct frag_ports {
+	__u16 sport;
+	__u16 dport;
+};
+
+/* TCP flag bits as in tcpControlBits (RFC 7125). */
+#define FLOW_TCPF_FIN 0x001
+#define FLOW_TCPF_SYN 0x002
+#define FLOW_TCPF_RST 0x004
+#define FLOW_TCPF_PSH 0x008
+#define FLOW_TCPF_ACK 0x010
+#define FLOW_TCPF_URG 0x020
+#define FLOW_TCPF_ECE 0x040
+#define FLOW_TCPF_CWR 0x080
+#define FLOW_TCPF_NS  0x100
+
+#endif /* __FLOWMON_H */

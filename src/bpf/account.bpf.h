@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * account.bpf.h - add one skb to its flow entry.
+ *
+ * Concurrency: an entry is created with BPF_NOEXIST (a racing creator gets
+ * -EEXIST and updates the winner's entry instead) and changed only under
+ * its bpf_spin_lock, so counts are exact when several CPUs hit one flow.
+ * Nothing in the kernel deletes entries, so a packet can never bring back a
+ * record that userland already wrote out (the original's "resurrection").
+ */
+#ifndef __FLOWMON_ACCOUNT_BPF_H
+#define __FLOWMON_ACCOUNT_BPF_H
+
+/* What the skb stands for on the wire (GSO/GRO aggregates included). */
+struct wire {
+	__u64 pkts;
+	__u64 bytes;
+	__u32 seg_len;		/* IP length of every segment but the last */
+	__u32 last_len;		/* IP length of the last (or only) segment */
+};
+
+static __always_inline void wire_fill(struct __sk_buff *skb, const struct pkt_meta *m,
+				      struct wire *w)
+{
+	__u32 segs = skb->gso_segs, gso = skb->gso_size;
+
+	w->pkts = 1;
+	w->bytes = m->l3_len;
+	w->seg_len = m->l3_len;
+	w->last_len = m->l3_len;
+	if (segs > 1 && gso && m->l3_len > (segs - 1) * gso) {
+		/* each segment carries its own IP and L4 headers */
+		w->pkts = segs;
+		w->bytes = m->l3_len + (__u64)(segs - 1) * m->hdr_len;
+		w->seg_len = m->hdr_len + gso;
+		w->last_len = m->l3_len - (segs - 1) * gso;
+	}
+}
+
+static __always_inline __u32 size_bucket(__u32 len)
+{
+	return len < 128 ? 0 : len < 256 ? 1 : len < 512 ? 2 : len < 1024 ? 3 : len < 1514 ? 4 : 5;
+}
+
+/* 0-1, 2-5, 6-32, 33-64, 65-96, 97-128, 129-160, 161-192, 193-224, 225-255 */
+static __always_inline __u32 ttl_bucket(__u8 ttl)
+{
+	if (ttl <= 1)
+		return 0;
+	if (ttl <= 5)
+		return 1;
+	if (ttl <= 32)
+		return 2;
+	if (ttl >= 225)
+		return 9;
+	return ((ttl - 1) >> 5) + 2;	/* 33-64 -> 3, ..., 193-224 -> 8 */
+}
+
+/* RFC 1982 serial number arithmetic: survives sequence wrap-around. */
+static __always_inline int seq_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+/*
+ * Retransmission / out-of-order: next_seq is the highest sequence end seen.
+ * A segment beyond it opens a gap (hole_seq). A segment that starts below
+ * next_seq fills the gap if it starts inside it (out of order), otherwise
+ * it carries data already seen (retransmission).
+ */
+static __always_inline void tcp_seq_update(struct flow_metrics *s, const struct pkt_meta *m,
+					   const struct wire *w)
+{
+	__u32 len = m->payload + !!(m->tcp_flags & FLOW_TCPF_SYN) +
+		    !!(m->tcp_flags & FLOW_TCPF_FIN);
+	__u32 end = m->seq + len;
+
+	if (!len)
+		return;		/* pure ACK: no sequence space */
+	if (!(s->state & FLOW_ST_SEQ_VALID) || m->seq == s->next_seq) {
+		s->state |= FLOW_ST_SEQ_VALID;
+		s->next_seq = end;
+		return;
+	}
+	if (seq_before(s->next_seq, m->seq)) {
+		s->hole_seq = s->next_seq;
+		s->state |= FLOW_ST_HOLE_VALID;
+		s->next_seq = end;
+		return;
+	}
+	if ((s->state & FLOW_ST_HOLE_VALID) && !seq_before(m->seq, s->hole_seq)) {
+		s->ooo_pkts += w->pkts;
+		s->ooo_bytes += m->payload;
+		if (m->seq == s->hole_seq)
+			s->hole_seq = end;	/* the gap shrinks from its start */
+		if (!seq_before(s->hole_seq, s->next_seq))
+			s->state &= ~FLOW_ST_HOLE_VALID;
+	} else {
+		s->retr_pkts += w->pkts;
+		s->retr_bytes += m->payload;
+	}
+	if (seq_before(s->next_seq, end))
+		s->next_seq = end;
+}
+
+static __always_inline void tcp_update(struct flow_metrics *s, const struct pkt_meta *m,
+				       const struct wire *w)
+{
+	s->tcp_flags |= m->tcp_flags;
+	if (m->tcp_flags & FLOW_TCPF_SYN) {
+		if (!(m->tcp_flags & FLOW_TCPF_ACK))
+			s->state |= FLOW_ST_INITIATOR;
+		s->syn_win = m->window;
+		s->state |= FLOW_ST_SYN_WIN;
+		if (m->mss)
+			s->mss = m->mss;
+		if (m->wscale != FLOW_WSCALE_NONE)
+			s->wscale = m->wscale;
+	} else {
+		if (m->window < s->win_min)
+			s->win_min = m->window;
+		if (m->window > s->win_max)
+			s->win_max = m->window;
+	}
+	tcp_seq_update(s, m, w);
+}
+
+static __always_inline void len_update(struct flow_metrics *s, __u32 len, __u64 n)
+{
+	if (len < s->len_min)
+		s->len_min = len;
+	if (len > s->len_max)
+		s->len_max = len;
+	s->size_hist[size_bucket(len)] += n;
+}
+
+/* Add the packet; s is either locked map memory or a private new entry. */
+static __always_inline void stats_add(struct flow_metrics *s, const struct pkt_meta *m,
+				      const struct wire *w, __u64 now)
+{
+	if (s->arrivals) {
+		__u64 gap = now > s->last_seen ? now - s->last_seen : 0;
+		__u64 us = gap / 1000;
+
+		if (gap < s->iat_min)
+			s->iat_min = gap;
+		if (gap > s->iat_max)
+			s->iat_max = gap;
+		s->iat_sumsq += us * us;
+	}
+	if (now > s->last_seen)
+		s->last_seen = now;
+	s->arrivals++;
+	s->packets += w->pkts;
+	s->bytes += w->bytes;
+	if (w->pkts > 1)
+		len_update(s, w->seg_len, w->pkts - 1);
+	len_update(s, w->last_len, 1);
+	if (m->ttl < s->ttl_min)
+		s->ttl_min = m->ttl;
+	if (m->ttl > s->ttl_max)
+		s->ttl_max = m->ttl;
+	s->ttl_hist[ttl_bucket(m->ttl)] += w->pkts;
+	if (m->is_tcp)
+		tcp_update(s, m, w);
+}
+
+/* A fresh record: counters zero, minima at their ceiling. */
+static __always_inline void stats_reset(struct flow_metrics *s, const struct pkt_meta *m, __u64 now)
+{
+	s->first_seen = now;
+	s->last_seen = now;
+	s->packets = 0;
+	s->bytes = 0;
+	s->arrivals = 0;
+	s->iat_min = ~0ULL;
+	s->iat_max = 0;
+	s->iat_sumsq = 0;
+	s->retr_pkts = 0;
+	s->retr_bytes = 0;
+	s->ooo_pkts = 0;
+	s->ooo_bytes = 0;
+	__builtin_memset(s->size_hist, 0, sizeof(s->size_hist));
+	__builtin_memset(s->ttl_hist, 0, sizeof(s->ttl_hist));
+	s->len_min = ~0U;
+	s->len_max = 0;
+	s->win_min = ~0U;
+	s->win_max = 0;
+	s->syn_win = 0;
+	s->tcp_flags = 0;
+	s->ttl_min = 0xff;
+	s->ttl_max = 0;
+	s->tos = m->tos;
+	s->flow_label = m->flow_label;
+}
+
+/* Why a packet must close the entry's current record first (0: it need not). */
+static __always_inline __u8 split_reason(const struct flow_metrics *s, const struct pkt_meta *m,
+					 __u64 now)
+{
+	if (idle_timeout_ns && (__s64)(now - s->last_seen) > (__s64)idle_timeout_ns)
+		return FLOW_END_IDLE;
+	if (active_timeout_ns && (__s64)(now - s->first_seen) > (__s64)active_timeout_ns)
+		return FLOW_END_ACTIVE;
+	if (m->is_tcp && (m->tcp_flags & (FLOW_TCPF_SYN | FLOW_TCPF_ACK)) == FLOW_TCPF_SYN &&
+	    (s->tcp_flags & (FLOW_TCPF_FIN | FLOW_TCPF_RST)))
+		return FLOW_END_EOF;	/* a new connection reuses a closed 5-tuple */
+	return 0;
+}
+
+static __always_inline void copy_stats(struct flow_metrics *dst, const struct flow_metrics *src)
+{
+	/* everything but the lock word, which BPF may not read */
+	__builtin_memcpy((void *)dst + sizeof(struct bpf_spin_lock),
+			 (const void *)src + sizeof(struct bpf_spin_lock),
+			 sizeof(*src) - sizeof(struct bpf_spin_lock));
+}
+
+/* Update an existing entry, ending its record first if split_reason says so. */
+static __always_inline void flow_update(struct flow_metrics *s, const struct pkt_meta *m,
+					const struct wire *w, __u64 now)
+{
+	struct flow_event *ev = NULL;
+	__u8 reason = split_reason(s, m, now);	/* unlocked hint, checked again below */
+
+	if (reason) {
+		ev = bpf_ringbuf_reserve(&flowmon_events, sizeof(*ev), 0);
+		if (!ev)
+			count(CNT_EVENTS_LOST, 1);	/* keep accumulating instead */
+	}
+	bpf_spin_lock(&s->lock);
+	if (ev && split_reason(s, m, now) == reason) {
+		copy_stats(&ev->stats, s);
+		stats_reset(s, m, now);
+		if (reason != FLOW_END_ACTIVE) {
+			/* a new connection: forget the old one's TCP state */
+			s->state = 0;
+			s->mss = 0;
+			s->wscale = FLOW_WSCALE_NONE;
+		}
+	} else if (ev) {
+		reason = 0;
+	}
+	stats_add(s, m, w, now);
+	bpf_spin_unlock(&s->lock);
+	if (!ev)
+		return;
+	if (!reason) {
+		bpf_ringbuf_discard(ev, 0);
+		return;
+	}
+	__builtin_memcpy(&ev->key, &m->key, sizeof(ev->key));
+	ev->reason = reason;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/* Create the entry. Returns 0, or -EEXIST when another CPU created it first. */
+static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_meta *m,
+					const struct wire *w, __u64 now, __u8 dir)
+{
+	struct flow_metrics *s;
+	__u32 zero = 0;
+	long err;
+
+	s = (struct flow_metrics *)bpf_map_lookup_elem(&flowmon_scratch, &zero);
+	if (!s)
+		return 0;
+	stats_reset(s, m, now);
+	s->ifindex = skb->ifindex;
+	s->dir = dir;
+	s->ipver = m->key.ipver;
+	s->state = 0;
+	s->mss = 0;
+	s->wscale = FLOW_WSCALE_NONE;
+	stats_add(s, m, w, now);
+	err = bpf_map_update_elem(&flowmon_stats, &m->key, s, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		count(CNT_TABLE_FULL_PKTS, w->pkts);
+		count(CNT_TABLE_FULL_BYTES, w->bytes);
+	}
+	return err;
+}
+
+#endif /* __FLOWMON_ACCOUNT_BPF_H */

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * tc_flowmon_kern.c - per-flow metering on the TC (clsact) hook.
+ *
+ * Two thin entry points, one per hook direction, over one worker. The
+ * program never drops or changes a packet and returns TC_ACT_UNSPEC, so
+ * filters after it on the same hook still run.
+ *
+ * Counting rule: a packet is counted once per host, at the first hook that
+ * saw its flow (the ifindex and direction stored in the entry). On lo with
+ * both hooks a packet passes egress then ingress; a forwarded packet passes
+ * ingress of one interface and egress of another: only the first counts.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "flowmon.h"
+#include "config.bpf.h"
+#include "maps.bpf.h"
+#include "parse.bpf.h"
+#include "account.bpf.h"
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/*
+ * L3 devices (tun, WireGuard, other VPNs) have no MAC header: the kernel
+ * leaves mac_header equal to network_header there, and skb->data points
+ * at the IP header.
+ */
+static __always_inline int has_l2(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+
+	return kskb->mac_header != kskb->network_header;
+}
+
+/*
+ * Global (not inlined): the verifier checks the parsers once, instead of
+ * once for every path through the accounting code that follows.
+ */
+__noinline int parse_packet(struct __sk_buff *skb, struct pkt_meta *m)
+{
+	struct hdr_cursor c = {
+		.pos = (void *)(long)skb->data,
+		.end = (void *)(long)skb->data_end,
+		.start = (void *)(long)skb->data,
+	};
+	__u16 proto;
+	int err;
+
+	if (!m)
+		return PARSE_NON_IP;
+
+	if (has_l2(skb)) {
+		err = parse_eth(&c, &proto);
+		if (err)
+			return err;
+	} else {
+		__u8 *v = c.pos;
+
+		if ((void *)(v + 1) > c.end)
+			return CNT_ERR_L2;
+		proto = (*v >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	}
+	if (proto == ETH_P_IP)
+		err = parse_ipv4(skb, &c, m);
+	else if (proto == ETH_P_IPV6)
+		err = parse_ipv6(skb, &c, m);
+	else
+		return PARSE_NON_IP;
+	if (err)
+		return err;
+	err = parse_l4(skb, &c, m);
+	if (!err && m->frag == FRAG_FIRST)
+		frag_remember(m);
+	return err;
+}
+
+static __always_inline int flow_account(struct __sk_buff *skb, __u8 dir)
+{
+	struct pkt_meta m;
+	struct flow_metrics *s;
+	struct wire w;
+	__u64 now;
+	int err;
+
+	__builtin_memset(&m, 0, sizeof(m));
+	m.wscale = FLOW_WSCALE_NONE;
+	err = parse_packet(skb, &m);
+	if (err) {
+		count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
+		return TC_ACT_UNSPEC;
+	}
+	now = replay_mode ? skb->tstamp : bpf_ktime_get_boot_ns();
+	wire_fill(skb, &m, &w);
+
+	s = bpf_map_lookup_elem(&flowmon_stats, &m.key);
+	if (!s) {
+		if (flow_insert(skb, &m, &w, now, dir) != -EEXIST)
+			return TC_ACT_UNSPEC;
+		/* another CPU created it first: update that entry */
+		s = bpf_map_lookup_elem(&flowmon_stats, &m.key);
+		if (!s)
+			return TC_ACT_UNSPEC;
+	}
+	if (s->ifindex != skb->ifindex || s->dir != dir) {
+		count(CNT_OTHER_HOOK, w.pkts);	/* already counted at its first hook */
+		return TC_ACT_UNSPEC;
+	}
+	flow_update(s, &m, &w, now);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc/ingress")
+int flowmon_ingress(struct __sk_buff *skb)
+{
+	return flow_account(skb, FLOW_DIR_INGRESS);
+}
+
+SEC("tc/egress")
+int flowmon_egress(struct __sk_buff *skb)
+{
+	return flow_account(skb, FLOW_DIR_EGRESS);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
