@@ -90,9 +90,9 @@ $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(O
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -o $@ $(UNIT_TESTS) $(PURE_OBJS) -lm
 
-$(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
 
 $(OUTPUT)/bench: $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
