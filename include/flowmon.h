@@ -122,6 +122,19 @@ struct flow_metrics {
 	__u8 pad[5];
 };
 
+/*
+ * Load-time configuration: one const volatile variable (flowmon_cfg) in
+ * the object's .rodata, set by the loader between open and load, frozen
+ * after load so the verifier prunes what it turns off. iproute2 loads get
+ * the compiled defaults.
+ */
+struct flowmon_config {
+	__u64 idle_timeout_ns;	/* kernel ends a record when a packet comes after this */
+	__u64 active_timeout_ns;	/* ... or when the record is older than this */
+	__u8 replay_mode;	/* 1: time = skb->tstamp (BPF_PROG_TEST_RUN), else boot time */
+	__u8 pad[7];
+};
+
 /* IPFIX flowEndReason (IE 136) values. */
 enum flowmon_end_reason {
 	FLOW_END_IDLE = 1,

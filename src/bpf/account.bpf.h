@@ -198,9 +198,12 @@ static __always_inline void stats_reset(struct flow_metrics *s, const struct pkt
 static __always_inline __u8 split_reason(const struct flow_metrics *s, const struct pkt_meta *m,
 					 __u64 now)
 {
-	if (idle_timeout_ns && (__s64)(now - s->last_seen) > (__s64)idle_timeout_ns)
+	__s64 idle = flowmon_cfg.idle_timeout_ns, active = flowmon_cfg.active_timeout_ns;
+
+	/* signed: replayed captures can step back in time */
+	if (idle && (__s64)(now - s->last_seen) > idle)
 		return FLOW_END_IDLE;
-	if (active_timeout_ns && (__s64)(now - s->first_seen) > (__s64)active_timeout_ns)
+	if (active && (__s64)(now - s->first_seen) > active)
 		return FLOW_END_ACTIVE;
 	if (m->is_tcp && (m->tcp_flags & (FLOW_TCPF_SYN | FLOW_TCPF_ACK)) == FLOW_TCPF_SYN &&
 	    (s->tcp_flags & (FLOW_TCPF_FIN | FLOW_TCPF_RST)))

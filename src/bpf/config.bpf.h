@@ -23,13 +23,11 @@
 #define IPV6_EXT_MAX	8	/* IPv6 extension headers walked before giving up */
 #define TCP_OPT_SPACE	40	/* RFC 9293 3.1: data offset <= 15 words */
 
-/*
- * Knobs set by the loader between open and load (.rodata, frozen after
- * load, so the verifier prunes what a knob turns off). The defaults are
- * what iproute2 gets when it loads the object itself.
- */
-const volatile __u8 replay_mode = 0;	/* 1: time = skb->tstamp (BPF_PROG_TEST_RUN) */
-const volatile __u64 idle_timeout_ns = 15ULL * 1000000000ULL;
-const volatile __u64 active_timeout_ns = 1800ULL * 1000000000ULL;
+/* Load-time knobs (see struct flowmon_config); defaults for iproute2 loads. */
+const volatile struct flowmon_config flowmon_cfg = {
+	.idle_timeout_ns = FLOWMON_DEFAULT_IDLE_SEC * 1000000000ULL,
+	.active_timeout_ns = FLOWMON_DEFAULT_ACTIVE_SEC * 1000000000ULL,
+	.replay_mode = 0,
+};
 
 #endif /* __FLOWMON_CONFIG_BPF_H */

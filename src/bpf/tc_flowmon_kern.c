@@ -91,7 +91,7 @@ static __always_inline int flow_account(struct __sk_buff *skb, __u8 dir)
 		count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
 		return TC_ACT_UNSPEC;
 	}
-	now = replay_mode ? skb->tstamp : bpf_ktime_get_boot_ns();
+	now = flowmon_cfg.replay_mode ? skb->tstamp : bpf_ktime_get_boot_ns();
 	wire_fill(skb, &m, &w);
 
 	s = bpf_map_lookup_elem(&flowmon_stats, &m.key);

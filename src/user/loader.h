@@ -7,6 +7,7 @@
 #define __FLOWMON_LOADER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct flowmon_bpf;
@@ -40,9 +41,13 @@ int loader_find_obj(const char *hint, char *out, size_t len);
  */
 #define FLOWMON_TC_HANDLE	0x464d	/* "FM" */
 #define FLOWMON_TC_PRIO		1
-int loader_attach(struct flowmon_bpf *fm, int ifindex, bool ingress);
+int loader_attach(struct flowmon_bpf *fm, int ifindex, bool ingress, bool *created_qdisc);
 int loader_detach(int ifindex, bool ingress);
-/* 1 if our filter is attached there, 0 if not, -errno on error. */
-int loader_is_attached(int ifindex, bool ingress);
+/* 1 if our filter is attached there (prog id in *prog_id), 0 if not, -errno on error. */
+int loader_is_attached(int ifindex, bool ingress, uint32_t *prog_id);
+/* Remove the clsact qdisc (only call it when we created it and it is empty). */
+int loader_remove_qdisc(int ifindex);
+/* Mount bpffs on /sys/fs/bpf if it is not, and create dir (mkdir -p). */
+int loader_prepare_pin_dir(const char *dir);
 
 #endif /* __FLOWMON_LOADER_H */
