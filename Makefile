@@ -28,10 +28,10 @@ USER_BIN   := tc_flowmon_user
 BPF_HDRS   := $(wildcard src/bpf/*.h) include/flowmon.h
 
 # Pure userland modules (no libbpf): unit-tested without root.
-PURE_SRCS  := $(filter-out src/user/main.c src/user/loader.c src/user/collect.c \
-		src/user/replay.c src/user/daemon.c, $(wildcard src/user/*.c))
-BPF_SRCS   := $(filter src/user/loader.c src/user/collect.c src/user/replay.c \
-		src/user/daemon.c, $(wildcard src/user/*.c))
+LBPF_LIST  := src/user/main.c src/user/loader.c src/user/collect.c src/user/replay.c \
+		src/user/testrun.c src/user/run.c
+PURE_SRCS  := $(filter-out $(LBPF_LIST), $(wildcard src/user/*.c))
+BPF_SRCS   := $(filter-out src/user/main.c, $(filter $(LBPF_LIST), $(wildcard src/user/*.c)))
 USER_HDRS  := $(wildcard src/user/*.h) include/flowmon.h
 PURE_OBJS  := $(patsubst src/user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 LBPF_OBJS  := $(patsubst src/user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))

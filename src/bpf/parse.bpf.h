@@ -37,6 +37,18 @@ struct pkt_meta {
 
 enum { FRAG_NONE = 0, FRAG_FIRST, FRAG_LATER };
 
+/*
+ * Length of the whole frame, for IP length fields of 0 (TSO, BIG TCP). A
+ * replayed capture passes the packet's original length in wire_len, since
+ * BPF_PROG_TEST_RUN carries only about a page of it.
+ */
+static __always_inline __u32 frame_len(struct __sk_buff *skb)
+{
+	if (flowmon_cfg.replay_mode && skb->wire_len > skb->len)
+		return skb->wire_len;
+	return skb->len;
+}
+
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 
@@ -120,8 +132,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct hdr_cursor *
 		return CNT_ERR_IP4;
 	off = c->pos - c->start;
 	tot = bpf_ntohs(ip->tot_len);
-	if (tot == 0 && skb->len > off)
-		tot = skb->len - off;	/* TSO/BIG TCP: length 0 means "the whole skb" */
+	if (tot == 0 && frame_len(skb) > off)
+		tot = frame_len(skb) - off;	/* TSO/BIG TCP: length 0 means "the whole skb" */
 	if (tot < hlen)
 		return CNT_ERR_IP4;
 
@@ -219,8 +231,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 		return CNT_ERR_IP6;
 	off = c->pos - c->start;
 	plen = bpf_ntohs(ip6->payload_len);
-	if (plen == 0 && skb->len > off + sizeof(*ip6))
-		m->l3_len = skb->len - off;	/* jumbogram / BIG TCP (RFC 2675) */
+	if (plen == 0 && frame_len(skb) > off + sizeof(*ip6))
+		m->l3_len = frame_len(skb) - off;	/* jumbogram / BIG TCP (RFC 2675) */
 	else
 		m->l3_len = plen + sizeof(*ip6);
 	m->key.ipver = 6;

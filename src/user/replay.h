@@ -20,6 +20,9 @@ int frame_to_eth(int linktype, const uint8_t *pkt, uint32_t caplen, uint8_t *out
 
 /* Run one Ethernet frame through prog_fd at time ts_ns (epoch ns). 0 or -errno. */
 int replay_packet(int prog_fd, const uint8_t *eth, uint32_t len, uint64_t ts_ns);
+/* The same, for a frame whose packet was wire_len bytes long before capture cut it. */
+int replay_frame(int prog_fd, const uint8_t *eth, uint32_t len, uint32_t wire_len,
+		 uint64_t ts_ns);
 
 struct replay_stats {
 	uint64_t packets;	/* read from the file */
