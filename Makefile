@@ -29,7 +29,7 @@ BPF_HDRS   := $(wildcard src/bpf/*.h) include/flowmon.h
 
 # Pure userland modules (no libbpf): unit-tested without root.
 LBPF_LIST  := src/user/main.c src/user/loader.c src/user/collect.c src/user/replay.c \
-		src/user/testrun.c src/user/run.c
+		src/user/testrun.c src/user/run.c src/user/ifaces.c
 PURE_SRCS  := $(filter-out $(LBPF_LIST), $(wildcard src/user/*.c))
 BPF_SRCS   := $(filter-out src/user/main.c, $(filter $(LBPF_LIST), $(wildcard src/user/*.c)))
 USER_HDRS  := $(wildcard src/user/*.h) include/flowmon.h

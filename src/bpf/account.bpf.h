@@ -205,9 +205,10 @@ static __always_inline __u8 split_reason(const struct flow_metrics *s, const str
 		return FLOW_END_IDLE;
 	if (active && (__s64)(now - s->first_seen) > active)
 		return FLOW_END_ACTIVE;
-	if (m->is_tcp && (m->tcp_flags & (FLOW_TCPF_SYN | FLOW_TCPF_ACK)) == FLOW_TCPF_SYN &&
+	/* a SYN (or the SYN-ACK answering it) reuses a 5-tuple that saw FIN/RST */
+	if (m->is_tcp && (m->tcp_flags & FLOW_TCPF_SYN) &&
 	    (s->tcp_flags & (FLOW_TCPF_FIN | FLOW_TCPF_RST)))
-		return FLOW_END_EOF;	/* a new connection reuses a closed 5-tuple */
+		return FLOW_END_EOF;
 	return 0;
 }
 

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* ifaces.c - attach, detach and status of the TC hooks, for lists of interfaces. */
+#include <errno.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include "flowmon.h"
+#include "ifaces.h"
+#include "loader.h"
+#include "log.h"
+#include "run.h"
+
+#define NSEC 1000000000ULL
+
+int ifaces_parse(const char *list, struct iface_list *out)
+{
+	char buf[4096], *tok, *save = NULL, *at;
+
+	memset(out, 0, sizeof(*out));
+	if (!list || snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+		return -EINVAL;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		at = strchr(tok, '@');	/* "veth0@if5" as `ip link` prints it */
+		if (at)
+			*at = '\0';
+		if (out->n == IFACES_MAX || strlen(tok) >= sizeof(out->name[0])) {
+			pr_err("failed to use interface %s: too many or name too long\n", tok);
+			return -EINVAL;
+		}
+		out->index[out->n] = if_nametoindex(tok);
+		if (!out->index[out->n]) {
+			pr_err("failed to find interface %s: %s\n", tok, strerror(errno));
+			return -ENODEV;
+		}
+		snprintf(out->name[out->n], sizeof(out->name[0]), "%s", tok);
+		out->n++;
+	}
+	return out->n ? 0 : -EINVAL;
+}
+
+static void marker_path(const char *ifname, char *out, size_t len)
+{
+	snprintf(out, len, "%s/clsact.%s", FLOWMON_RUN_DIR, ifname);
+}
+
+/* Remember that we created the clsact qdisc, so only we remove it. */
+static void mark_qdisc(const char *ifname)
+{
+	char path[256];
+	FILE *f;
+
+	mkdir(FLOWMON_RUN_DIR, 0755);
+	marker_path(ifname, path, sizeof(path));
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+}
+
+static void detach_all(const struct iface_list *l, int hooks, const bool *created)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		if (hooks & HOOK_INGRESS)
+			loader_detach(l->index[i], true);
+		if (hooks & HOOK_EGRESS)
+			loader_detach(l->index[i], false);
+		if (created && created[i])
+			loader_remove_qdisc(l->index[i]);
+	}
+}
+
+/* Attach on every interface and hook, or on none (rolls back on failure). */
+static int attach_all(struct flowmon_bpf *fm, const struct iface_list *l, int hooks,
+		      bool *created)
+{
+	int i, err = 0;
+	bool c1 = false, c2 = false;
+
+	for (i = 0; i < l->n && !err; i++) {
+		c1 = c2 = false;
+		if (hooks & HOOK_INGRESS)
+			err = loader_attach(fm, l->index[i], true, &c1);
+		if (!err && (hooks & HOOK_EGRESS))
+			err = loader_attach(fm, l->index[i], false, &c2);
+		created[i] = c1 || c2;
+		if (err)
+			pr_err("failed to attach to %s: %s\n", l->name[i], strerror(-err));
+	}
+	if (err)
+		detach_all(l, hooks, created);
+	return err;
+}
+
+int ifaces_run(const struct flowmon_opts *o, collect_fn collect)
+{
+	struct loader_opts lo = {
+		.obj_path = o->obj_path,
+		.max_flows = o->max_flows,
+		.idle_ns = (uint64_t)o->idle_sec * NSEC,
+		.active_ns = (uint64_t)o->active_sec * NSEC,
+	};
+	static bool created[IFACES_MAX];
+	struct flowmon_bpf *fm;
+	struct iface_list l;
+	int rc;
+
+	if (ifaces_parse(o->ifaces, &l))
+		return 1;
+	if (loader_open(&lo, &fm))
+		return 1;
+	if (attach_all(fm, &l, o->hooks, created)) {
+		loader_close(fm);
+		return 1;
+	}
+	rc = collect(o, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm));
+	detach_all(&l, o->hooks, created);
+	loader_close(fm);
+	return rc;
+}
+
+static void pin_dir_of(const struct flowmon_opts *o, char *dir, size_t len)
+{
+	snprintf(dir, len, "%s", o->map_path);
+	dirname(dir);
+}
+
+int run_attach(const struct flowmon_opts *o)
+{
+	static bool created[IFACES_MAX];
+	struct loader_opts lo = {
+		.obj_path = o->obj_path,
+		.max_flows = o->max_flows,
+		.idle_ns = (uint64_t)o->idle_sec * NSEC,
+		.active_ns = (uint64_t)o->active_sec * NSEC,
+	};
+	struct flowmon_bpf *fm;
+	struct iface_list l;
+	char dir[4096];
+	int i, err;
+
+	if (ifaces_parse(o->ifaces, &l))
+		return 1;
+	pin_dir_of(o, dir, sizeof(dir));
+	lo.pin_dir = dir;
+	if (loader_open(&lo, &fm))
+		return 1;
+	err = attach_all(fm, &l, o->hooks, created);
+	for (i = 0; !err && i < l.n; i++) {
+		if (created[i])
+			mark_qdisc(l.name[i]);
+		pr_info("attached to %s%s%s\n", l.name[i],
+			o->hooks & HOOK_INGRESS ? " ingress" : "",
+			o->hooks & HOOK_EGRESS ? " egress" : "");
+	}
+	loader_close(fm);	/* the filters keep the program, the pins keep the maps */
+	return err ? 1 : 0;
+}
+
+int run_detach(const struct flowmon_opts *o)
+{
+	struct iface_list l;
+	char path[256];
+	int i;
+
+	if (ifaces_parse(o->ifaces, &l))
+		return 1;
+	for (i = 0; i < l.n; i++) {
+		if (o->hooks & HOOK_INGRESS)
+			loader_detach(l.index[i], true);
+		if (o->hooks & HOOK_EGRESS)
+			loader_detach(l.index[i], false);
+		marker_path(l.name[i], path, sizeof(path));
+		/* the script removes the qdisc only if we made it and it is empty */
+		pr_info("detached from %s%s\n", l.name[i],
+			access(path, F_OK) == 0 ? " (clsact qdisc created by us)" : "");
+	}
+	return 0;
+}
+
+/* Interfaces where our filter is attached, then the table and the counters. */
+int run_status(const struct flowmon_opts *o)
+{
+	struct if_nameindex *ifs = if_nameindex(), *p;
+	uint32_t id;
+
+	printf("attached:\n");
+	for (p = ifs; p && p->if_index; p++) {
+		int in = loader_is_attached(p->if_index, true, &id) == 1;
+		int eg = loader_is_attached(p->if_index, false, &id) == 1;
+
+		if (in || eg)
+			printf("  %s%s%s\n", p->if_name, in ? " ingress" : "", eg ? " egress" : "");
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	return run_table_status(o);
+}

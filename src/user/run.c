@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* run.c - scan loop of tc_flowmon_user: live (pinned table or -I) and offline (-r). */
+#include <errno.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "collect.h"
+#include "ifaces.h"
+#include "loader.h"
+#include "log.h"
+#include "replay.h"
+#include "run.h"
+#include "sink.h"
+
+#define NSEC 1000000000ULL
+
+static volatile sig_atomic_t stop_requested, rotate_requested;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		rotate_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static void ft_config_from(const struct flowmon_opts *o, struct ft_config *cfg, bool offline)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->idle_ns = (uint64_t)o->idle_sec * NSEC;
+	cfg->active_ns = (uint64_t)o->active_sec * NSEC;
+	/* long enough for the last ACK of a FIN exchange, short against reuse */
+	cfg->linger_ns = 2 * NSEC;
+	cfg->pair_wait_ns = 2 * NSEC + (uint64_t)o->interval * NSEC;
+	cfg->lazy_idle = offline;
+}
+
+/* One verbose block per period: the original's statistics, and the kernel's. */
+static void log_period(const struct collector *c, time_t wall)
+{
+	static const char *names[] = FLOWMON_COUNTER_NAMES;
+	uint64_t cnt[CNT_MAX];
+	char when[32];
+	int i;
+
+	if (log_level() < LOG_VERBOSE)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
+	collector_counters(c, cnt);
+	pr_verbose("%s flows: active %llu ended %llu written %llu purged %llu "
+		   "(table %llu/%u)\n", when,
+		   (unsigned long long)(c->last_entries - c->last_ended * 0),
+		   (unsigned long long)c->last_ended, (unsigned long long)c->written,
+		   (unsigned long long)c->purged, (unsigned long long)c->last_entries,
+		   c->max_entries);
+	pr_verbose("%s kernel:", when);
+	for (i = 0; i < CNT_MAX; i++)
+		pr_verbose(" %s %llu", names[i], (unsigned long long)cnt[i]);
+	pr_verbose("\n");
+}
+
+/* Sleep one period in short steps, so that signals are seen at once. */
+static void sleep_period(unsigned int sec)
+{
+	unsigned int i;
+
+	for (i = 0; i < sec * 10 && !stop_requested && !rotate_requested; i++)
+		usleep(100000);
+}
+
+static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s)
+{
+	uint64_t now;
+	int err;
+
+	while (!stop_requested) {
+		now = clock_ns(CLOCK_BOOTTIME);
+		c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
+		err = collector_scan(c, now);
+		if (err)
+			pr_err("failed to scan flow table: %s\n", strerror(-err));
+		sink_flush(s);
+		if (rotate_requested) {
+			rotate_requested = 0;
+			sink_rotate(s, time(NULL));
+		}
+		sink_maybe_rotate(s, time(NULL));
+		log_period(c, time(NULL));
+		sleep_period(o->interval);
+	}
+	/* SIGINT/SIGTERM: every remaining flow is written, nothing is lost */
+	now = clock_ns(CLOCK_BOOTTIME);
+	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
+	err = collector_flush(c, now, FLOW_END_FORCED);
+	pr_info("stopped: %llu records written\n", (unsigned long long)c->written);
+	return err;
+}
+
+static int print_once(struct collector *c)
+{
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+
+	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
+	return collector_print(c, now);
+}
+
+/* The pinned table of a loaded program (tc_flowmon.sh load / --attach). */
+static int open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int *events)
+{
+	char dir[4096], path[4200];
+
+	*flows = bpf_obj_get(o->map_path);
+	if (*flows < 0) {
+		pr_err("failed to open pinned map %s: %s\n", o->map_path, strerror(errno));
+		return -errno;
+	}
+	snprintf(dir, sizeof(dir), "%s", o->map_path);
+	dirname(dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, FLOWMON_MAP_COUNTERS);
+	*counters = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, FLOWMON_MAP_EVENTS);
+	*events = bpf_obj_get(path);
+	if (*events < 0)
+		pr_verbose("no ring buffer at %s: kernel-ended records are not read\n", path);
+	return 0;
+}
+
+static int run_collector(const struct flowmon_opts *o, int flows, int counters, int events)
+{
+	struct ft_config cfg;
+	struct collector c;
+	struct sink s;
+	int err;
+
+	ft_config_from(o, &cfg, false);
+	err = sink_open(&s, o, time(NULL));
+	if (err)
+		return 1;
+	err = collector_init(&c, flows, counters, events, &cfg, sink_emit, &s);
+	if (err) {
+		sink_close(&s);
+		return 1;
+	}
+	install_signals();
+	err = o->interval ? scan_loop(o, &c, &s) : print_once(&c);
+	collector_free(&c);
+	sink_close(&s);
+	return err ? 1 : 0;
+}
+
+int run_live(const struct flowmon_opts *o)
+{
+	int flows, counters, events, rc;
+
+	if (o->ifaces)
+		return ifaces_run(o, run_collector);
+	if (open_pinned(o, &flows, &counters, &events))
+		return 1;
+	rc = run_collector(o, flows, counters, events);
+	close(flows);
+	if (counters >= 0)
+		close(counters);
+	if (events >= 0)
+		close(events);
+	return rc;
+}
+
+struct offline {
+	struct collector *c;
+	uint64_t next_scan;
+	uint64_t last_ts;
+};
+
+/* Timeouts on packet time: before each packet, as the clock passes a second. */
+static int offline_tick(void *ctx, uint64_t ts)
+{
+	struct offline *off = ctx;
+	struct collector *c = off->c;
+
+	if (ts > off->last_ts)
+		off->last_ts = ts;
+	collector_drain_events(c, off->last_ts);
+	if (off->last_ts < off->next_scan)
+		return stop_requested;
+	/* lazy idle keeps the oracle's semantics; a nearly full table cannot wait */
+	c->cfg.lazy_idle = c->last_entries * 4 < (uint64_t)c->max_entries * 3;
+	collector_scan(c, off->last_ts);
+	off->next_scan = off->last_ts + NSEC;
+	return stop_requested;
+}
+
+static int offline_replay(const struct flowmon_opts *o, struct flowmon_bpf *fm, struct sink *s)
+{
+	struct offline off = { 0 };
+	struct replay_stats st;
+	struct ft_config cfg;
+	struct collector c;
+	int err, rc;
+
+	ft_config_from(o, &cfg, true);
+	err = collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm),
+			     loader_events_fd(fm), &cfg, sink_emit, s);
+	if (err)
+		return 1;
+	off.c = &c;
+	install_signals();
+	rc = replay_file(o->pcap, loader_prog_fd(fm, true), offline_tick, &off, &st);
+	/* at end of file: closed TCP connections end (3), the rest is forced (4) */
+	c.cfg.lazy_idle = true;
+	collector_scan(&c, off.last_ts + c.cfg.linger_ns + 1);
+	collector_flush(&c, off.last_ts, FLOW_END_FORCED);
+	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", o->pcap,
+		   (unsigned long long)st.packets, (unsigned long long)st.replayed,
+		   (unsigned long long)st.skipped, (unsigned long long)c.written);
+	log_period(&c, time(NULL));
+	collector_free(&c);
+	return rc ? 1 : 0;
+}
+
+int run_offline(const struct flowmon_opts *o)
+{
+	struct loader_opts lo = {
+		.obj_path = o->obj_path,
+		.replay = true,
+		.max_flows = o->max_flows,
+		.idle_ns = (uint64_t)o->idle_sec * NSEC,
+		.active_ns = (uint64_t)o->active_sec * NSEC,
+		.pin_dir = NULL,	/* offline mode leaves nothing pinned */
+	};
+	struct flowmon_bpf *fm;
+	struct sink s;
+	int rc;
+
+	if (loader_open(&lo, &fm))
+		return 1;
+	if (sink_open(&s, o, time(NULL))) {
+		loader_close(fm);
+		return 1;
+	}
+	rc = offline_replay(o, fm, &s);
+	sink_close(&s);
+	loader_close(fm);
+	return rc;
+}
+
+int run_table_status(const struct flowmon_opts *o)
+{
+	static const char *names[] = FLOWMON_COUNTER_NAMES;
+	int flows, counters, events, i;
+	struct ft_config cfg = { 0 };
+	struct collector c;
+	uint64_t cnt[CNT_MAX];
+	ssize_t n;
+
+	if (open_pinned(o, &flows, &counters, &events))
+		return 1;
+	if (collector_init(&c, flows, counters, -1, &cfg, NULL, NULL))
+		return 1;
+	n = collector_read(&c);
+	printf("table %s: %zd of %u entries\n", o->map_path, n, c.max_entries);
+	collector_counters(&c, cnt);
+	for (i = 0; i < CNT_MAX; i++)
+		printf("  %s %llu\n", names[i], (unsigned long long)cnt[i]);
+	collector_free(&c);
+	close(flows);
+	if (counters >= 0)
+		close(counters);
+	if (events >= 0)
+		close(events);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* sink.h - every record goes to the local writer and to the IPFIX collectors. */
+#ifndef __FLOWMON_SINK_H
+#define __FLOWMON_SINK_H
+
+#include <time.h>
+#include "opts.h"
+#include "writer.h"
+
+struct ipfix_exporter;
+
+struct sink {
+	struct writer w;
+	struct ipfix_exporter *x;	/* NULL without -x */
+};
+
+int sink_open(struct sink *s, const struct flowmon_opts *o, time_t now);
+int sink_emit(void *ctx, struct flow_record *r);
+void sink_flush(struct sink *s);
+void sink_rotate(struct sink *s, time_t now);
+void sink_maybe_rotate(struct sink *s, time_t now);
+void sink_close(struct sink *s);
+
+#endif /* __FLOWMON_SINK_H */
