@@ -16,8 +16,14 @@ export FLOWMON_ROOT=$PWD
 
 run_tier() {	# name, command...: TAP on stdout, kept in $OUT/name.tap
 	local name=$1; shift
+	local rc
 	echo "# tier $name: $*"
 	timeout --kill-after=10 900 "$@" 2>&1 | tee "$OUT/$name.tap"
+	rc=${PIPESTATUS[0]}
+	# a tier that crashed or timed out fails even if it printed no "not ok"
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$OUT/$name.tap"; then
+		echo "not ok 0 $name exited with status $rc" | tee -a "$OUT/$name.tap"
+	fi
 }
 
 for t in $TIERS; do
