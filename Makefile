@@ -48,7 +48,8 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test test-unit test-bpf test-e2e bench install uninstall help check-format
+.PHONY: all clean test test-unit test-bpf test-e2e bench install uninstall help check-format \
+	deps run build-tests
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -98,8 +99,23 @@ $(OUTPUT)/bench: $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
 
-test: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf
+# The README's two commands: both install what is missing first.
+deps:
+	$(Q)scripts/install-deps.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	./$(USER_BIN) -I lo -j -o -
+
+build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf $(OUTPUT)/tests/replay_dump
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)tests/run.sh
+
+$(OUTPUT)/tests/replay_dump: tests/pcap/replay_dump.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
 
 test-unit: $(OUTPUT)/tests/test_unit
 	$(Q)tests/run.sh unit

@@ -222,32 +222,34 @@ static int write_all(struct collector *c, uint64_t now, uint8_t reason, bool pur
 	n = collector_read(c);
 	if (n < 0)
 		return n;
-	/* a plan with zero timeouts ends every connection, each once */
-	all.idle_ns = 0;
-	all.linger_ns = 0;
+	/*
+	 * Pair everything: plan at a time just past the newest packet with a
+	 * 1 ns idle timeout, so every connection ends, each listed once.
+	 */
+	for (i = 0; i < (size_t)n; i++)
+		if ((int64_t)(c->vals[i].last_seen - now) > 0)
+			now = c->vals[i].last_seen;
+	all.idle_ns = 1;
 	all.lazy_idle = false;
-	m = flowtable_plan(&all, c->keys, c->vals, n, now, c->ends, c->max_entries);
+	m = flowtable_plan(&all, c->keys, c->vals, n, now + 2, c->ends, c->max_entries);
 	for (i = 0; i < m; i++) {
 		struct ft_end *e = &c->ends[i];
-		struct flow_metrics *b = NULL;
+		struct flow_metrics a, b;
 		struct flow_record r;
-		ssize_t j;
+		bool has_b;
 
 		e->reason = reason;
 		if (purge) {
 			end_connection(c, e);
 			continue;
 		}
-		for (j = 0; j < n && e->has_b; j++)
-			if (!memcmp(&c->keys[j], &e->b, sizeof(e->b)))
-				b = &c->vals[j];
-		for (j = 0; j < n; j++)
-			if (!memcmp(&c->keys[j], &e->a, sizeof(e->a)))
-				break;
-		if (j < n) {
-			flow_record_build(&r, &e->a, &c->vals[j], b, 0, c->wall_offset_ns);
-			emit(c, &r);
-		}
+		/* -i 0: a fresh locked copy of each half, nothing deleted */
+		if (bpf_map_lookup_elem_flags(c->flows_fd, &e->a, &a, BPF_F_LOCK))
+			continue;
+		has_b = e->has_b &&
+			!bpf_map_lookup_elem_flags(c->flows_fd, &e->b, &b, BPF_F_LOCK);
+		flow_record_build(&r, &e->a, &a, has_b ? &b : NULL, 0, c->wall_offset_ns);
+		emit(c, &r);
 	}
 	return 0;
 }
