@@ -24,6 +24,7 @@ struct pkt_meta {
 	__u32 payload;		/* TCP payload bytes */
 	__u32 flow_label;
 	__u32 frag_id;
+	__u32 frame_len;	/* whole frame, for IP length fields of 0 */
 	__u16 tcp_flags;
 	__u16 window;
 	__u16 mss;
@@ -44,9 +45,16 @@ enum { FRAG_NONE = 0, FRAG_FIRST, FRAG_LATER };
  */
 static __always_inline __u32 frame_len(struct __sk_buff *skb)
 {
-	if (flowmon_cfg.replay_mode && skb->wire_len > skb->len)
-		return skb->wire_len;
-	return skb->len;
+	__u32 len = skb->len, wire;
+
+	if (flowmon_cfg.replay_mode) {
+		wire = skb->wire_len;
+		/* keep two plain loads: a computed ctx offset is rejected */
+		asm volatile("" : "+r"(wire));
+		if (wire > len)
+			return wire;
+	}
+	return len;
 }
 
 #define IP_MF		0x2000
@@ -132,8 +140,8 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct hdr_cursor *
 		return CNT_ERR_IP4;
 	off = c->pos - c->start;
 	tot = bpf_ntohs(ip->tot_len);
-	if (tot == 0 && frame_len(skb) > off)
-		tot = frame_len(skb) - off;	/* TSO/BIG TCP: length 0 means "the whole skb" */
+	if (tot == 0 && m->frame_len > off)
+		tot = m->frame_len - off;	/* TSO/BIG TCP: length 0 means "the whole skb" */
 	if (tot < hlen)
 		return CNT_ERR_IP4;
 
@@ -231,8 +239,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 		return CNT_ERR_IP6;
 	off = c->pos - c->start;
 	plen = bpf_ntohs(ip6->payload_len);
-	if (plen == 0 && frame_len(skb) > off + sizeof(*ip6))
-		m->l3_len = frame_len(skb) - off;	/* jumbogram / BIG TCP (RFC 2675) */
+	if (plen == 0 && m->frame_len > off + sizeof(*ip6))
+		m->l3_len = m->frame_len - off;	/* jumbogram / BIG TCP (RFC 2675) */
 	else
 		m->l3_len = plen + sizeof(*ip6);
 	m->key.ipver = 6;

@@ -50,6 +50,7 @@ __noinline int parse_packet(struct __sk_buff *skb, struct pkt_meta *m)
 
 	if (!m)
 		return PARSE_NON_IP;
+	m->frame_len = frame_len(skb);
 
 	if (has_l2(skb)) {
 		err = parse_eth(&c, &proto);
