@@ -119,7 +119,8 @@ struct flow_metrics {
 	__u8 dir;		/* enum flowmon_dir of the first hook */
 	__u8 ipver;
 	__u8 state;		/* FLOW_ST_* */
-	__u8 pad[5];
+	__u8 pad;
+	__u32 hole_end;		/* where that gap ends (the segment that opened it) */
 };
 
 /*
@@ -184,7 +185,7 @@ struct frag_key {
 	__u8 saddr[16];
 	__u8 daddr[16];
 	__u32 id;		/* IPv4 identification or IPv6 fragment id */
-	__u8 proto;
+	__u8 proto;		/* IPv4 protocol (RFC 791); 0 for IPv6 (RFC 8200 4.5) */
 	__u8 ipver;
 	__u8 pad[2];
 };
@@ -192,6 +193,8 @@ struct frag_key {
 struct frag_ports {
 	__u16 sport;
 	__u16 dport;
+	__u8 proto;		/* L4 protocol (IPv6: after any header behind the fragment header) */
+	__u8 pad[3];
 };
 
 /* TCP flag bits as in tcpControlBits (RFC 7125). */

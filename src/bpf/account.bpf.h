@@ -83,17 +83,19 @@ static __always_inline void tcp_seq_update(struct flow_metrics *s, const struct 
 		return;
 	}
 	if (seq_before(s->next_seq, m->seq)) {
-		s->hole_seq = s->next_seq;
+		s->hole_seq = s->next_seq;	/* data in [next_seq, seq) is missing */
+		s->hole_end = m->seq;
 		s->state |= FLOW_ST_HOLE_VALID;
 		s->next_seq = end;
 		return;
 	}
-	if ((s->state & FLOW_ST_HOLE_VALID) && !seq_before(m->seq, s->hole_seq)) {
+	if ((s->state & FLOW_ST_HOLE_VALID) && !seq_before(m->seq, s->hole_seq) &&
+	    seq_before(m->seq, s->hole_end)) {
 		s->ooo_pkts += w->pkts;
 		s->ooo_bytes += m->payload;
 		if (m->seq == s->hole_seq)
 			s->hole_seq = end;	/* the gap shrinks from its start */
-		if (!seq_before(s->hole_seq, s->next_seq))
+		if (!seq_before(s->hole_seq, s->hole_end))
 			s->state &= ~FLOW_ST_HOLE_VALID;
 	} else {
 		s->retr_pkts += w->pkts;
@@ -116,7 +118,8 @@ static __always_inline void tcp_update(struct flow_metrics *s, const struct pkt_
 			s->mss = m->mss;
 		if (m->wscale != FLOW_WSCALE_NONE)
 			s->wscale = m->wscale;
-	} else {
+	} else if (!(m->tcp_flags & FLOW_TCPF_RST)) {
+		/* a RST's window (usually 0) says nothing about the receiver */
 		if (m->window < s->win_min)
 			s->win_min = m->window;
 		if (m->window > s->win_max)
@@ -140,13 +143,16 @@ static __always_inline void stats_add(struct flow_metrics *s, const struct pkt_m
 {
 	if (s->arrivals) {
 		__u64 gap = now > s->last_seen ? now - s->last_seen : 0;
-		__u64 us = gap / 1000;
+		__u64 us = gap / 1000, sq;
 
 		if (gap < s->iat_min)
 			s->iat_min = gap;
 		if (gap > s->iat_max)
 			s->iat_max = gap;
-		s->iat_sumsq += us * us;
+		if (us > 0xffffffffULL)
+			us = 0xffffffffULL;	/* a gap over 71 min: saturate, never wrap */
+		sq = us * us;
+		s->iat_sumsq = s->iat_sumsq + sq < sq ? ~0ULL : s->iat_sumsq + sq;
 	}
 	if (now > s->last_seen)
 		s->last_seen = now;
@@ -186,12 +192,23 @@ static __always_inline void stats_reset(struct flow_metrics *s, const struct pkt
 	s->len_max = 0;
 	s->win_min = ~0U;
 	s->win_max = 0;
-	s->syn_win = 0;
 	s->tcp_flags = 0;
 	s->ttl_min = 0xff;
 	s->ttl_max = 0;
 	s->tos = m->tos;
 	s->flow_label = m->flow_label;
+}
+
+/* TCP context of a connection: kept across an active-timeout split only. */
+static __always_inline void tcp_forget(struct flow_metrics *s)
+{
+	s->state = 0;
+	s->mss = 0;
+	s->wscale = FLOW_WSCALE_NONE;
+	s->syn_win = 0;
+	s->next_seq = 0;
+	s->hole_seq = 0;
+	s->hole_end = 0;
 }
 
 /* Why a packet must close the entry's current record first (0: it need not). */
@@ -236,12 +253,8 @@ static __always_inline void flow_update(struct flow_metrics *s, const struct pkt
 	if (ev && split_reason(s, m, now) == reason) {
 		copy_stats(&ev->stats, s);
 		stats_reset(s, m, now);
-		if (reason != FLOW_END_ACTIVE) {
-			/* a new connection: forget the old one's TCP state */
-			s->state = 0;
-			s->mss = 0;
-			s->wscale = FLOW_WSCALE_NONE;
-		}
+		if (reason != FLOW_END_ACTIVE)
+			tcp_forget(s);	/* a new connection: nothing carries over */
 	} else if (ev) {
 		reason = 0;
 	}
@@ -254,6 +267,8 @@ static __always_inline void flow_update(struct flow_metrics *s, const struct pkt
 		return;
 	}
 	__builtin_memcpy(&ev->key, &m->key, sizeof(ev->key));
+	*(__u32 *)&ev->stats.lock = 0;	/* ring memory is reused: no stale bytes */
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	ev->reason = reason;
 	bpf_ringbuf_submit(ev, 0);
 }
@@ -269,13 +284,13 @@ static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_
 	s = (struct flow_metrics *)bpf_map_lookup_elem(&flowmon_scratch, &zero);
 	if (!s)
 		return 0;
+	/* per-CPU scratch holds the previous new flow: start from zero */
+	__builtin_memset(s, 0, sizeof(*s));
 	stats_reset(s, m, now);
 	s->ifindex = skb->ifindex;
 	s->dir = dir;
 	s->ipver = m->key.ipver;
-	s->state = 0;
-	s->mss = 0;
-	s->wscale = FLOW_WSCALE_NONE;
+	tcp_forget(s);
 	stats_add(s, m, w, now);
 	err = bpf_map_update_elem(&flowmon_stats, &m->key, s, BPF_NOEXIST);
 	if (err && err != -EEXIST) {

@@ -95,13 +95,18 @@ static __always_inline void frag_key_fill(struct frag_key *fk, const struct pkt_
 	__builtin_memcpy(fk->saddr, m->key.saddr, 16);
 	__builtin_memcpy(fk->daddr, m->key.daddr, 16);
 	fk->id = m->frag_id;
-	fk->proto = m->key.proto;
+	/* IPv6 identifies a packet's fragments by addresses and ID alone */
+	fk->proto = m->key.ipver == 4 ? m->key.proto : 0;
 	fk->ipver = m->key.ipver;
 }
 
 static __always_inline void frag_remember(const struct pkt_meta *m)
 {
-	struct frag_ports fp = { .sport = m->key.sport, .dport = m->key.dport };
+	struct frag_ports fp = {
+		.sport = m->key.sport,
+		.dport = m->key.dport,
+		.proto = m->key.proto,
+	};
 	struct frag_key fk;
 
 	frag_key_fill(&fk, m);
@@ -121,6 +126,7 @@ static __always_inline void frag_recall(struct pkt_meta *m)
 	}
 	m->key.sport = fp->sport;
 	m->key.dport = fp->dport;
+	m->key.proto = fp->proto;	/* IPv6: a header may follow the fragment header */
 }
 
 /* RFC 791. Returns 0 or a CNT_ERR_* reason. */
