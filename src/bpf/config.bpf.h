@@ -11,6 +11,7 @@
 #define ETH_P_IPV6	0x86DD
 #define ETH_P_8021Q	0x8100
 #define ETH_P_8021AD	0x88A8
+#define ETH_P_QINQ1	0x9100
 
 /* IPv6 extension headers (RFC 8200 4.1): uapi macros, not in vmlinux.h */
 #define IPPROTO_HOPOPTS		0

@@ -19,6 +19,7 @@ struct hdr_cursor {
 struct pkt_meta {
 	struct flow_key key;
 	__u32 l3_len;		/* bytes from the IP header to the end of this skb's packet */
+	__u32 l3_off;		/* offset of the IP header from skb->data */
 	__u32 hdr_len;		/* IP (+ extension) + L4 header: repeated in every GSO segment */
 	__u32 seq;
 	__u32 payload;		/* TCP payload bytes */
@@ -60,6 +61,24 @@ static __always_inline __u32 frame_len(struct __sk_buff *skb)
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 
+/* 802.1Q C-tag, 802.1ad S-tag, and the pre-standard QinQ S-tag 0x9100 */
+static __always_inline int is_vlan(__be16 h_proto)
+{
+	return h_proto == bpf_htons(ETH_P_8021Q) || h_proto == bpf_htons(ETH_P_8021AD) ||
+	       h_proto == bpf_htons(ETH_P_QINQ1);
+}
+
+/*
+ * Does a header of len bytes at the cursor end inside the IP packet? The
+ * frame may go on past it (Ethernet padding, trailers): those bytes are
+ * not L4 header, whatever they look like.
+ */
+static __always_inline int in_packet(const struct hdr_cursor *c, const struct pkt_meta *m,
+				     __u32 len)
+{
+	return (__u32)(c->pos - c->start) + len <= m->l3_off + m->l3_len;
+}
+
 /* Ethernet and stacked 802.1Q/802.1ad tags carried in the frame (IEEE 802.1Q). */
 static __always_inline int parse_eth(struct hdr_cursor *c, __u16 *proto)
 {
@@ -75,14 +94,14 @@ static __always_inline int parse_eth(struct hdr_cursor *c, __u16 *proto)
 	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
 		struct vlan_hdr *vh = c->pos;
 
-		if (h_proto != bpf_htons(ETH_P_8021Q) && h_proto != bpf_htons(ETH_P_8021AD))
+		if (!is_vlan(h_proto))
 			break;
 		if ((void *)(vh + 1) > c->end)
 			return CNT_ERR_L2;
 		h_proto = vh->h_vlan_encapsulated_proto;
 		c->pos = vh + 1;
 	}
-	if (h_proto == bpf_htons(ETH_P_8021Q) || h_proto == bpf_htons(ETH_P_8021AD))
+	if (is_vlan(h_proto))
 		return CNT_ERR_L2;	/* deeper than VLAN_MAX_DEPTH */
 	*proto = bpf_ntohs(h_proto);
 	return 0;
@@ -156,6 +175,7 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct hdr_cursor *
 	__builtin_memcpy(m->key.saddr, &ip->saddr, 4);
 	__builtin_memcpy(m->key.daddr, &ip->daddr, 4);
 	m->l3_len = tot;
+	m->l3_off = off;
 	m->hdr_len = hlen;
 	m->ttl = ip->ttl;
 	m->tos = ip->tos;
@@ -174,6 +194,7 @@ struct ip6_walk {
 	__u32 off;		/* offset of the header to look at, from skb->data */
 	__u32 ext_len;		/* extension bytes walked so far */
 	__u32 frag_id;
+	__u32 limit;		/* end of the IPv6 packet, from skb->data */
 	__u8 nh;		/* next header to look at */
 	__u8 frag;		/* FRAG_* */
 	__u8 err;
@@ -202,7 +223,7 @@ __noinline int ipv6_walk_ext(struct __sk_buff *skb, struct ip6_walk *w)
 		__u32 elen;
 		__u16 fo;
 
-		if (bpf_skb_load_bytes(skb, w->off, h, sizeof(h)) < 0) {
+		if (w->off + 2 > w->limit || bpf_skb_load_bytes(skb, w->off, h, sizeof(h)) < 0) {
 			w->err = CNT_ERR_IP6_EXT;
 			return 0;
 		}
@@ -219,6 +240,10 @@ __noinline int ipv6_walk_ext(struct __sk_buff *skb, struct ip6_walk *w)
 			elen = ((__u32)h[1] + 2) * 4;
 		} else {
 			elen = ((__u32)h[1] + 1) * 8;
+		}
+		if (w->off + elen > w->limit) {
+			w->err = CNT_ERR_IP6_EXT;	/* runs past the packet's end */
+			return 0;
 		}
 		w->nh = h[0];
 		w->off += elen;
@@ -245,10 +270,12 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 		return CNT_ERR_IP6;
 	off = c->pos - c->start;
 	plen = bpf_ntohs(ip6->payload_len);
-	if (plen == 0 && m->frame_len > off + sizeof(*ip6))
-		m->l3_len = m->frame_len - off;	/* jumbogram / BIG TCP (RFC 2675) */
+	/* a jumbogram (RFC 2675) or BIG TCP says 0 and carries a hop-by-hop header */
+	if (plen == 0 && ip6->nexthdr == IPPROTO_HOPOPTS && m->frame_len > off + sizeof(*ip6))
+		m->l3_len = m->frame_len - off;
 	else
 		m->l3_len = plen + sizeof(*ip6);
+	m->l3_off = off;
 	m->key.ipver = 6;
 	__builtin_memcpy(m->key.saddr, &ip6->saddr, 16);
 	__builtin_memcpy(m->key.daddr, &ip6->daddr, 16);
@@ -257,6 +284,7 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 	m->flow_label = ((__u32)(ip6->flow_lbl[0] & 0x0f) << 16) |
 			((__u32)ip6->flow_lbl[1] << 8) | ip6->flow_lbl[2];
 	w.off = off + sizeof(*ip6);
+	w.limit = off + m->l3_len;
 	w.nh = ip6->nexthdr;
 	if (ip6_is_ext(w.nh)) {
 		ipv6_walk_ext(skb, &w);
@@ -340,21 +368,43 @@ static __always_inline void parse_tcp_opts(struct __sk_buff *skb, __u32 off, __u
 	m->wscale = o.wscale;
 }
 
+/*
+ * An L4 header cut by the end of the IP packet is malformed, except in a
+ * first fragment whose ports (the first 4 bytes) are inside it: RFC 1858's
+ * tiny fragments split the TCP header across fragments. Such a packet
+ * keeps its ports; nothing else of the header is read.
+ */
+static __always_inline int first_frag_ports(const struct hdr_cursor *c, struct pkt_meta *m)
+{
+	if (m->frag == FRAG_FIRST && in_packet(c, m, 4))
+		return 0;
+	m->key.sport = 0;
+	m->key.dport = 0;
+	return CNT_ERR_L4;
+}
+
 static __always_inline int parse_tcp(struct __sk_buff *skb, struct hdr_cursor *c,
 				     struct pkt_meta *m, __u32 l3_hdr)
 {
 	struct tcphdr *th = c->pos;
+	__be16 *ports = c->pos;
 	__u8 *fl;
 	__u32 doff;
+	int opts_in;
 
-	if ((void *)(th + 1) > c->end)
+	if ((void *)(ports + 2) > c->end)
 		return CNT_ERR_L4;
+	m->key.sport = bpf_ntohs(ports[0]);
+	m->key.dport = bpf_ntohs(ports[1]);
+	if ((void *)(th + 1) > c->end || !in_packet(c, m, sizeof(*th)))
+		return first_frag_ports(c, m);
 	doff = th->doff * 4;
 	if (doff < sizeof(*th))
-		return CNT_ERR_L4;
+		return first_frag_ports(c, m);
+	opts_in = in_packet(c, m, doff);
+	if (!opts_in && m->frag != FRAG_FIRST)
+		return first_frag_ports(c, m);	/* options cut: malformed */
 	fl = (__u8 *)th + 12;	/* data offset + NS, then CWR..FIN */
-	m->key.sport = bpf_ntohs(th->source);
-	m->key.dport = bpf_ntohs(th->dest);
 	m->tcp_flags = fl[1] | ((fl[0] & 1) << 8);
 	m->seq = bpf_ntohl(th->seq);
 	m->window = bpf_ntohs(th->window);
@@ -362,7 +412,8 @@ static __always_inline int parse_tcp(struct __sk_buff *skb, struct hdr_cursor *c
 	m->hdr_len += doff;
 	if (m->l3_len > l3_hdr + doff)
 		m->payload = m->l3_len - l3_hdr - doff;
-	if (m->tcp_flags & FLOW_TCPF_SYN)
+	/* a first fragment may end inside the options: the fixed header stands */
+	if ((m->tcp_flags & FLOW_TCPF_SYN) && opts_in)
 		parse_tcp_opts(skb, (void *)(th + 1) - c->start, doff - sizeof(*th), m);
 	return 0;
 }
@@ -372,12 +423,12 @@ static __always_inline int parse_ports(struct hdr_cursor *c, struct pkt_meta *m,
 {
 	__be16 *p = c->pos;
 
-	if (c->pos + hlen > c->end)
-		return CNT_ERR_L4;
 	if ((void *)(p + 2) > c->end)
 		return CNT_ERR_L4;
 	m->key.sport = bpf_ntohs(p[0]);
 	m->key.dport = bpf_ntohs(p[1]);
+	if (c->pos + hlen > c->end || !in_packet(c, m, hlen))
+		return first_frag_ports(c, m);
 	m->hdr_len += hlen;
 	return 0;
 }
@@ -387,7 +438,7 @@ static __always_inline int parse_icmp(struct hdr_cursor *c, struct pkt_meta *m)
 {
 	__u8 *h = c->pos;
 
-	if ((void *)(h + 4) > c->end)
+	if ((void *)(h + 4) > c->end || !in_packet(c, m, 4))
 		return CNT_ERR_L4;
 	m->key.sport = h[0];
 	m->key.dport = h[1];

@@ -596,6 +596,7 @@ BPF_TEST(ipv4_tot_len_zero_is_whole_skb)
  */
 BPF_TEST(ip_len_zero_uses_wire_len)
 {
+	struct flow_metrics s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -607,20 +608,36 @@ BPF_TEST(ip_len_zero_uses_wire_len)
 	key_v4(&k, PROTO_UDP, A4, B4, 3, 4);
 	CHECK_FLOW(&f, &k, 1, 9000, NULL);
 
-	/* IPv6 payload length 0 (jumbogram / BIG TCP) */
-	mk_v6_udp(&p, A6, B6, 3, 4, 500);
+	/* IPv6 payload length 0 with a hop-by-hop header: jumbogram / BIG TCP */
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ipv6(&p, &(struct ip6_opts){ .saddr = A6, .daddr = B6 });
+	pkt_ip6_ext(&p, PROTO_HOPOPTS, 8);
+	pkt_udp(&p, 3, 4);
+	pkt_payload(&p, 500);
+	pkt_finish(&p);
 	pkt_set_ip6_plen(&p, 0);
 	RUN(&f, &p, .ts = T0);
 	RUN(&f, &p, .ts = T0 + 1, .wire_len = 14 + 40 + 65000);
 	key_v6(&k, PROTO_UDP, A6, B6, 3, 4);
-	CHECK_FLOW(&f, &k, 2, (40 + 8 + 500) + (40 + 65000), NULL);
+	CHECK_FLOW(&f, &k, 2, (40 + 8 + 8 + 500) + (40 + 65000), NULL);
+
+	/*
+	 * Payload length 0 and no hop-by-hop header (nor GSO): not a jumbogram,
+	 * the packet is its 40-byte header, and the UDP header lies outside it.
+	 */
+	mk_v6_udp(&p, A6, B6, 7, 8, 500);
+	pkt_set_ip6_plen(&p, 0);
+	RUN(&f, &p, .ts = T0);
+	key_v6(&k, PROTO_UDP, A6, B6, 7, 8);
+	CHECK(fx_lookup(&f, &k, &s) == -ENOENT);
 
 	/* a wire_len with a real IP length changes nothing */
 	mk_v4_udp(&p, A4, B4, 5, 6, 100);
 	RUN(&f, &p, .ts = T0, .wire_len = 2000);
 	key_v4(&k, PROTO_UDP, A4, B4, 5, 6);
 	CHECK_FLOW(&f, &k, 1, 128, NULL);
-	CHECK_COUNTERS(&f, 0);
+	CHECK_COUNTERS(&f, [CNT_ERR_L4] = 1);
 	fx_close(&f);
 }
 

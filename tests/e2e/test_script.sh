@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# test_script.sh - the life cycle of scripts/tc_flowmon.sh in namespace A:
+# usage errors, --show-defaults, unknown interfaces, load twice, start,
+# status, stop and start again with the table kept, unload next to a foreign
+# filter, clsact ownership, -s, -a and purge. The script runs in a
+# persistent mount namespace (fm_mntns: own bpffs, /run, /var/log and
+# /etc/default), so its pins and files last from one command to the next.
+. "$(dirname "$0")/lib.sh"
+
+cleanup() {
+	fm_cleanup
+}
+trap cleanup EXIT
+
+PORT=7000
+PIN=/sys/fs/bpf/tc/globals/flowmon_stats
+
+S() {		# the script in namespace A; stdout+stderr in $FM_TMP/s.out
+	fm_mnt "$NS_A" "$FM_SCRIPT" "$@" >"$FM_TMP/s.out" 2>&1
+}
+
+S_rc() {	# expected-rc name args...: one TAP line for the exit status
+	local want=$1 name=$2 rc
+
+	shift 2
+	S "$@"
+	rc=$?
+	tap_is "$rc" "$want" "$name (exit $want)" || tap_diag "$(cat "$FM_TMP/s.out")"
+}
+
+out_has() {	# fixed string in the last output
+	grep -qF -- "$1" "$FM_TMP/s.out"
+}
+
+ours() {	# our filters on a hook of namespace A
+	fm_count_ours fm_mnt "$NS_A" "$1" "$2"
+}
+
+has_clsact() {
+	fm_mnt "$NS_A" tc qdisc show dev "$1" | grep -q clsact
+}
+
+in_ns() {	# test -e etc. inside the mount namespace
+	fm_mnt "$NS_A" "$@"
+}
+
+send() {	# sport count: UDP datagrams of 100 bytes from A to B
+	fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP4_B" --dport "$PORT" \
+		--sport "$1" --count "$2" --size 100
+}
+
+daemon_pid() {
+	in_ns cat /run/bpfflowmon/tc_flowmon_user.pid 2>/dev/null
+}
+
+fm_init
+fm_pair || tap_bail "two namespaces joined by a veth pair"
+fm_mntns "$NS_A" || tap_bail "persistent mount namespace for $NS_A"
+ROOT=$FM_TMP/root.$NS_A
+DEFAULTS=$ROOT/default/bpfflowmon
+printf 'IFACE=%s\nINTERVAL=1\n' "$VETH_A" >"$DEFAULTS"
+fm_bg_ready "$NS_B" "$FM_TMP/sink.ready" udp-sink --bind "$IP4_B" --port "$PORT" \
+	--out "$FM_TMP/sink.json" || tap_bail "UDP sink listens"
+
+# --- usage ---
+S_rc 0 "-h prints the usage" -h
+tap_ok "-h lists every command" grep -q 'start|load|stop|unload|purge|status' "$FM_TMP/s.out"
+S_rc 2 "no command is a usage error"
+S_rc 2 "an unknown option is a usage error" --bogus load
+S_rc 2 "-d sideways is a usage error" -d sideways load
+S_rc 2 "an unknown section is a usage error" -s tc/nope load
+S_rc 2 "-s tc/egress with -d ingress is a usage error" -s tc/egress -d ingress load
+S_rc 2 "--int abc is a usage error" --int abc load
+S_rc 2 "-m with a slash is a usage error" -m a/b load
+S_rc 2 "two commands are a usage error" load unload
+S_rc 2 "an unknown command is a usage error" reload
+
+# --- defaults: script, then /etc/default/bpfflowmon, then the command line ---
+S_rc 0 "--show-defaults" --show-defaults
+tap_ok "--show-defaults: interval from the defaults file" grep -qE '^Dump interval: +1$' "$FM_TMP/s.out"
+tap_ok "--show-defaults: interface from the defaults file" \
+	grep -qE "^Monitoring interface: +$VETH_A\$" "$FM_TMP/s.out"
+tap_ok "--show-defaults: the defaults file was read" grep -qE '^Defaults file: .*\(read\)' "$FM_TMP/s.out"
+S_rc 0 "--show-defaults with options" --int 3 -d ingress -w /var/log/x -j --show-defaults
+tap_ok "--show-defaults: the command line wins" sh -c "
+	grep -qE '^Dump interval: +3\$' '$FM_TMP/s.out' &&
+	grep -qE '^Direction: +ingress\$' '$FM_TMP/s.out' &&
+	grep -qE '^Dump directory: +/var/log/x\$' '$FM_TMP/s.out' &&
+	grep -qE '^Data format: +json\$' '$FM_TMP/s.out'"
+S_rc 0 "--show-defaults -s tc/egress" -s tc/egress --show-defaults
+tap_ok "-s tc/egress selects the egress hook" grep -qE '^Direction: +egress$' "$FM_TMP/s.out"
+S_rc 0 "--show-defaults -a" -a --show-defaults
+tap_ok "-a: every interface that is up, @ifN removed, lo included" \
+	grep -qE "^Monitoring interface: +all \((lo,$VETH_A|$VETH_A,lo)\)\$" "$FM_TMP/s.out"
+
+# --- bad paths and unknown interfaces: one error, nothing attached ---
+S_rc 1 "-p to a missing object fails" -p /nonexistent/tc_flowmon_kern.o load
+S_rc 1 "-u to a missing program fails" -u /nonexistent/tc_flowmon_user load
+S_rc 1 "unknown interfaces fail" -i "$VETH_A,nosuch0,nosuch1" load
+tap_ok "the error names every unknown interface" sh -c \
+	"grep -q nosuch0 '$FM_TMP/s.out' && grep -q nosuch1 '$FM_TMP/s.out'"
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "nothing was attached"
+tap_ok "nothing was pinned" in_ns test ! -e "$PIN"
+
+# --- load twice: one filter per hook, packets counted once ---
+S_rc 0 "load" load
+S_rc 0 "load again" load
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 \
+	"tc filter show: exactly one of our filters per hook"
+tap_is "$(in_ns cat /run/bpfflowmon/iface.list)" "$VETH_A both" "iface.list records the interface"
+tap_ok "the flow table is pinned" in_ns test -e "$PIN"
+send 43001 30
+
+# --- start, status, stop, traffic while stopped, start again ---
+S_rc 0 "start (start-stop-daemon)" -j start
+PID1=$(daemon_pid)
+tap_ok "the daemon runs (pid file $PID1)" test -n "$PID1" -a -d "/proc/$PID1"
+tap_is "$(cat "/proc/$PID1/comm" 2>/dev/null)" tc_flowmon_user "the pid is tc_flowmon_user"
+S_rc 0 "start again while running" -j start
+tap_ok "start again: already running, same pid" sh -c \
+	"grep -q 'already running' '$FM_TMP/s.out' && [ \"\$(cat /proc/$PID1/comm)\" = tc_flowmon_user ]"
+send 43002 30
+send 43003 20
+S_rc 0 "status" status
+tap_ok "status: the daemon and its pid" out_has "daemon: running, pid $PID1"
+tap_ok "status: our filter on both hooks" out_has "  $VETH_A ingress egress"
+tap_ok "status: table occupancy" grep -qE '^table .*flowmon_stats: [1-9][0-9]* of 65536 entries' \
+	"$FM_TMP/s.out"
+tap_ok "status: kernel counters" grep -qE '^  other_hook [0-9]+' "$FM_TMP/s.out"
+S_rc 0 "stop" stop
+tap_ok "stop: the daemon exited" fm_wait 2 test ! -d "/proc/$PID1"
+tap_ok "stop: pid file removed" in_ns test ! -e /run/bpfflowmon/tc_flowmon_user.pid
+tap_ok "stop: the table stays" in_ns test -e "$PIN"
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 "stop: the filters stay"
+S_rc 0 "status when stopped" status
+tap_ok "status: not running" out_has "daemon: not running"
+S_rc 0 "stop when stopped" stop
+
+send 43003 20
+send 43004 10
+echo "DAEMONIZER=setsid" >>"$DEFAULTS"
+S_rc 0 "start again (setsid), flows to -w /var/log/fm2" -j -w /var/log/fm2 start
+PID2=$(daemon_pid)
+tap_ok "the new daemon runs (pid $PID2)" test -n "$PID2" -a -d "/proc/$PID2" -a "$PID2" != "$PID1"
+send 43003 20
+sleep 1.2
+S_rc 0 "stop the second daemon" stop
+tap_ok "stop: the second daemon exited" fm_wait 2 test ! -d "/proc/$PID2"
+tap_cmp "$(grep -c 'stopped:' "$ROOT/log/bpfflowmon.log" 2>/dev/null)" -eq 2 \
+	"the log file has both runs"
+tap_cmp "$(find "$ROOT/log/fm2" -name '*.txt' | wc -l)" -ge 1 "-w: dump file in the new folder"
+for f in 43001:30 43002:30 43003:60 43004:10; do
+	read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" \
+		--sport "${f%:*}" --dport "$PORT" "$ROOT/log/bpfflowmon" "$ROOT/log/fm2")
+	tap_is "$IP/$OP/$REV" "${f#*:}/0/0" "flow ${f%:*}: packets over every dump file == sent"
+done
+
+# --- unload next to a foreign filter; clsact ownership ---
+# (a u32 match-all filter: cls_matchall is not built into every kernel)
+fm_mnt "$NS_A" tc filter add dev "$VETH_A" ingress prio 10 protocol all u32 match u32 0 0 ||
+	tap_bail "foreign u32 filter"
+S_rc 0 "unload" unload
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload: our filters are gone"
+tap_ok "unload: the foreign filter stays" sh -c \
+	"ip netns exec '$NS_A' tc filter show dev '$VETH_A' ingress | grep -q 'pref 10 u32'"
+tap_ok "unload: the clsact qdisc stays (in use)" has_clsact "$VETH_A"
+tap_ok "unload: iface.list removed" in_ns test ! -e /run/bpfflowmon/iface.list
+tap_ok "unload: the table stays" in_ns test -e "$PIN"
+fm_mnt "$NS_A" tc filter del dev "$VETH_A" ingress prio 10
+S_rc 0 "load again" load
+S_rc 0 "unload again" unload
+has_clsact "$VETH_A"
+tap_is $? 1 "unload: the clsact qdisc we created is removed once empty"
+fm_mnt "$NS_A" tc qdisc add dev lo clsact
+S_rc 0 "load on lo (clsact made by someone else)" -i lo load
+S_rc 0 "unload lo" -i lo unload
+tap_ok "unload: a clsact qdisc we did not create stays" has_clsact lo
+fm_mnt "$NS_A" tc qdisc del dev lo clsact
+
+# --- -s picks the hook ---
+S_rc 0 "-s tc/ingress load" -s tc/ingress load
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/0 "-s tc/ingress: ingress only"
+tap_is "$(in_ns cat /run/bpfflowmon/iface.list)" "$VETH_A ingress" "iface.list: ingress"
+S_rc 0 "unload" unload
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload: nothing left"
+
+# --- -a, -m, purge ---
+S_rc 0 "-a load" -a load
+tap_is "$(ours lo ingress)/$(ours lo egress)/$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" \
+	1/1/1/1 "-a: every interface that is up, lo included"
+S_rc 1 "start with -m naming a missing table fails" -m nosuchtable start
+tap_ok "no daemon left behind" in_ns test ! -e /run/bpfflowmon/tc_flowmon_user.pid
+S_rc 0 "start" start
+PID3=$(daemon_pid)
+send 43005 5
+S_rc 0 "purge" purge
+tap_ok "purge: the daemon exited" fm_wait 2 test ! -d "/proc/${PID3:-0}"
+tap_is "$(ours lo ingress)/$(ours lo egress)/$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" \
+	0/0/0/0 "purge: every filter gone"
+tap_ok "purge: the pinned maps are gone" in_ns test ! -e /sys/fs/bpf/tc
+tap_ok "purge: the clsact qdiscs we created are gone" sh -c \
+	"! ip netns exec '$NS_A' tc qdisc show | grep -q clsact"
+tap_ok "purge: no iface.list, no pid file" in_ns sh -c \
+	'test ! -e /run/bpfflowmon/iface.list && test ! -e /run/bpfflowmon/tc_flowmon_user.pid'
+S_rc 0 "purge again: nothing to do" purge
+
+tap_done

@@ -1,0 +1,161 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# test_traffic.sh - known UDP, ICMP and TCP traffic over IPv4 and IPv6 between
+# two namespaces, metered on both hooks of the veth of namespace A by a
+# self-contained "tc_flowmon_user -I". Expected values come from what the
+# sender sent (sizes, counts, nstat), never from the meter.
+. "$(dirname "$0")/lib.sh"
+
+cleanup() {
+	fm_cleanup
+}
+trap cleanup EXIT
+
+UDP_N=20
+UDP4_SIZE=100
+UDP6_SIZE=200
+PING_N=5
+PING4_SIZE=56
+PING6_SIZE=64
+TCP_SMALL=100000
+TCP_BULK=$((8 << 20))
+
+# Sums of the records of one flow, into REC IP IB OP OB REV REASONS CF SF TF BD.
+# shellcheck disable=SC2034
+flow() {
+	read -r REC IP IB OP OB REV REASONS CF SF TF BD _ < <(fm_sum "$@" "$OUT")
+}
+
+# UDP or ICMP with known sizes: L3 bytes per packet are given.
+check_counted() {	# label proto src dst sport dport fwd_pkts fwd_len rev_pkts rev_len
+	local label=$1
+
+	flow --proto "$2" --src "$3" --dst "$4" --sport "$5" --dport "$6"
+	tap_cmp "$REC" -ge 1 "$label: a record with the sender as source"
+	tap_is "$IP/$IB" "$7/$(($7 * $8))" "$label: forward packets/bytes"
+	tap_is "$OP/$OB" "$9/$(($9 * ${10}))" "$label: reverse packets/bytes"
+	tap_is "$REV" 0 "$label: no record with the receiver as source"
+	tap_is "$(tr , '\n' <<<"$REASONS" | sort -u)" 4 "$label: end reason 4 (forced by SIGTERM)"
+}
+
+# A TCP transfer from A to B, counted by both namespaces' nstat.
+tcp_transfer() {	# label dst port sport bytes -> SEGS_A SEGS_B RETR_A GOT
+	local label=$1 dst=$2 port=$3 sport=$4 bytes=$5 a0 b0 r0 sink
+
+	fm_bg_ready "$NS_B" "$FM_TMP/$port.ready" tcp-sink --bind "$dst" --port "$port" \
+		--out "$FM_TMP/$port.got" || tap_bail "$label: TCP sink listens"
+	sink=$FM_BG_PID
+	a0=$(fm_tcp_segs "$NS_A")
+	b0=$(fm_tcp_segs "$NS_B")
+	r0=$(fm_nstat "$NS_A" TcpRetransSegs)
+	timeout 60 ip netns exec "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" tcp-send --dst "$dst" \
+		--port "$port" --sport "$sport" --bytes "$bytes"
+	tap_result $? "$label: $bytes bytes sent, connection closed"
+	fm_bg_wait "$sink" 20
+	sleep 0.3
+	SEGS_A=$(($(fm_tcp_segs "$NS_A") - a0))
+	SEGS_B=$(($(fm_tcp_segs "$NS_B") - b0))
+	RETR_A=$(($(fm_nstat "$NS_A" TcpRetransSegs) - r0))
+	GOT=$(cat "$FM_TMP/$port.got" 2>/dev/null)
+	tap_is "$GOT" "$bytes" "$label: the receiver got every byte"
+}
+
+tcp_ended() {		# src dst sport...: every listed connection has a record
+	local src=$1 dst=$2 sp
+
+	shift 2
+	for sp; do
+		flow --proto 6 --src "$src" --dst "$dst" --sport "$sp"
+		[ "$REC" -ge 1 ] || return 1
+	done
+}
+
+check_tcp() {		# label src dst sport bytes hdr_min hdr_max
+	local label=$1 lo hi
+
+	flow --proto 6 --src "$2" --dst "$3" --sport "$4"
+	tap_cmp "$REC" -ge 1 "$label: a record with the initiator as source"
+	tap_is "$REV" 0 "$label: no record with the responder as source"
+	tap_is "$IP" "$SEGS_A" "$label: forward packets == initiator's TcpOutSegs+RetransSegs"
+	tap_is "$OP" "$SEGS_B" "$label: reverse packets == responder's TcpOutSegs+RetransSegs"
+	# a retransmitted segment carries its payload (at most one MSS) again
+	lo=$(($5 + $6 * IP)) hi=$(($5 + $7 * IP + 1500 * RETR_A))
+	if [ "$IB" -ge "$lo" ] && [ "$IB" -le "$hi" ]; then
+		tap_result 0 "$label: forward bytes = payload + headers"
+	else
+		tap_result 1 "$label: forward bytes = payload + headers"
+		tap_diag "got $IB, expected $lo..$hi"
+	fi
+	lo=$(($6 * OP)) hi=$(($7 * OP))
+	if [ "$OB" -ge "$lo" ] && [ "$OB" -le "$hi" ]; then
+		tap_result 0 "$label: reverse bytes = headers only"
+	else
+		tap_result 1 "$label: reverse bytes = headers only"
+		tap_diag "got $OB, expected $lo..$hi"
+	fi
+	tap_is "${REASONS%%,*}" 3 "$label: end reason 3 (FIN)"
+	tap_is "$((CF & 0x17))" "$((0x13))" "$label: client flags SYN ACK FIN, no RST ($CF)"
+	tap_is "$((SF & 0x17))" "$((0x13))" "$label: server flags SYN ACK FIN, no RST ($SF)"
+	tap_is "$TF" "$(printf '0x%x' $((CF | SF)))" "$label: TCP_FLAGS = client | server"
+	tap_is "$BD" 1 "$label: BIFLOW_DIRECTION 1 (forward is the initiator)"
+}
+
+fm_init
+fm_pair || tap_bail "two namespaces joined by a veth pair"
+OUT=$FM_TMP/flows.json
+fm_meter_start "$NS_A" "$VETH_A" both "$OUT" --idle-timeout 120 ||
+	tap_bail "meter attaches to $VETH_A"
+tap_result 0 "meter attached to both hooks of $VETH_A"
+
+# UDP: N datagrams of a known payload, to listening sinks (no ICMP errors)
+fm_bg_ready "$NS_B" "$FM_TMP/u4.ready" udp-sink --bind "$IP4_B" --port 5001 \
+	--out "$FM_TMP/u4.json" || tap_bail "UDP sink listens"
+fm_bg_ready "$NS_B" "$FM_TMP/u6.ready" udp-sink --bind "$IP6_B" --port 5002 \
+	--out "$FM_TMP/u6.json" || tap_bail "UDP6 sink listens"
+fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP4_B" --dport 5001 \
+	--sport 40001 --count "$UDP_N" --size "$UDP4_SIZE"
+fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP6_B" --dport 5002 \
+	--sport 40002 --count "$UDP_N" --size "$UDP6_SIZE"
+
+# ICMP echo: every request answered
+fm_in "$NS_A" ping -q -c "$PING_N" -i 0.2 -s "$PING4_SIZE" -W 2 "$IP4_B" >/dev/null
+tap_result $? "ping: $PING_N requests answered"
+fm_in "$NS_A" ping -6 -q -c "$PING_N" -i 0.2 -s "$PING6_SIZE" -W 2 "$IP6_B" >/dev/null
+tap_result $? "ping -6: $PING_N requests answered"
+
+# TCP: small transfers, then a bulk one with the veth's default offloads (GSO)
+tcp_transfer "TCP/IPv4" "$IP4_B" 5003 40003 "$TCP_SMALL"
+T4_A=$SEGS_A T4_B=$SEGS_B T4_R=$RETR_A
+tcp_transfer "TCP/IPv6" "$IP6_B" 5004 40004 "$TCP_SMALL"
+T6_A=$SEGS_A T6_B=$SEGS_B T6_R=$RETR_A
+if command -v ethtool >/dev/null 2>&1; then
+	tap_diag "$(fm_in "$NS_A" ethtool -k "$VETH_A" 2>/dev/null |
+		grep -E '^(tcp-segmentation-offload|generic-segmentation-offload):')"
+fi
+tcp_transfer "TCP/IPv4 bulk (GSO)" "$IP4_B" 5005 40005 "$TCP_BULK"
+TB_A=$SEGS_A TB_B=$SEGS_B TB_R=$RETR_A
+tap_diag "TCP segments sent (A/B, A retransmitted): v4 $T4_A/$T4_B/$T4_R," \
+	"v6 $T6_A/$T6_B/$T6_R, bulk $TB_A/$TB_B/$TB_R"
+
+# the connections end (FIN, then the linger) before the SIGTERM
+fm_wait 20 tcp_ended "$IP4_A" "$IP4_B" 40003 40005 && fm_wait 5 tcp_ended "$IP6_A" "$IP6_B" 40004
+tap_result $? "the TCP records are written once the connections close"
+fm_meter_stop
+tap_is $? 0 "meter exits 0 on SIGTERM"
+tap_diag "$(fm_tool count "$OUT") records in $OUT"
+
+check_counted "UDP/IPv4" 17 "$IP4_A" "$IP4_B" 40001 5001 "$UDP_N" $((28 + UDP4_SIZE)) 0 0
+check_counted "UDP/IPv6" 17 "$IP6_A" "$IP6_B" 40002 5002 "$UDP_N" $((48 + UDP6_SIZE)) 0 0
+check_counted "ICMP echo" 1 "$IP4_A" "$IP4_B" 8 0 "$PING_N" $((28 + PING4_SIZE)) \
+	"$PING_N" $((28 + PING4_SIZE))
+check_counted "ICMPv6 echo" 58 "$IP6_A" "$IP6_B" 128 0 "$PING_N" $((48 + PING6_SIZE)) \
+	"$PING_N" $((48 + PING6_SIZE))
+
+SEGS_A=$T4_A SEGS_B=$T4_B RETR_A=$T4_R
+check_tcp "TCP/IPv4" "$IP4_A" "$IP4_B" 40003 "$TCP_SMALL" 40 80
+SEGS_A=$T6_A SEGS_B=$T6_B RETR_A=$T6_R
+check_tcp "TCP/IPv6" "$IP6_A" "$IP6_B" 40004 "$TCP_SMALL" 60 100
+SEGS_A=$TB_A SEGS_B=$TB_B RETR_A=$TB_R
+check_tcp "TCP/IPv4 bulk (GSO)" "$IP4_A" "$IP4_B" 40005 "$TCP_BULK" 40 80
+
+tap_done
