@@ -153,6 +153,12 @@ static __always_inline void stats_add(struct flow_metrics *s, const struct pkt_m
 			us = 0xffffffffULL;	/* a gap over 71 min: saturate, never wrap */
 		sq = us * us;
 		s->iat_sumsq = s->iat_sumsq + sq < sq ? ~0ULL : s->iat_sumsq + sq;
+	} else {
+		/* first packet of the record (also of an entry emptied by its reverse) */
+		s->first_seen = now;
+		s->last_seen = now;
+		s->tos = m->tos;
+		s->flow_label = m->flow_label;
 	}
 	if (now > s->last_seen)
 		s->last_seen = now;
@@ -195,8 +201,8 @@ static __always_inline void stats_reset(struct flow_metrics *s, const struct pkt
 	s->tcp_flags = 0;
 	s->ttl_min = 0xff;
 	s->ttl_max = 0;
-	s->tos = m->tos;
-	s->flow_label = m->flow_label;
+	s->tos = m ? m->tos : 0;
+	s->flow_label = m ? m->flow_label : 0;
 }
 
 /* TCP context of a connection: kept across an active-timeout split only. */
@@ -211,12 +217,70 @@ static __always_inline void tcp_forget(struct flow_metrics *s)
 	s->hole_end = 0;
 }
 
-/* Why a packet must close the entry's current record first (0: it need not). */
+/* ICMP/ICMPv6 type of the answer to this type (echo, timestamp, ND, ...). */
+static __always_inline __u16 icmp_peer(__u8 proto, __u16 type)
+{
+	if (proto == IPPROTO_ICMP) {
+		switch (type) {
+		case 0: return 8;
+		case 8: return 0;
+		case 13: return 14;
+		case 14: return 13;
+		case 15: return 16;
+		case 16: return 15;
+		case 17: return 18;
+		case 18: return 17;
+		}
+	} else if (proto == IPPROTO_ICMPV6) {
+		switch (type) {
+		case 128: return 129;
+		case 129: return 128;
+		case 130: return 131;
+		case 131: return 130;
+		case 133: return 134;
+		case 134: return 133;
+		case 135: return 136;
+		case 136: return 135;
+		case 139: return 140;
+		case 140: return 139;
+		case 144: return 145;
+		case 145: return 144;
+		case 146: return 147;
+		case 147: return 146;
+		}
+	}
+	return type;
+}
+
+/* The other direction of the connection (the same pairing as userland's). */
+static __always_inline void reverse_key(const struct flow_key *k, struct flow_key *r)
+{
+	__builtin_memcpy(r->saddr, k->daddr, 16);
+	__builtin_memcpy(r->daddr, k->saddr, 16);
+	r->proto = k->proto;
+	r->ipver = k->ipver;
+	r->pad[0] = 0;
+	r->pad[1] = 0;
+	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		r->sport = icmp_peer(k->proto, k->sport);
+		r->dport = k->dport;
+	} else {
+		r->sport = k->dport;
+		r->dport = k->sport;
+	}
+}
+
+/*
+ * Why a packet must close the entry's current record first (0: it need
+ * not). An entry emptied by its reverse's split (arrivals 0) never splits.
+ */
 static __always_inline __u8 split_reason(const struct flow_metrics *s, const struct pkt_meta *m,
 					 __u64 now)
 {
 	__s64 idle = flowmon_cfg.idle_timeout_ns, active = flowmon_cfg.active_timeout_ns;
 
+	if (!s->arrivals)
+		return 0;
 	/* signed: replayed captures can step back in time */
 	if (idle && (__s64)(now - s->last_seen) > idle)
 		return FLOW_END_IDLE;
@@ -237,13 +301,73 @@ static __always_inline void copy_stats(struct flow_metrics *dst, const struct fl
 			 sizeof(*src) - sizeof(struct bpf_spin_lock));
 }
 
+static __always_inline void event_submit(struct flow_event *ev, const struct flow_key *k,
+					 __u8 reason)
+{
+	__builtin_memcpy(&ev->key, k, sizeof(ev->key));
+	*(__u32 *)&ev->stats.lock = 0;	/* ring memory is reused: no stale bytes */
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+	ev->reason = reason;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+/*
+ * A connection's records end together: when one direction's record ends,
+ * the other direction's ends too (same reason), and that entry stays, empty,
+ * until its next packet. Userland then pairs the two halves.
+ */
+static __always_inline void split_reverse(const struct flow_key *rk, struct flow_metrics *r,
+					  __u8 reason, __u64 now)
+{
+	struct flow_event *ev;
+
+	if (!r || !r->arrivals)
+		return;
+	ev = bpf_ringbuf_reserve(&flowmon_events, sizeof(*ev), 0);
+	if (!ev) {
+		count(CNT_EVENTS_LOST, 1);
+		return;
+	}
+	bpf_spin_lock(&r->lock);
+	copy_stats(&ev->stats, r);
+	stats_reset(r, NULL, 0);
+	r->arrivals = 0;
+	if (reason != FLOW_END_ACTIVE)
+		tcp_forget(r);
+	bpf_spin_unlock(&r->lock);
+	if (!ev->stats.arrivals) {
+		bpf_ringbuf_discard(ev, 0);	/* emptied meanwhile by another CPU */
+		return;
+	}
+	event_submit(ev, rk, reason);
+}
+
+/*
+ * Idle means the connection is idle: a direction quiet for longer than the
+ * idle timeout does not end while the other direction is still talking.
+ */
+static __always_inline int reverse_busy(const struct flow_metrics *r, __u64 now)
+{
+	return r && r->arrivals &&
+	       (__s64)(now - r->last_seen) <= (__s64)flowmon_cfg.idle_timeout_ns;
+}
+
 /* Update an existing entry, ending its record first if split_reason says so. */
 static __always_inline void flow_update(struct flow_metrics *s, const struct pkt_meta *m,
 					const struct wire *w, __u64 now)
 {
-	struct flow_event *ev = NULL;
 	__u8 reason = split_reason(s, m, now);	/* unlocked hint, checked again below */
+	struct flow_metrics *r = NULL;
+	struct flow_event *ev = NULL;
+	struct flow_key rk;
 
+	if (reason) {
+		/* rare path: only here is the other direction looked up */
+		reverse_key(&m->key, &rk);
+		r = bpf_map_lookup_elem(&flowmon_stats, &rk);
+		if (reason == FLOW_END_IDLE && reverse_busy(r, now))
+			reason = 0;
+	}
 	if (reason) {
 		ev = bpf_ringbuf_reserve(&flowmon_events, sizeof(*ev), 0);
 		if (!ev)
@@ -266,11 +390,8 @@ static __always_inline void flow_update(struct flow_metrics *s, const struct pkt
 		bpf_ringbuf_discard(ev, 0);
 		return;
 	}
-	__builtin_memcpy(&ev->key, &m->key, sizeof(ev->key));
-	*(__u32 *)&ev->stats.lock = 0;	/* ring memory is reused: no stale bytes */
-	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	ev->reason = reason;
-	bpf_ringbuf_submit(ev, 0);
+	event_submit(ev, &m->key, reason);
+	split_reverse(&rk, r, reason, now);
 }
 
 /* Create the entry. Returns 0, or -EEXIST when another CPU created it first. */

@@ -172,8 +172,9 @@ static void end_connection(struct collector *c, const struct ft_end *e)
 	struct flow_record r;
 	bool has_a, has_b;
 
-	has_a = take(c, &e->a, &a) == 0;
-	has_b = e->has_b && take(c, &e->b, &b) == 0;
+	/* an entry emptied by its reverse's kernel split holds nothing to write */
+	has_a = take(c, &e->a, &a) == 0 && a.arrivals;
+	has_b = e->has_b && take(c, &e->b, &b) == 0 && b.arrivals;
 	if (!has_a && !has_b)
 		return;
 	if (has_a)
@@ -236,7 +237,7 @@ static int write_all(struct collector *c, uint64_t now, uint8_t reason, bool pur
 		struct ft_end *e = &c->ends[i];
 		struct flow_metrics a, b;
 		struct flow_record r;
-		bool has_b;
+		bool has_a, has_b;
 
 		e->reason = reason;
 		if (purge) {
@@ -244,12 +245,16 @@ static int write_all(struct collector *c, uint64_t now, uint8_t reason, bool pur
 			continue;
 		}
 		/* -i 0: a fresh locked copy of each half, nothing deleted */
-		if (bpf_map_lookup_elem_flags(c->flows_fd, &e->a, &a, BPF_F_LOCK))
-			continue;
+		has_a = !bpf_map_lookup_elem_flags(c->flows_fd, &e->a, &a, BPF_F_LOCK) &&
+			a.arrivals;
 		has_b = e->has_b &&
-			!bpf_map_lookup_elem_flags(c->flows_fd, &e->b, &b, BPF_F_LOCK);
-		flow_record_build(&r, &e->a, &a, has_b ? &b : NULL, 0, c->wall_offset_ns);
-		emit(c, &r);
+			!bpf_map_lookup_elem_flags(c->flows_fd, &e->b, &b, BPF_F_LOCK) &&
+			b.arrivals;
+		if (has_a || has_b) {
+			flow_record_build(&r, has_a ? &e->a : &e->b, has_a ? &a : &b,
+					  has_a && has_b ? &b : NULL, 0, c->wall_offset_ns);
+			emit(c, &r);
+		}
 	}
 	return 0;
 }

@@ -93,6 +93,17 @@ static void sleep_period(unsigned int sec)
 		usleep(100000);
 }
 
+/* The kernel's counters travel in the IPFIX options record. */
+static void set_meter(const struct flowmon_opts *o, const struct collector *c, struct sink *s)
+{
+	uint64_t cnt[CNT_MAX];
+
+	if (!s->x)
+		return;
+	collector_counters(c, cnt);
+	sink_set_meter(s, cnt, CNT_MAX, o->idle_sec, o->active_sec);
+}
+
 static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s)
 {
 	uint64_t now;
@@ -104,6 +115,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 		err = collector_scan(c, now);
 		if (err)
 			pr_err("failed to scan flow table: %s\n", strerror(-err));
+		set_meter(o, c, s);
 		sink_flush(s);
 		if (rotate_requested) {
 			rotate_requested = 0;
@@ -117,6 +129,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 	now = clock_ns(CLOCK_BOOTTIME);
 	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
 	err = collector_flush(c, now, FLOW_END_FORCED);
+	set_meter(o, c, s);
 	pr_info("stopped: %llu records written\n", (unsigned long long)c->written);
 	return err;
 }
@@ -234,6 +247,7 @@ static int offline_replay(const struct flowmon_opts *o, struct flowmon_bpf *fm, 
 	c.cfg.lazy_idle = true;
 	collector_scan(&c, off.last_ts + c.cfg.linger_ns + 1);
 	collector_flush(&c, off.last_ts, FLOW_END_FORCED);
+	set_meter(o, &c, s);
 	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", o->pcap,
 		   (unsigned long long)st.packets, (unsigned long long)st.replayed,
 		   (unsigned long long)st.skipped, (unsigned long long)c.written);

@@ -2,6 +2,7 @@
 /* sink.c - fan a record out to the local dump and the IPFIX exporter. */
 #include <net/if.h>
 #include <string.h>
+#include "export.h"
 #include "log.h"
 #include "sink.h"
 
@@ -17,25 +18,59 @@ static const char *ifname(uint32_t ifindex, char *buf, size_t len)
 
 int sink_open(struct sink *s, const struct flowmon_opts *o, time_t now)
 {
+	char err[256];
+
 	memset(s, 0, sizeof(*s));
 	s->w.dir = o->dump_dir;
 	s->w.file = o->out_file;
 	s->w.json = o->json;
 	s->w.ifname = ifname;
-	return writer_open(&s->w, now);
+	if (o->n_collectors) {
+		s->x = ipfix_exporter_new(o->collectors, o->n_collectors, o->odid, o->uniflow,
+					  err, sizeof(err));
+		if (!s->x) {
+			pr_err("%s\n", err);
+			return -1;
+		}
+	}
+	if (writer_open(&s->w, now)) {
+		ipfix_exporter_free(s->x);
+		s->x = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int sink_emit(void *ctx, struct flow_record *r)
 {
 	struct sink *s = ctx;
+	int err;
 
-	/* the local dump first: a collector that is down must not cost it */
-	return writer_write(&s->w, r);
+	/* the local dump first (it sets FLOW_ID): a collector that is down must not cost it */
+	err = writer_write(&s->w, r);
+	if (s->x)
+		ipfix_exporter_add(s->x, r, ipfix_now_ms());
+	return err;
+}
+
+void sink_set_meter(struct sink *s, const uint64_t *cnt, size_t n, unsigned int idle_s,
+		    unsigned int active_s)
+{
+	struct ipfix_meter_stats ms;
+
+	if (!s->x)
+		return;
+	ipfix_meter_from_counters(&ms, cnt, n);
+	ms.idle_timeout_s = idle_s > 0xffff ? 0xffff : idle_s;
+	ms.active_timeout_s = active_s > 0xffff ? 0xffff : active_s;
+	ipfix_exporter_set_stats(s->x, &ms);
 }
 
 void sink_flush(struct sink *s)
 {
 	writer_flush(&s->w);
+	if (s->x)
+		ipfix_exporter_flush(s->x, ipfix_now_ms());
 }
 
 void sink_rotate(struct sink *s, time_t now)
@@ -53,4 +88,6 @@ void sink_maybe_rotate(struct sink *s, time_t now)
 void sink_close(struct sink *s)
 {
 	writer_close(&s->w);
+	ipfix_exporter_free(s->x);	/* flushes, sends the final statistics */
+	s->x = NULL;
 }

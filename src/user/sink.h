@@ -3,6 +3,8 @@
 #ifndef __FLOWMON_SINK_H
 #define __FLOWMON_SINK_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 #include "opts.h"
 #include "writer.h"
@@ -17,6 +19,9 @@ struct sink {
 int sink_open(struct sink *s, const struct flowmon_opts *o, time_t now);
 int sink_emit(void *ctx, struct flow_record *r);
 void sink_flush(struct sink *s);
+/* Kernel counters (CNT_*) and timeouts for the IPFIX options record. */
+void sink_set_meter(struct sink *s, const uint64_t *cnt, size_t n, unsigned int idle_s,
+		    unsigned int active_s);
 void sink_rotate(struct sink *s, time_t now);
 void sink_maybe_rotate(struct sink *s, time_t now);
 void sink_close(struct sink *s);

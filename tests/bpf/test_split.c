@@ -372,3 +372,96 @@ BPF_TEST(split_ring_full_keeps_accumulating)
 	fx_close(&f);
 	free(ev);
 }
+
+/*
+ * Idle is a property of the connection: a direction quiet for longer than
+ * the idle timeout is not ended while its reverse keeps talking; when the
+ * connection was idle, the first packet ends the records of both directions
+ * (one event each), and the reverse entry restarts with its next packet.
+ */
+BPF_TEST(split_idle_is_per_connection)
+{
+	struct flow_event ev[4];
+	struct flow_metrics s;
+	struct flow_key ka, kb;
+	struct pkt pa, pb;
+	struct fx f;
+
+	REQUIRE(fx_open(&f, &(struct fx_cfg){ .idle_ns = NSEC_PER_SEC }) == 0);
+	key_v4(&ka, PROTO_UDP, A4, B4, 42006, 6001);
+	key_v4(&kb, PROTO_UDP, B4, A4, 6001, 42006);
+	mk_v4_udp(&pa, A4, B4, 42006, 6001, 72);	/* IP 100 */
+	mk_v4_udp(&pb, B4, A4, 6001, 42006, 172);	/* IP 200 */
+	RUN(&f, &pa, .ts = T0);
+	RUN(&f, &pb, .ts = T0 + 50 * MS);
+	RUN(&f, &pa, .ts = T0 + 900 * MS);
+	RUN(&f, &pb, .ts = T0 + 1200 * MS);	/* b quiet 1.15 s, but a spoke 0.3 s ago */
+	CHECK_EQ(fx_events(&f, ev, 4), 0);
+	CHECK_FLOW(&f, &ka, 2, 200, NULL);
+	CHECK_FLOW(&f, &kb, 2, 400, NULL);
+
+	RUN(&f, &pa, .ts = T0 + 3000 * MS);	/* the whole connection idle 1.8 s */
+	REQUIRE(fx_events(&f, ev, 4) == 2);
+	CHECK_EQ(ev[0].reason, FLOW_END_IDLE);
+	CHECK_EQ(ev[1].reason, FLOW_END_IDLE);
+	CHECK(!memcmp(&ev[0].key, &ka, sizeof(ka)));
+	CHECK(!memcmp(&ev[1].key, &kb, sizeof(kb)));
+	CHECK_EQ(ev[0].stats.packets, 2);
+	CHECK_EQ(ev[1].stats.packets, 2);
+	CHECK_EQ(ev[1].stats.bytes, 400);
+	CHECK_EQ(ev[1].stats.first_seen, T0 + 50 * MS);
+	CHECK_FLOW(&f, &ka, 1, 100, &s);
+	check_restarted(&s, T0 + 3000 * MS, 100);
+	CHECK_FLOW(&f, &kb, 0, 0, &s);		/* emptied, kept for its next packet */
+	CHECK_EQ(s.arrivals, 0);
+
+	RUN(&f, &pb, .ts = T0 + 3100 * MS);	/* no split of an empty entry */
+	CHECK_EQ(fx_events(&f, ev, 4), 0);
+	CHECK_FLOW(&f, &kb, 1, 200, &s);
+	check_restarted(&s, T0 + 3100 * MS, 200);
+	fx_close(&f);
+}
+
+static void icmp4(struct pkt *p, const char *s, const char *d, uint8_t type, size_t payload)
+{
+	pkt_init(p);
+	pkt_eth(p);
+	pkt_ipv4(p, &(struct ip4_opts){ .saddr = s, .daddr = d });
+	pkt_icmp4(p, type, 0);		/* 8-byte header */
+	pkt_payload(p, payload);
+	pkt_finish(p);
+}
+
+/* An active-timeout split of one direction ends the reverse's record too. */
+BPF_TEST(split_active_ends_both_directions)
+{
+	struct flow_event ev[4];
+	struct flow_metrics s;
+	struct flow_key ka, kb;
+	struct pkt pa, pb;
+	struct fx f;
+
+	REQUIRE(fx_open(&f, &(struct fx_cfg){ .active_ns = 10 * NSEC_PER_SEC }) == 0);
+	key_v4(&ka, PROTO_ICMP, A4, B4, 8, 0);
+	key_v4(&kb, PROTO_ICMP, B4, A4, 0, 0);	/* echo reply pairs with request */
+	icmp4(&pa, A4, B4, 8, 56);
+	icmp4(&pb, B4, A4, 0, 56);
+	RUN(&f, &pa, .ts = T0);
+	RUN(&f, &pb, .ts = T0 + 1 * MS);
+	RUN(&f, &pa, .ts = T0 + 6000 * MS);
+	RUN(&f, &pb, .ts = T0 + 6001 * MS);
+	RUN(&f, &pa, .ts = T0 + 11000 * MS);	/* a's record is 11 s old */
+	REQUIRE(fx_events(&f, ev, 4) == 2);
+	CHECK_EQ(ev[0].reason, FLOW_END_ACTIVE);
+	CHECK_EQ(ev[1].reason, FLOW_END_ACTIVE);
+	CHECK(!memcmp(&ev[1].key, &kb, sizeof(kb)));
+	CHECK_EQ(ev[0].stats.packets, 2);
+	CHECK_EQ(ev[1].stats.packets, 2);
+	CHECK_FLOW(&f, &ka, 1, 84, NULL);
+	CHECK_FLOW(&f, &kb, 0, 0, &s);
+	RUN(&f, &pb, .ts = T0 + 11001 * MS);
+	CHECK_EQ(fx_events(&f, ev, 4), 0);
+	CHECK_FLOW(&f, &kb, 1, 84, &s);
+	CHECK_EQ(s.first_seen, T0 + 11001 * MS);
+	fx_close(&f);
+}
