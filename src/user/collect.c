@@ -201,6 +201,8 @@ int collector_scan(struct collector *c, uint64_t now)
 	ssize_t n;
 	size_t i, m;
 
+	uint64_t purged = c->purged;
+
 	collector_drain_events(c, now);
 	n = collector_read(c);
 	if (n < 0)
@@ -210,6 +212,7 @@ int collector_scan(struct collector *c, uint64_t now)
 	for (i = 0; i < m; i++)
 		end_connection(c, &c->ends[i]);
 	c->last_ended = m;
+	c->last_purged = c->purged - purged;
 	return 0;
 }
 

@@ -36,8 +36,9 @@ struct collector {
 	struct ft_end *ends;
 	bool batch_ok;		/* the kernel accepts BPF_MAP_LOOKUP_BATCH here */
 	/* per-scan and total statistics */
-	uint64_t last_entries;
-	uint64_t last_ended;
+	uint64_t last_entries;	/* table entries read by the last scan */
+	uint64_t last_ended;	/* connections it ended */
+	uint64_t last_purged;	/* entries it deleted */
 	uint64_t written;
 	uint64_t purged;
 	uint64_t events;
