@@ -16,6 +16,10 @@ int log_open(const char *path, int level)
 		log_file = stdout;
 		return 0;
 	}
+	if (!strcmp(path, "-")) {
+		log_file = stderr;	/* records own stdout */
+		return 0;
+	}
 	log_file = fopen(path, "a");	/* append: logrotate and restarts keep history */
 	if (!log_file) {
 		int err = -errno;
@@ -30,7 +34,7 @@ int log_open(const char *path, int level)
 
 void log_close(void)
 {
-	if (log_file && log_file != stdout)
+	if (log_file && log_file != stdout && log_file != stderr)
 		fclose(log_file);
 	log_file = NULL;
 }
@@ -52,7 +56,7 @@ void log_msg(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);
-	if (level == LOG_ERR && log_file && log_file != stdout) {
+	if (level == LOG_ERR && log_file && log_file != stdout && log_file != stderr) {
 		va_start(ap, fmt);
 		vfprintf(log_file, fmt, ap);
 		va_end(ap);

@@ -5,7 +5,7 @@
 
 enum log_level { LOG_ERR = 0, LOG_INFO = 1, LOG_VERBOSE = 2, LOG_DEBUG = 3 };
 
-/* NULL path: stdout. Returns 0 or -errno (one line on stderr). */
+/* NULL path: stdout; "-": stderr. Returns 0 or -errno (one line on stderr). */
 int log_open(const char *path, int level);
 void log_close(void);
 int log_level(void);

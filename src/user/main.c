@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* main.c - tc_flowmon_user: parse the command line, dispatch to a mode. */
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "opts.h"
@@ -31,6 +32,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s (see --help)\n", argv[0], err);
 		return 2;
 	}
+	/* records on stdout (-o -) keep it to themselves: messages go to stderr */
+	if (!o.log_file && o.out_file && !strcmp(o.out_file, "-"))
+		o.log_file = "-";
 	if (log_open(o.log_file, o.verbose))
 		return 1;
 	libbpf_set_print(libbpf_print);
