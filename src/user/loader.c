@@ -289,8 +289,13 @@ int loader_attach(struct flowmon_bpf *fm, int ifindex, bool ingress, bool *creat
 	struct bpf_tc_hook hook;
 	int err;
 
+	libbpf_print_fn_t old_print;
+
 	tc_hook_init(&hook, ifindex, ingress);
+	/* an existing clsact qdisc is fine: keep libbpf from calling it an error */
+	old_print = libbpf_set_print(NULL);
 	err = bpf_tc_hook_create(&hook);
+	libbpf_set_print(old_print);
 	if (created_qdisc)
 		*created_qdisc = err == 0;
 	if (err && err != -EEXIST)

@@ -35,6 +35,19 @@ static int replay_one(pcap_t *p, const struct pcap_pkthdr *h, const uint8_t *dat
 	return 0;
 }
 
+int replay_check(const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(path, errbuf);
+
+	if (!p) {
+		fprintf(stderr, "failed to open capture file %s: %s\n", path, errbuf);
+		return -1;
+	}
+	pcap_close(p);
+	return 0;
+}
+
 int replay_file(const char *path, int prog_fd, replay_tick_fn tick, void *ctx,
 		struct replay_stats *st)
 {

@@ -36,6 +36,9 @@ struct replay_stats {
  */
 typedef int (*replay_tick_fn)(void *ctx, uint64_t ts_ns);
 
+/* Can path be opened as a capture file? 0, or -1 after one error line. */
+int replay_check(const char *path);
+
 /*
  * Replay a whole file. Returns 0 at end of file, or -1 after printing one
  * line "failed to read <file>: packet <n>: <reason>" (packets before it are

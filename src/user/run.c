@@ -152,6 +152,10 @@ static int open_pinned(const struct flowmon_opts *o, int *flows, int *counters, 
 		pr_err("failed to open pinned map %s: %s\n", o->map_path, strerror(errno));
 		return -errno;
 	}
+	if (collector_check_map(*flows, o->map_path, NULL)) {
+		close(*flows);
+		return -EINVAL;
+	}
 	snprintf(dir, sizeof(dir), "%s", o->map_path);
 	dirname(dir);
 	snprintf(path, sizeof(path), "%s/%s", dir, FLOWMON_MAP_COUNTERS);
@@ -171,12 +175,13 @@ static int run_collector(const struct flowmon_opts *o, int flows, int counters, 
 	int err;
 
 	ft_config_from(o, &cfg, false);
-	err = sink_open(&s, o, time(NULL));
+	/* check the table before creating any dump file */
+	err = collector_init(&c, flows, counters, events, &cfg, sink_emit, &s);
 	if (err)
 		return 1;
-	err = collector_init(&c, flows, counters, events, &cfg, sink_emit, &s);
+	err = sink_open(&s, o, time(NULL));
 	if (err) {
-		sink_close(&s);
+		collector_free(&c);
 		return 1;
 	}
 	install_signals();
@@ -270,6 +275,9 @@ int run_offline(const struct flowmon_opts *o)
 	struct sink s;
 	int rc;
 
+	/* a file that cannot be read leaves no empty dump file behind */
+	if (replay_check(o->pcap))
+		return 1;
 	if (loader_open(&lo, &fm))
 		return 1;
 	if (sink_open(&s, o, time(NULL))) {
