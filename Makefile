@@ -48,7 +48,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test test-unit test-bpf test-e2e bench install uninstall help check-format \
+.PHONY: FORCE all clean test test-unit test-bpf test-e2e bench install uninstall help check-format \
 	deps run build-tests
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -78,6 +78,13 @@ $(BPF_OBJ): src/bpf/tc_flowmon_kern.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
 $(OUTPUT)/%.bpf.o: bench/%.bpf.c include/flowmon.h $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The object's install folder is compiled into the loader's search path:
+# rebuild it when PREFIX changes (make PREFIX=/usr install).
+$(OUTPUT)/libdir.stamp: FORCE | $(OUTPUT)
+	$(Q)echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' > $@
+
+$(OUTPUT)/user/loader.o: $(OUTPUT)/libdir.stamp
 
 $(OUTPUT)/user/%.o: src/user/%.c $(USER_HDRS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
