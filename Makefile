@@ -38,7 +38,7 @@ LBPF_OBJS  := $(patsubst src/user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
 
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 BPF_TESTS  := $(wildcard tests/bpf/*.c)
-BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 
 ifeq ($(V),1)
 Q :=
@@ -102,7 +102,7 @@ $(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/test
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
 
-$(OUTPUT)/bench: $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
+$(OUTPUT)/bench: $(BENCH_SRCS) $(wildcard bench/*.h) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
 

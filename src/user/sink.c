@@ -6,13 +6,29 @@
 #include "log.h"
 #include "sink.h"
 
+/*
+ * if_indextoname() is a syscall: cache the last few answers, forgotten at
+ * every flush (once a period), so that a renamed interface shows up soon.
+ */
+#define IFNAME_CACHE 16
+
+static struct {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+} ifcache[IFNAME_CACHE];
+
 static const char *ifname(uint32_t ifindex, char *buf, size_t len)
 {
-	char name[IF_NAMESIZE];
+	unsigned int slot = ifindex % IFNAME_CACHE;
 
-	if (!ifindex || !if_indextoname(ifindex, name))
+	if (!ifindex)
 		return NULL;
-	snprintf(buf, len, "%s", name);
+	if (ifcache[slot].ifindex != ifindex) {
+		if (!if_indextoname(ifindex, ifcache[slot].name))
+			return NULL;
+		ifcache[slot].ifindex = ifindex;
+	}
+	snprintf(buf, len, "%s", ifcache[slot].name);
 	return buf;
 }
 
@@ -68,6 +84,7 @@ void sink_set_meter(struct sink *s, const uint64_t *cnt, size_t n, unsigned int 
 
 void sink_flush(struct sink *s)
 {
+	memset(ifcache, 0, sizeof(ifcache));
 	writer_flush(&s->w);
 	if (s->x)
 		ipfix_exporter_flush(s->x, ipfix_now_ms());

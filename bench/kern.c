@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* kern.c - kernel ns/packet of flowmon_ingress against the floor program. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "flowmon.h"
+#include "loader.h"
+#include "bench.h"
+
+#define EST_REPEAT	1000000		/* runs per established-flow measurement */
+#define INS_KEYS	32768		/* distinct new flows per insert measurement */
+#define KERN_FLOWS	FLOWMON_DEFAULT_MAX_FLOWS
+
+/* One program under test: its fd, its flow table, and how to read an entry. */
+struct subject {
+	const char *name;
+	int prog_fd;
+	int map_fd;		/* -1: no table (nop) */
+	bool flowmon;		/* value is struct flow_metrics (read with BPF_F_LOCK) */
+};
+
+struct kern_ctx {
+	struct flowmon_bpf *live;	/* production knobs: boot clock, 15 s / 1800 s */
+	struct flowmon_bpf *replay;	/* -r knobs: skb->tstamp clock */
+	struct bpf_object *floor;
+	struct subject s[4];		/* ours live, ours replay, floor, nop */
+	int trials;
+};
+
+enum { S_LIVE, S_REPLAY, S_FLOOR, S_NOP };
+
+static int open_ours(const char *obj, bool replay, struct flowmon_bpf **fm)
+{
+	struct loader_opts lo = {
+		.obj_path = obj,
+		.replay = replay,
+		.max_flows = KERN_FLOWS,
+		.idle_ns = FLOWMON_DEFAULT_IDLE_SEC * NSEC_PER_SEC,
+		.active_ns = FLOWMON_DEFAULT_ACTIVE_SEC * NSEC_PER_SEC,
+		.pin_dir = NULL,
+	};
+
+	return loader_open(&lo, fm);
+}
+
+int bench_open_floor(const char *path, uint32_t max, struct bpf_object **obj)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err;
+
+	*obj = bpf_object__open_file(path, NULL);
+	err = libbpf_get_error(*obj);
+	if (err) {
+		*obj = NULL;
+		fprintf(stderr, "failed to open %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	map = bpf_object__find_map_by_name(*obj, "floor_flows");
+	if (!map)
+		return -ENOENT;
+	bpf_map__set_max_entries(map, max);
+	bpf_object__for_each_program(prog, *obj)
+		bpf_program__set_type(prog, BPF_PROG_TYPE_SCHED_CLS);
+	err = bpf_object__load(*obj);
+	if (err)
+		fprintf(stderr, "failed to load %s: %s\n", path, strerror(-err));
+	return err;
+}
+
+static int floor_fd(struct bpf_object *obj, const char *prog)
+{
+	return bpf_program__fd(bpf_object__find_program_by_name(obj, prog));
+}
+
+static int kern_open(const struct bench_opts *o, struct kern_ctx *k)
+{
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	k->trials = o->trials;
+	err = open_ours(o->obj, false, &k->live);
+	if (!err)
+		err = bench_open_floor(o->floor, KERN_FLOWS, &k->floor);
+	if (err)
+		return err;
+	k->s[S_LIVE] = (struct subject){ "ours (live knobs)", loader_prog_fd(k->live, true),
+					 loader_flows_fd(k->live), true };
+	k->s[S_REPLAY] = (struct subject){ "ours (replay knobs): does not load", -1, -1, true };
+	if (open_ours(o->obj, true, &k->replay))
+		fprintf(stderr, "  replay knobs rejected by the verifier: %s\n",
+			bench_verifier_error());
+	else
+		k->s[S_REPLAY] = (struct subject){ "ours (replay knobs)",
+						   loader_prog_fd(k->replay, true),
+						   loader_flows_fd(k->replay), true };
+	k->s[S_FLOOR] = (struct subject){ "floor", floor_fd(k->floor, "floor_count"),
+					  bpf_map__fd(bpf_object__find_map_by_name(k->floor,
+									   "floor_flows")),
+					  false };
+	k->s[S_NOP] = (struct subject){ "nop (harness cost)", floor_fd(k->floor, "floor_nop"),
+					-1, false };
+	return 0;
+}
+
+static void kern_close(struct kern_ctx *k)
+{
+	loader_close(k->live);
+	loader_close(k->replay);
+	bpf_object__close(k->floor);
+}
+
+/* The flow_key the programs build for template p. */
+static void key_of(const struct bench_pkt *p, struct flow_key *k)
+{
+	const uint8_t *b = p->buf;
+	size_t alen = p->ipver == 4 ? 4 : 16;
+	size_t soff = p->ipver == 4 ? 12 : 8;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->saddr, b + p->l3 + soff, alen);
+	memcpy(k->daddr, b + p->l3 + soff + alen, alen);
+	k->sport = b[p->l4] << 8 | b[p->l4 + 1];
+	k->dport = b[p->l4 + 2] << 8 | b[p->l4 + 3];
+	k->proto = p->ipver == 4 ? b[p->l3 + 9] : b[p->l3 + 6];
+	k->ipver = p->ipver;
+}
+
+/* Packets the subject's table holds for p's flow (0 if none). */
+static uint64_t entry_packets(const struct subject *s, const struct bench_pkt *p)
+{
+	struct flow_metrics m;
+	struct flow_key k;
+	__u64 v[2];
+
+	key_of(p, &k);
+	if (s->flowmon)
+		return bpf_map_lookup_elem_flags(s->map_fd, &k, &m, BPF_F_LOCK) ? 0 : m.packets;
+	return bpf_map_lookup_elem(s->map_fd, &k, v) ? 0 : v[0];
+}
+
+struct figure {
+	double med, min, max;
+};
+
+/*
+ * Established flow: one run creates the entry, then trials runs of
+ * EST_REPEAT; the kernel's average per run of each, median over trials.
+ */
+static int established(const struct kern_ctx *k, const struct subject *s,
+		       const struct bench_pkt *p, struct figure *f)
+{
+	double v[64];
+	uint32_t ns;
+	int t, n = k->trials < 64 ? k->trials : 64, err;
+
+	if (s->map_fd >= 0)
+		bench_map_clear(s->map_fd);
+	err = bench_test_run(s->prog_fd, p, BENCH_T0, 1, NULL);
+	for (t = 0; t < n && !err; t++) {
+		err = bench_test_run(s->prog_fd, p, BENCH_T0, EST_REPEAT, &ns);
+		v[t] = ns;
+	}
+	if (err)
+		return err;
+	if (s->map_fd >= 0 && entry_packets(s, p) != 1 + (uint64_t)n * EST_REPEAT) {
+		fprintf(stderr, "%s: entry does not hold every run: not the update path\n",
+			s->name);
+		return -EPROTO;
+	}
+	bench_median(v, n);
+	f->min = v[0];
+	f->max = v[n - 1];
+	f->med = bench_median(v, n);
+	return 0;
+}
+
+/* INS_KEYS distinct flows of trial t through the subject once; *sum gets their ns. */
+static int one_pass(const struct subject *s, struct bench_pkt *p, uint32_t t, uint64_t ts,
+		    uint64_t *sum)
+{
+	uint32_t ns, i;
+	int err = 0;
+
+	for (i = 0, *sum = 0; i < INS_KEYS && !err; i++) {
+		bench_pkt_set_flow(p, t * INS_KEYS + i);
+		err = bench_test_run(s->prog_fd, p, ts + i, 1, &ns);
+		*sum += ns;
+	}
+	if (!err && s->map_fd >= 0 && bench_map_count(s->map_fd) != INS_KEYS) {
+		fprintf(stderr, "%s: not every run inserted a flow\n", s->name);
+		err = -EPROTO;
+	}
+	return err;
+}
+
+/*
+ * Many flows, repeat=1 per run, the kernel's time of each, mean per trial,
+ * median over trials. The table is emptied before every trial (so it is
+ * never more than half full), then filled by pass 1; with passes == 2 the
+ * second pass over the same flows is the one timed: updates of flows that
+ * are not hot in the cache, unlike the repeat loop of established().
+ */
+static int spread(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
+		  struct figure *f, int passes)
+{
+	double v[64];
+	uint64_t sum = 0;
+	int t, n = k->trials < 64 ? k->trials : 64, pass, err = 0;
+
+	for (t = 0; t < n && !err; t++) {
+		if (s->map_fd >= 0)
+			bench_map_clear(s->map_fd);
+		for (pass = 0; pass < passes && !err; pass++)
+			err = one_pass(s, p, t, BENCH_T0 + (uint64_t)pass * INS_KEYS, &sum);
+		v[t] = (double)sum / INS_KEYS;
+	}
+	if (err)
+		return err;
+	bench_median(v, n);
+	f->min = v[0];
+	f->max = v[n - 1];
+	f->med = bench_median(v, n);
+	return 0;
+}
+
+static int inserts(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
+		   struct figure *f)
+{
+	return spread(k, s, p, f, 1);
+}
+
+static int updates(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
+		   struct figure *f)
+{
+	return spread(k, s, p, f, 2);
+}
+
+static void print_fig(const char *what, const struct figure *f, const struct figure *nop)
+{
+	printf("  %-34s %8.1f  [%6.1f .. %6.1f]  %8.1f\n", what, f->med, f->min, f->max,
+	       f->med - nop->med);
+}
+
+static void print_ratio(const struct figure *ours, const struct figure *floor,
+			const struct figure *nop)
+{
+	printf("  %-34s %8.2fx %28.2fx\n", "ratio ours (live) / floor", ours->med / floor->med,
+	       (ours->med - nop->med) / (floor->med - nop->med));
+}
+
+typedef int (*measure_fn)(const struct kern_ctx *k, const struct subject *s,
+			  struct bench_pkt *p, struct figure *f);
+
+/* One packet shape through the four subjects; prints four lines and the ratio. */
+static int compare(const struct kern_ctx *k, measure_fn fn, const char *title,
+		   const struct bench_pkt *tmpl)
+{
+	struct figure f[4];
+	struct bench_pkt p;
+	int i, err;
+
+	printf("%s\n", title);
+	for (i = 0; i < 4; i++) {
+		p = *tmpl;
+		f[i] = (struct figure){ 0 };
+		if (k->s[i].prog_fd < 0)
+			continue;	/* reported as such */
+		err = fn(k, &k->s[i], &p, &f[i]);
+		if (err) {
+			fprintf(stderr, "failed to measure %s: %s\n", k->s[i].name,
+				strerror(-err));
+			return err;
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		if (k->s[i].prog_fd < 0)
+			printf("  %s\n", k->s[i].name);
+		else
+			print_fig(k->s[i].name, &f[i], &f[S_NOP]);
+	}
+	print_ratio(&f[S_LIVE], &f[S_FLOOR], &f[S_NOP]);
+	return 0;
+}
+
+static int est_fn(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
+		  struct figure *f)
+{
+	return established(k, s, p, f);
+}
+
+/* The packet shapes measured, in report order. */
+static const struct kern_case {
+	const char *title;
+	int ipver;
+	enum bench_l4 kind;
+	uint32_t payload;
+	measure_fn fn;
+} cases[] = {
+	{ "established TCP/IPv4, ACK|PSH + 100 B payload", 4, BL4_TCP_ACK, 100, est_fn },
+	{ "established TCP/IPv6, ACK|PSH + 100 B payload", 6, BL4_TCP_ACK, 100, est_fn },
+	{ "new flow: TCP/IPv4 SYN with 20 B of options", 4, BL4_TCP_SYN, 0, inserts },
+	{ "new flow: UDP/IPv4, 100 B payload", 4, BL4_UDP, 100, inserts },
+	{ "existing flows, not cache-hot: TCP/IPv4 ACK, 32768 flows, repeat=1", 4, BL4_TCP_ACK,
+	  100, updates },
+};
+
+int bench_kern(const struct bench_opts *o, int argc, char **argv)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;	/* "established" or "many" */
+	struct bench_pkt p;
+	struct kern_ctx k;
+	size_t i;
+	int err;
+
+	err = kern_open(o, &k);
+	if (err) {
+		kern_close(&k);
+		return 1;
+	}
+	printf("kernel cost per packet: BPF_PROG_TEST_RUN on CPU %d, opts.duration (ns/run),\n"
+	       "median of %d trials; established: %d runs per trial (repeat); new and\n"
+	       "existing flows: %d distinct keys per trial, repeat=1 each (the timer's\n"
+	       "own cost is in the nop line), mean per trial; tables %u entries\n",
+	       o->cpu, o->trials, EST_REPEAT, INS_KEYS, KERN_FLOWS);
+	printf("  %-34s %8s  %-18s  %8s\n", "", "ns/pkt", "[min .. max]", "- nop");
+	for (i = 0; !err && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* "established": the repeat-loop cases only; "many": the others */
+		if (only && (cases[i].fn == est_fn) != !strcmp(only, "established"))
+			continue;
+		bench_pkt_build(&p, cases[i].ipver, cases[i].kind, cases[i].payload);
+		err = compare(&k, cases[i].fn, cases[i].title, &p);
+	}
+	kern_close(&k);
+	return err ? 1 : 0;
+}

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* scan.c - userland ns/flow of collector_read, flowtable_plan and a purging scan. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include "collect.h"
+#include "flowtable.h"
+#include "loader.h"
+#include "bench.h"
+
+#define SCAN_MAX_FLOWS	(1u << 20)	/* table capacity: 1,000,000 flows fill 95 % */
+#define SCAN_REPS	3		/* read and plan timings per fill (non-destructive) */
+#define SCAN_MAX_FILLS	16
+#define FILL_GAP_NS	1000		/* packet clock step while filling */
+
+/* What one child measured on one filled table. */
+struct scan_sample {
+	double read_ns[SCAN_REPS];
+	double plan_ns[SCAN_REPS];
+	double scan_ns;		/* collector_scan ending and purging every flow */
+	long read;		/* entries collector_read returned */
+	long ends;		/* connections flowtable_plan listed */
+	long purged;		/* entries deleted by the scan */
+	long written;		/* records it built */
+	long left;		/* entries left in the table afterwards */
+	int err;
+};
+
+struct scan_env {
+	struct flowmon_bpf *fm;
+	bool replay;	/* replay knobs: the table's clock is the packets' time */
+};
+
+/* Scan time: a second after the last packet, on the table's clock. */
+static uint64_t scan_now(const struct scan_env *e, uint32_t n)
+{
+	struct timespec ts;
+
+	if (e->replay)
+		return BENCH_T0 + (uint64_t)n * FILL_GAP_NS + NSEC_PER_SEC;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + NSEC_PER_SEC;
+}
+
+/* Entries 0..n-1 through the program; returns the mean wall ns per test run. */
+static double fill(int prog_fd, uint32_t n)
+{
+	struct bench_pkt p;
+	uint64_t t0 = bench_now_ns();
+	uint32_t j;
+
+	for (j = 0; j < n; j++) {
+		bench_fill_pkt(&p, j, n);
+		if (bench_test_run(prog_fd, &p, BENCH_T0 + (uint64_t)j * FILL_GAP_NS, 1, NULL))
+			return -1;
+	}
+	return (double)(bench_now_ns() - t0) / n;
+}
+
+/* A plan that ends everything: idle timeout 1 ns, no linger, no laziness. */
+static void purge_cfg(struct ft_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->idle_ns = 1;
+	cfg->active_ns = FLOWMON_DEFAULT_ACTIVE_SEC * NSEC_PER_SEC;
+	cfg->pair_wait_ns = 0;
+	cfg->lazy_idle = false;
+}
+
+/* In the child: time read and plan SCAN_REPS times, then one purging scan. */
+static void measure(const struct scan_env *e, uint32_t n, struct scan_sample *s)
+{
+	uint64_t now = scan_now(e, n), t0;
+	struct flowmon_bpf *fm = e->fm;
+	struct ft_config cfg;
+	struct collector c;
+	ssize_t got = 0;
+	int r;
+
+	purge_cfg(&cfg);
+	s->err = collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm),
+				loader_events_fd(fm), &cfg, NULL, NULL);
+	if (s->err)
+		return;
+	for (r = 0; r < SCAN_REPS; r++) {
+		t0 = bench_now_ns();
+		got = collector_read(&c);
+		s->read_ns[r] = bench_now_ns() - t0;
+	}
+	s->read = got;
+	for (r = 0; r < SCAN_REPS && got > 0; r++) {
+		t0 = bench_now_ns();
+		s->ends = flowtable_plan(&cfg, c.keys, c.vals, got, now, c.ends, c.max_entries);
+		s->plan_ns[r] = bench_now_ns() - t0;
+	}
+	t0 = bench_now_ns();
+	s->err = collector_scan(&c, now);
+	s->scan_ns = bench_now_ns() - t0;
+	s->purged = c.purged;
+	s->written = c.written;
+	s->left = bench_map_count(c.flows_fd);
+	collector_free(&c);
+}
+
+/* Measure in a child process, so that its peak RSS is the scan's alone. */
+static int measure_child(const struct scan_env *e, uint32_t n, struct scan_sample *s,
+			 long *maxrss_kib)
+{
+	struct rusage ru;
+	int fd[2], status;
+	pid_t pid;
+
+	if (pipe(fd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(fd[0]);
+		memset(s, 0, sizeof(*s));
+		measure(e, n, s);
+		_exit(write(fd[1], s, sizeof(*s)) == sizeof(*s) ? 0 : 1);
+	}
+	close(fd[1]);
+	if (read(fd[0], s, sizeof(*s)) != sizeof(*s))
+		s->err = -EPIPE;
+	close(fd[0]);
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return -errno;
+	*maxrss_kib = ru.ru_maxrss;
+	return s->err;
+}
+
+/* Expected plan for the fill of bench_fill_pkt: n/4 pairs, n/2 one-way flows. */
+static long expect_ends(uint32_t n)
+{
+	uint32_t half = n / 2 & ~1u;
+
+	return half / 2 + (n - half);
+}
+
+static int check(uint32_t n, const struct scan_sample *s)
+{
+	if (s->read != n || s->ends != expect_ends(n) || s->purged != n ||
+	    s->written != expect_ends(n) || s->left != 0) {
+		fprintf(stderr, "scan of %u flows: read %ld, planned %ld (expected %ld), purged %ld, "
+			"written %ld, left %ld\n", n, s->read, s->ends, expect_ends(n), s->purged,
+			s->written, s->left);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+struct scan_fig {
+	double fill, read, plan, scan;
+	long rss_kib;
+	int fills;
+};
+
+static int scan_one(const struct scan_env *e, uint32_t n, int fills, struct scan_fig *f)
+{
+	double fl[SCAN_MAX_FILLS], rd[SCAN_MAX_FILLS * SCAN_REPS], pl[SCAN_MAX_FILLS * SCAN_REPS];
+	double sc[SCAN_MAX_FILLS];
+	struct scan_sample s;
+	int i, r, err;
+	long rss = 0;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < fills; i++) {
+		fl[i] = fill(loader_prog_fd(e->fm, true), n);
+		err = fl[i] < 0 ? -EIO : measure_child(e, n, &s, &rss);
+		err = err ? err : check(n, &s);
+		if (err)
+			return err;
+		for (r = 0; r < SCAN_REPS; r++) {
+			rd[i * SCAN_REPS + r] = s.read_ns[r] / n;
+			pl[i * SCAN_REPS + r] = s.plan_ns[r] / n;
+		}
+		sc[i] = s.scan_ns / n;
+		f->rss_kib = rss > f->rss_kib ? rss : f->rss_kib;
+	}
+	f->fills = fills;
+	f->fill = bench_median(fl, fills);
+	f->read = bench_median(rd, fills * SCAN_REPS);
+	f->plan = bench_median(pl, fills * SCAN_REPS);
+	f->scan = bench_median(sc, fills);
+	return 0;
+}
+
+static void print_header(const struct bench_opts *o, const struct scan_env *e)
+{
+	printf("userland scan: tc_flowmon_kern.o unpinned (%s knobs), table %u entries;\n"
+	       "N entries = N/4 two-way connections + N/2 one-way flows; CLOCK_MONOTONIC on\n"
+	       "CPU %d; read and plan %d times per fill, one purging scan per fill, medians\n",
+	       e->replay ? "replay" : "live", SCAN_MAX_FLOWS, o->cpu, SCAN_REPS);
+	printf("  %9s %5s %10s %10s %10s %12s %12s %10s\n", "flows", "fills", "read", "plan",
+	       "scan+purge", "(delete+rec)", "fill/pkt", "max RSS");
+	printf("  %9s %5s %10s %10s %10s %12s %12s %10s\n", "", "", "ns/flow", "ns/flow",
+	       "ns/flow", "ns/flow", "ns", "MiB");
+}
+
+/* Replay knobs as -r loads them; the live ones (boot clock) if those are rejected. */
+static int scan_open(const struct bench_opts *o, struct scan_env *e)
+{
+	struct loader_opts lo = { .obj_path = o->obj, .replay = true, .max_flows = SCAN_MAX_FLOWS };
+
+	e->replay = true;
+	if (!loader_open(&lo, &e->fm))
+		return 0;
+	fprintf(stderr, "  replay knobs rejected (%s): scanning with live knobs\n",
+		bench_verifier_error());
+	e->replay = false;
+	lo.replay = false;
+	return loader_open(&lo, &e->fm);
+}
+
+int bench_scan(const struct bench_opts *o, int argc, char **argv)
+{
+	static const char *def[] = { "scan", "100000", "1000000" };
+	struct scan_env e;
+	struct scan_fig f;
+	int i, fills, err = 0;
+	uint32_t n;
+
+	if (argc < 2) {
+		argc = 3;
+		argv = (char **)def;
+	}
+	if (scan_open(o, &e))
+		return 1;
+	print_header(o, &e);
+	printf("  (harness before the scans: RSS %ld KiB)\n", bench_rss_kib("VmRSS:"));
+	for (i = 1; i < argc && !err; i++) {
+		n = strtoul(argv[i], NULL, 10);
+		fills = n >= 500000 ? 3 : o->trials;
+		fills = fills > SCAN_MAX_FILLS ? SCAN_MAX_FILLS : fills;
+		if (n == 0 || n > SCAN_MAX_FLOWS || (err = scan_one(&e, n, fills, &f))) {
+			fprintf(stderr, "failed to benchmark a scan of %u flows\n", n);
+			err = err ? err : -EINVAL;
+			break;
+		}
+		printf("  %9u %5d %10.1f %10.1f %10.1f %12.1f %12.1f %10.1f\n", n, f.fills, f.read,
+		       f.plan, f.scan, f.scan - f.read - f.plan, f.fill, f.rss_kib / 1024.0);
+	}
+	loader_close(e.fm);
+	return err ? 1 : 0;
+}
