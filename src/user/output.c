@@ -65,6 +65,34 @@ static void sb_write(struct sbuf *b, const char *s, size_t n)
 	b->buf[b->pos] = '\0';
 }
 
+/* Decimal digits without printf: a record has about 200 numbers. */
+static void sb_u64(struct sbuf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_write(b, tmp + i, sizeof(tmp) - i);
+}
+
+static void sb_i64(struct sbuf *b, int64_t v)
+{
+	if (v < 0) {
+		sb_write(b, "-", 1);
+		sb_u64(b, -(uint64_t)v);
+		return;
+	}
+	sb_u64(b, (uint64_t)v);
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_write(b, s, strlen(s));
+}
+
 static int sb_finish(struct sbuf *b)
 {
 	if (b->full) {
@@ -252,13 +280,13 @@ static void tx_sep(struct sbuf *b)
 static void tx_u64(struct sbuf *b, uint64_t v)
 {
 	tx_sep(b);
-	sb_printf(b, "%" PRIu64, v);
+	sb_u64(b, v);
 }
 
 static void tx_i64(struct sbuf *b, int64_t v)
 {
 	tx_sep(b);
-	sb_printf(b, "%" PRId64, v);
+	sb_i64(b, v);
 }
 
 static void tx_pair(struct sbuf *b, uint64_t f, uint64_t r)
@@ -450,25 +478,30 @@ static void js_string(struct sbuf *b, const char *str)
 /* Member names are our own ASCII constants: no escaping needed. */
 static void js_key(struct sbuf *b, const char *pre, const char *name)
 {
-	sb_printf(b, "%s\"%s%s\":", b->items++ ? "," : "", pre, name);
+	if (b->items++)
+		sb_write(b, ",", 1);
+	sb_write(b, "\"", 1);
+	sb_puts(b, pre);
+	sb_puts(b, name);
+	sb_write(b, "\":", 2);
 }
 
 static void js_u64(struct sbuf *b, const char *name, uint64_t v)
 {
 	js_key(b, "", name);
-	sb_printf(b, "%" PRIu64, v);
+	sb_u64(b, v);
 }
 
 static void js_pu64(struct sbuf *b, const char *pre, const char *name, uint64_t v)
 {
 	js_key(b, pre, name);
-	sb_printf(b, "%" PRIu64, v);
+	sb_u64(b, v);
 }
 
 static void js_i64(struct sbuf *b, const char *name, int64_t v)
 {
 	js_key(b, "", name);
-	sb_printf(b, "%" PRId64, v);
+	sb_i64(b, v);
 }
 
 static void js_str(struct sbuf *b, const char *name, const char *s)
