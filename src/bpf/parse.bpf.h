@@ -167,7 +167,11 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct hdr_cursor *
 	tot = bpf_ntohs(ip->tot_len);
 	if (tot == 0 && m->frame_len > off)
 		tot = m->frame_len - off;	/* TSO/BIG TCP: length 0 means "the whole skb" */
-	if (tot < hlen)
+	/*
+	 * TC ingress runs before ip_rcv() checks lengths: a length field that
+	 * claims more than the frame holds would count bytes never sent.
+	 */
+	if (tot < hlen || tot > m->frame_len - off)
 		return CNT_ERR_IP4;
 
 	m->key.ipver = 4;
@@ -275,6 +279,8 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 		m->l3_len = m->frame_len - off;
 	else
 		m->l3_len = plen + sizeof(*ip6);
+	if (m->l3_len > m->frame_len - off)
+		return CNT_ERR_IP6;	/* more than the frame holds (see parse_ipv4) */
 	m->l3_off = off;
 	m->key.ipver = 6;
 	__builtin_memcpy(m->key.saddr, &ip6->saddr, 16);

@@ -411,10 +411,23 @@ void pkt_finish(struct pkt *p)
 		put16(p->buf + p->l4_off + 4, (uint16_t)(p->len - p->l4_off));
 }
 
-void pkt_truncate(struct pkt *p, size_t len)
+void pkt_cut_frame(struct pkt *p, size_t len)
 {
 	if (len < p->len)
 		p->len = len;
+}
+
+void pkt_truncate(struct pkt *p, size_t len)
+{
+	size_t l3 = p->l3_off;
+
+	pkt_cut_frame(p, len);
+	if (p->l3_off < 0 || len < l3 + (p->ipver == 6 ? 40 : 20))
+		return;		/* the IP header itself is cut: no length to fix */
+	if (p->ipver == 4)
+		pkt_set_ip4_tot_len(p, (uint16_t)(len - l3));
+	else
+		pkt_set_ip6_plen(p, (uint16_t)(len - l3 - 40));
 }
 
 void pkt_set_ip4_tot_len(struct pkt *p, uint16_t tot)

@@ -172,7 +172,13 @@ void pkt_bytes(struct pkt *p, const void *b, size_t n);
 void pkt_finish(struct pkt *p);
 
 /* Malformed packets: call after pkt_finish(). */
+/*
+ * pkt_truncate: the packet ends after len bytes of frame, and its IP length
+ * field says so (a short packet, its last header cut). pkt_cut_frame: only
+ * the frame is cut; the IP length still claims the rest.
+ */
 void pkt_truncate(struct pkt *p, size_t len);
+void pkt_cut_frame(struct pkt *p, size_t len);
 void pkt_set_ip4_tot_len(struct pkt *p, uint16_t tot);
 void pkt_set_ip4_ihl(struct pkt *p, uint8_t ihl);
 void pkt_set_ip_version(struct pkt *p, uint8_t ver);

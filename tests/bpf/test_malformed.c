@@ -46,6 +46,24 @@ static void v4_udp(struct pkt *p, size_t payload)
 	pkt_finish(p);
 }
 
+/* The frame ends before the IP length field says: counted as an IP error. */
+MALFORMED(ipv4_length_beyond_frame, CNT_ERR_IP4)
+{
+	v4_udp(p, 100);
+	pkt_cut_frame(p, 14 + 20 + 8 + 50);
+}
+
+MALFORMED(ipv6_length_beyond_frame, CNT_ERR_IP6)
+{
+	pkt_init(p);
+	pkt_eth(p);
+	pkt_ipv6(p, &(struct ip6_opts){ .saddr = A6, .daddr = B6 });
+	pkt_udp(p, 1, 2);
+	pkt_payload(p, 100);
+	pkt_finish(p);
+	pkt_cut_frame(p, 14 + 40 + 8 + 50);
+}
+
 /* A VLAN tag announced by the EtherType but absent (a 14-byte frame). */
 MALFORMED(vlan_tag_missing, CNT_ERR_L2)
 {

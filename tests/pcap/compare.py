@@ -336,6 +336,11 @@ def model_packet(m, p):
             return m.cannot(p, 'IPv4 total length 0')
         if l3 < hlen:
             return m.error('IPv4 total length below header length')
+        # Rule: a total length beyond the packet's length on the wire is an
+        # IPv4 error (TC runs before ip_rcv() checks it); replay can carry a
+        # wire length of at most 64 KiB.
+        if frame_l3 is not None and l3 > min(frame_l3, 65535 - 14):
+            return m.error('IPv4 total length beyond the frame')
         proto = int(p['ip.proto'][k])
         src, dst = addr(p['ip.src'][k]), addr(p['ip.dst'][k])
         mf = is_true(p['ip.flags.mf'][k])
@@ -355,11 +360,14 @@ def model_packet(m, p):
         src, dst = addr(p['ipv6.src'][k]), addr(p['ipv6.dst'][k])
         plen = int(p['ipv6.plen'][k])
         l3 = plen + 40
-        if plen == 0 and frame_l3 is not None and frame_l3 > 40:
-            # Rule: payload length 0 (jumbogram/BIG TCP) counts the frame's
-            # length; the oracle counts 40.
-            l3 = frame_l3
         nh = int(p['ipv6.nxt'][k])
+        if plen == 0 and nh == 0 and frame_l3 is not None and frame_l3 > 40:
+            # Rule: payload length 0 with a hop-by-hop header (jumbogram,
+            # BIG TCP) counts the frame's length; the oracle counts 40.
+            l3 = frame_l3
+        # Rule: as for IPv4, a length beyond the frame is an IPv6 error.
+        if frame_l3 is not None and l3 > min(frame_l3, 65535 - 14):
+            return m.error('IPv6 payload length beyond the frame')
         avail = min(cap, l3) if cap is not None else None
         frag, fid, j, n, l3hdr = None, None, i + 1, 0, 40
         while nh in IP6_EXT and n < IP6_EXT_MAX:
