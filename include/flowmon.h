@@ -121,6 +121,8 @@ struct flow_metrics {
 	__u8 state;		/* FLOW_ST_* */
 	__u8 pad;
 	__u32 hole_end;		/* where that gap ends (the segment that opened it) */
+	__u32 key_fp;		/* fingerprint of the entry's key (see account.bpf.h) */
+	__u32 pad2;
 };
 
 /*
@@ -172,13 +174,14 @@ enum flowmon_counter {
 	CNT_ERR_IP6,		/* IPv6 header truncated or bad version */
 	CNT_ERR_IP6_EXT,	/* extension header chain truncated or too long */
 	CNT_ERR_L4,		/* TCP/UDP/ICMP/SCTP header truncated, TCP doff < 5 */
+	CNT_RACE_LOST,		/* entry deleted and reused under a packet, then re-created */
 	CNT_MAX,
 };
 
 #define FLOWMON_COUNTER_NAMES {						\
 	"other_hook", "non_ip", "table_full_pkts",		\
 	"table_full_bytes", "events_lost", "frag_no_first", "err_l2",	\
-	"err_ip4", "err_ip6", "err_ip6_ext", "err_l4" }
+	"err_ip4", "err_ip6", "err_ip6_ext", "err_l4", "race_lost" }
 
 /* Side table for IPv4/IPv6 fragments: first fragment -> its ports. */
 struct frag_key {

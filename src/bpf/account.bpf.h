@@ -177,6 +177,24 @@ static __always_inline void stats_add(struct flow_metrics *s, const struct pkt_m
 		tcp_update(s, m, w);
 }
 
+/*
+ * Fingerprint of a key, kept in its entry. Userland may delete an entry
+ * while a CPU holds a pointer to it, and the hash map may hand that memory
+ * to a new flow at once: under the lock, a fingerprint that does not match
+ * says the memory is no longer ours, and the packet is accounted afresh.
+ */
+static __always_inline __u32 key_fingerprint(const struct flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 fp = 0x9e3779b9;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*k) / 4); i++)
+		fp = (fp ^ w[i]) * 0x01000193;	/* FNV-1a style mix, per word */
+	return fp | 1;	/* never 0: an all-zero entry cannot match */
+}
+
 /* A fresh record: counters zero, minima at their ceiling. */
 static __always_inline void stats_reset(struct flow_metrics *s, const struct pkt_meta *m, __u64 now)
 {
@@ -320,15 +338,22 @@ static __always_inline void split_reverse(const struct flow_key *rk, struct flow
 					  __u8 reason, __u64 now)
 {
 	struct flow_event *ev;
+	__u32 fp;
 
 	if (!r || !r->arrivals)
 		return;
+	fp = key_fingerprint(rk);
 	ev = bpf_ringbuf_reserve(&flowmon_events, sizeof(*ev), 0);
 	if (!ev) {
 		count(CNT_EVENTS_LOST, 1);
 		return;
 	}
 	bpf_spin_lock(&r->lock);
+	if (r->key_fp != fp) {
+		bpf_spin_unlock(&r->lock);	/* reused by another flow meanwhile */
+		bpf_ringbuf_discard(ev, 0);
+		return;
+	}
 	copy_stats(&ev->stats, r);
 	stats_reset(r, NULL, 0);
 	r->arrivals = 0;
@@ -352,9 +377,13 @@ static __always_inline int reverse_busy(const struct flow_metrics *r, __u64 now)
 	       (__s64)(now - r->last_seen) <= (__s64)flowmon_cfg.idle_timeout_ns;
 }
 
-/* Update an existing entry, ending its record first if split_reason says so. */
-static __always_inline void flow_update(struct flow_metrics *s, const struct pkt_meta *m,
-					const struct wire *w, __u64 now)
+/*
+ * Update an existing entry, ending its record first if split_reason says
+ * so. Returns 0, or -EAGAIN when the entry turned out to be another flow's
+ * (deleted by userland and reused meanwhile): nothing was changed then.
+ */
+static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_meta *m,
+				       const struct wire *w, __u64 now)
 {
 	__u8 reason = split_reason(s, m, now);	/* unlocked hint, checked again below */
 	struct flow_metrics *r = NULL;
@@ -374,6 +403,12 @@ static __always_inline void flow_update(struct flow_metrics *s, const struct pkt
 			count(CNT_EVENTS_LOST, 1);	/* keep accumulating instead */
 	}
 	bpf_spin_lock(&s->lock);
+	if (s->key_fp != m->key_fp) {
+		bpf_spin_unlock(&s->lock);
+		if (ev)
+			bpf_ringbuf_discard(ev, 0);
+		return -EAGAIN;
+	}
 	if (ev && split_reason(s, m, now) == reason) {
 		copy_stats(&ev->stats, s);
 		stats_reset(s, m, now);
@@ -385,13 +420,14 @@ static __always_inline void flow_update(struct flow_metrics *s, const struct pkt
 	stats_add(s, m, w, now);
 	bpf_spin_unlock(&s->lock);
 	if (!ev)
-		return;
+		return 0;
 	if (!reason) {
 		bpf_ringbuf_discard(ev, 0);
-		return;
+		return 0;
 	}
 	event_submit(ev, &m->key, reason);
 	split_reverse(&rk, r, reason, now);
+	return 0;
 }
 
 /* Create the entry. Returns 0, or -EEXIST when another CPU created it first. */
@@ -411,6 +447,7 @@ static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_
 	s->ifindex = skb->ifindex;
 	s->dir = dir;
 	s->ipver = m->key.ipver;
+	s->key_fp = m->key_fp;
 	tcp_forget(s);
 	stats_add(s, m, w, now);
 	err = bpf_map_update_elem(&flowmon_stats, &m->key, s, BPF_NOEXIST);

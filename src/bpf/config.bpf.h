@@ -20,6 +20,9 @@
 #define IPPROTO_DSTOPTS		60
 #define IPPROTO_ICMPV6		58
 
+#define HOOK_SILENCE_NS	1000000000LL	/* a first hook this quiet hands its flow over */
+#define EAGAIN		11
+
 #define VLAN_MAX_DEPTH	8	/* stacked 802.1Q/802.1ad tags walked in the frame */
 #define IPV6_EXT_MAX	8	/* IPv6 extension headers walked before giving up */
 #define TCP_OPT_SPACE	40	/* RFC 9293 3.1: data offset <= 15 words */

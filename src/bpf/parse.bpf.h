@@ -26,6 +26,7 @@ struct pkt_meta {
 	__u32 flow_label;
 	__u32 frag_id;
 	__u32 frame_len;	/* whole frame, for IP length fields of 0 */
+	__u32 key_fp;		/* fingerprint of key (account.bpf.h) */
 	__u16 tcp_flags;
 	__u16 window;
 	__u16 mss;

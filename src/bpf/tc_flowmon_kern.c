@@ -10,6 +10,7 @@
  * saw its flow (the ifindex and direction stored in the entry). On lo with
  * both hooks a packet passes egress then ingress; a forwarded packet passes
  * ingress of one interface and egress of another: only the first counts.
+ * A first hook that has not seen the flow for a second hands it over.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -77,6 +78,28 @@ __noinline int parse_packet(struct __sk_buff *skb, struct pkt_meta *m)
 	return err;
 }
 
+/*
+ * The hook that first saw a flow counts it. If that hook has not seen the
+ * flow for HOOK_SILENCE_NS while another one does (the route moved, the
+ * first hook was detached), the other hook takes the flow over.
+ */
+static __always_inline int hook_take_over(struct flow_metrics *s, __u32 ifindex, __u8 dir,
+					  __u64 now)
+{
+	int taken = 0;
+
+	if ((__s64)(now - s->last_seen) <= HOOK_SILENCE_NS)
+		return 0;
+	bpf_spin_lock(&s->lock);
+	if ((__s64)(now - s->last_seen) > HOOK_SILENCE_NS) {
+		s->ifindex = ifindex;
+		s->dir = dir;
+		taken = 1;
+	}
+	bpf_spin_unlock(&s->lock);
+	return taken;
+}
+
 static __always_inline int flow_account(struct __sk_buff *skb, __u8 dir)
 {
 	struct pkt_meta m;
@@ -94,6 +117,7 @@ static __always_inline int flow_account(struct __sk_buff *skb, __u8 dir)
 	}
 	now = flowmon_cfg.replay_mode ? skb->tstamp : bpf_ktime_get_boot_ns();
 	wire_fill(skb, &m, &w);
+	m.key_fp = key_fingerprint(&m.key);
 
 	s = bpf_map_lookup_elem(&flowmon_stats, &m.key);
 	if (!s) {
@@ -104,11 +128,14 @@ static __always_inline int flow_account(struct __sk_buff *skb, __u8 dir)
 		if (!s)
 			return TC_ACT_UNSPEC;
 	}
-	if (s->ifindex != skb->ifindex || s->dir != dir) {
+	if ((s->ifindex != skb->ifindex || s->dir != dir) &&
+	    !hook_take_over(s, skb->ifindex, dir, now)) {
 		count(CNT_OTHER_HOOK, w.pkts);	/* already counted at its first hook */
 		return TC_ACT_UNSPEC;
 	}
-	flow_update(s, &m, &w, now);
+	if (flow_update(s, &m, &w, now) == -EAGAIN &&
+	    flow_insert(skb, &m, &w, now, dir) == -EEXIST)
+		count(CNT_RACE_LOST, w.pkts);	/* deleted, reused, re-created: give up */
 	return TC_ACT_UNSPEC;
 }
 

@@ -9,8 +9,8 @@
 #include "collect.h"
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key ABI");
-_Static_assert(sizeof(struct flow_metrics) == 216, "flow_metrics ABI");
-_Static_assert(sizeof(struct flow_event) == 264, "flow_event ABI");
+_Static_assert(sizeof(struct flow_metrics) == 224, "flow_metrics ABI");
+_Static_assert(sizeof(struct flow_event) == 272, "flow_event ABI");
 
 int collector_check_map(int fd, const char *what, uint32_t *max_entries)
 {

@@ -182,6 +182,40 @@ BPF_TEST(forwarded_counted_once)
 }
 
 /*
+ * The first hook keeps a flow only while it sees it: when the route moves
+ * (or that hook is detached) and another hook sees the flow after more than
+ * a second of silence at the first one, the other hook takes it over; the
+ * first hook's later packets are then the ones not counted again.
+ */
+BPF_TEST(first_hook_handed_over_after_silence)
+{
+	struct flow_metrics s;
+	struct flow_key k;
+	uint32_t other;
+	struct pkt p;
+	struct fx f;
+	char name[64];
+
+	other = fx_other_ifindex(name, sizeof(name));
+	if (!other)
+		SKIP("no interface besides lo in this network namespace");
+	REQUIRE(fx_open(&f, NULL) == 0);
+	mk_v4_udp(&p, "192.0.2.7", "198.51.100.7", 4000, 53, 72);	/* IP 100 */
+	key_v4(&k, PROTO_UDP, "192.0.2.7", "198.51.100.7", 4000, 53);
+	RUN(&f, &p, .ts = T0, .ifindex = 1);
+	RUN(&f, &p, .ts = T0 + 500000000ULL, .ifindex = other);	/* 0.5 s: not yet */
+	RUN(&f, &p, .ts = T0 + 1000000000ULL, .ifindex = 1);
+	RUN(&f, &p, .ts = T0 + 2500000000ULL, .ifindex = other);	/* lo quiet 1.5 s */
+	RUN(&f, &p, .ts = T0 + 2500000001ULL, .ifindex = 1);		/* now lo repeats */
+	RUN(&f, &p, .ts = T0 + 2600000000ULL, .ifindex = other);
+	CHECK_FLOW(&f, &k, 4, 400, &s);
+	CHECK_EQ(s.ifindex, other);
+	CHECK_EQ(s.last_seen, T0 + 2600000000ULL);
+	CHECK_COUNTERS(&f, [CNT_OTHER_HOOK] = 2);
+	fx_close(&f);
+}
+
+/*
  * A new entry starts from nothing: no TCP sequence state of an earlier
  * flow created on the same CPU may show up in it (next_seq, hole_seq).
  */
