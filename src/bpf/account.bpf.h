@@ -430,6 +430,38 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 	return 0;
 }
 
+static __always_inline int key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 diff = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*a) / 4); i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/* Was this the packet this CPU just failed to insert at another hook? */
+static __always_inline int full_miss_seen(__u32 ifindex, __u8 dir, const struct pkt_meta *m,
+					  __u64 now)
+{
+	struct full_miss *f;
+	__u32 zero = 0;
+	int seen;
+
+	f = bpf_map_lookup_elem(&flowmon_fullmiss, &zero);
+	if (!f)
+		return 0;
+	seen = (f->ifindex != ifindex || f->dir != dir) && (__s64)(now - f->when) < 1000000 &&
+	       key_equal(&f->key, &m->key);
+	__builtin_memcpy(&f->key, &m->key, sizeof(f->key));
+	f->when = now;
+	f->ifindex = ifindex;
+	f->dir = dir;
+	return seen;
+}
+
 /* Create the entry. Returns 0, or -EEXIST when another CPU created it first. */
 static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_meta *m,
 					const struct wire *w, __u64 now, __u8 dir)
@@ -451,7 +483,7 @@ static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_
 	tcp_forget(s);
 	stats_add(s, m, w, now);
 	err = bpf_map_update_elem(&flowmon_stats, &m->key, s, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
+	if (err && err != -EEXIST && !full_miss_seen(skb->ifindex, dir, m, now)) {
 		count(CNT_TABLE_FULL_PKTS, w->pkts);
 		count(CNT_TABLE_FULL_BYTES, w->bytes);
 	}

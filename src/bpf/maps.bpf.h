@@ -66,6 +66,26 @@ struct {
 	__type(value, struct scratch);
 } flowmon_scratch SEC(".maps");
 
+/*
+ * The last packet this CPU could not put in the full table, so that the
+ * same packet passing a second hook (lo: egress, then ingress) is not
+ * counted twice in the table-full counters.
+ */
+struct full_miss {
+	struct flow_key key;
+	__u64 when;
+	__u32 ifindex;
+	__u8 dir;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct full_miss);
+} flowmon_fullmiss SEC(".maps");
+
 static __always_inline void count(__u32 idx, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&flowmon_counters, &idx);

@@ -61,39 +61,63 @@ static void mark_qdisc(const char *ifname)
 		fclose(f);
 }
 
-static void detach_all(const struct iface_list *l, int hooks, const bool *created)
+/* Remove what this run attached, and the qdisc if it made it and it is empty. */
+static void detach_all(struct iface_list *l)
 {
-	int i;
+	int i, h;
 
 	for (i = 0; i < l->n; i++) {
-		if (hooks & HOOK_INGRESS)
-			loader_detach(l->index[i], true);
-		if (hooks & HOOK_EGRESS)
-			loader_detach(l->index[i], false);
-		if (created && created[i])
+		for (h = 0; h < 2; h++) {
+			if (l->attached[i][h])
+				loader_detach(l->index[i], h == 0);
+			l->attached[i][h] = false;
+		}
+		if (l->created[i] && loader_count_filters(l->index[i], true) == 0 &&
+		    loader_count_filters(l->index[i], false) == 0)
 			loader_remove_qdisc(l->index[i]);
+		l->created[i] = false;
 	}
 }
 
-/* Attach on every interface and hook, or on none (rolls back on failure). */
-static int attach_all(struct flowmon_bpf *fm, const struct iface_list *l, int hooks,
-		      bool *created)
+/* A self-contained run must not take over a filter that tc_flowmon.sh loaded. */
+static int check_free(const struct iface_list *l, int hooks)
 {
-	int i, err = 0;
-	bool c1 = false, c2 = false;
+	int i, h;
+
+	for (i = 0; i < l->n; i++) {
+		for (h = 0; h < 2; h++) {
+			if (!(hooks & (h ? HOOK_EGRESS : HOOK_INGRESS)) ||
+			    loader_is_attached(l->index[i], h == 0, NULL) != 1)
+				continue;
+			pr_err("failed to attach to %s: bpfFlowMon is already attached there "
+			       "(tc_flowmon.sh load); read its table with -f instead\n",
+			       l->name[i]);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+/* Attach on every interface and hook, or on none (rolls back on failure). */
+static int attach_all(struct flowmon_bpf *fm, struct iface_list *l, int hooks)
+{
+	int i, h, err = 0;
 
 	for (i = 0; i < l->n && !err; i++) {
-		c1 = c2 = false;
-		if (hooks & HOOK_INGRESS)
-			err = loader_attach(fm, l->index[i], true, &c1);
-		if (!err && (hooks & HOOK_EGRESS))
-			err = loader_attach(fm, l->index[i], false, &c2);
-		created[i] = c1 || c2;
+		for (h = 0; h < 2 && !err; h++) {
+			bool created = false;
+
+			if (!(hooks & (h ? HOOK_EGRESS : HOOK_INGRESS)))
+				continue;
+			err = loader_attach(fm, l->index[i], h == 0, &created);
+			l->attached[i][h] = !err;
+			l->created[i] |= created;
+		}
 		if (err)
 			pr_err("failed to attach to %s: %s\n", l->name[i], strerror(-err));
 	}
 	if (err)
-		detach_all(l, hooks, created);
+		detach_all(l);
 	return err;
 }
 
@@ -105,21 +129,20 @@ int ifaces_run(const struct flowmon_opts *o, collect_fn collect)
 		.idle_ns = (uint64_t)o->idle_sec * NSEC,
 		.active_ns = (uint64_t)o->active_sec * NSEC,
 	};
-	static bool created[IFACES_MAX];
+	static struct iface_list l;
 	struct flowmon_bpf *fm;
-	struct iface_list l;
 	int rc;
 
-	if (ifaces_parse(o->ifaces, &l))
+	if (ifaces_parse(o->ifaces, &l) || check_free(&l, o->hooks))
 		return 1;
 	if (loader_open(&lo, &fm))
 		return 1;
-	if (attach_all(fm, &l, o->hooks, created)) {
+	if (attach_all(fm, &l, o->hooks)) {
 		loader_close(fm);
 		return 1;
 	}
 	rc = collect(o, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm));
-	detach_all(&l, o->hooks, created);
+	detach_all(&l);
 	loader_close(fm);
 	return rc;
 }
@@ -132,15 +155,14 @@ static void pin_dir_of(const struct flowmon_opts *o, char *dir, size_t len)
 
 int run_attach(const struct flowmon_opts *o)
 {
-	static bool created[IFACES_MAX];
 	struct loader_opts lo = {
 		.obj_path = o->obj_path,
 		.max_flows = o->max_flows,
 		.idle_ns = (uint64_t)o->idle_sec * NSEC,
 		.active_ns = (uint64_t)o->active_sec * NSEC,
 	};
+	static struct iface_list l;
 	struct flowmon_bpf *fm;
-	struct iface_list l;
 	char dir[4096];
 	int i, err;
 
@@ -150,9 +172,9 @@ int run_attach(const struct flowmon_opts *o)
 	lo.pin_dir = dir;
 	if (loader_open(&lo, &fm))
 		return 1;
-	err = attach_all(fm, &l, o->hooks, created);
+	err = attach_all(fm, &l, o->hooks);
 	for (i = 0; !err && i < l.n; i++) {
-		if (created[i])
+		if (l.created[i])
 			mark_qdisc(l.name[i]);
 		pr_info("attached to %s%s%s\n", l.name[i],
 			o->hooks & HOOK_INGRESS ? " ingress" : "",
@@ -164,7 +186,7 @@ int run_attach(const struct flowmon_opts *o)
 
 int run_detach(const struct flowmon_opts *o)
 {
-	struct iface_list l;
+	static struct iface_list l;
 	char path[256];
 	int i;
 

@@ -3,6 +3,7 @@
 #ifndef __FLOWMON_IFACES_H
 #define __FLOWMON_IFACES_H
 
+#include <stdbool.h>
 #include "opts.h"
 
 #define IFACES_MAX 256
@@ -12,6 +13,8 @@ struct iface_list {
 	int n;
 	int index[IFACES_MAX];
 	char name[IFACES_MAX][16];
+	bool attached[IFACES_MAX][2];	/* [ingress, egress] attached by this run */
+	bool created[IFACES_MAX];	/* clsact qdisc created by this run */
 };
 
 /*

@@ -9,6 +9,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/pkt_sched.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -337,4 +341,58 @@ int loader_remove_qdisc(int ifindex)
 	tc_hook_init(&hook, ifindex, true);
 	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;	/* the whole clsact qdisc */
 	return bpf_tc_hook_destroy(&hook);
+}
+
+/* One RTM_GETTFILTER dump request on an rtnetlink socket (rtnetlink(7)). */
+static int filter_dump_request(int fd, int ifindex, bool ingress)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req = {
+		.nh = {
+			.nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_GETTFILTER,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1,
+		},
+		.tc = {
+			.tcm_family = AF_UNSPEC,
+			.tcm_ifindex = ifindex,
+			.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS :
+								       TC_H_MIN_EGRESS),
+		},
+	};
+
+	return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
+}
+
+int loader_count_filters(int ifindex, bool ingress)
+{
+	char buf[16384];
+	int fd, n = 0, err;
+	ssize_t len;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	err = filter_dump_request(fd, ifindex, ingress);
+	while (!err && (len = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+
+		for (; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
+			if (nh->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				goto out;
+			}
+			n++;	/* one message per filter (and per chain head) */
+		}
+	}
+	if (!err && len < 0)
+		err = -errno;
+out:
+	close(fd);
+	return err ? err : n;
 }

@@ -45,6 +45,8 @@ int loader_attach(struct flowmon_bpf *fm, int ifindex, bool ingress, bool *creat
 int loader_detach(int ifindex, bool ingress);
 /* 1 if our filter is attached there (prog id in *prog_id), 0 if not, -errno on error. */
 int loader_is_attached(int ifindex, bool ingress, uint32_t *prog_id);
+/* Filters on a clsact hook (0 when none, or no qdisc), or -errno. */
+int loader_count_filters(int ifindex, bool ingress);
 /* Remove the clsact qdisc (only call it when we created it and it is empty). */
 int loader_remove_qdisc(int ifindex);
 /* Mount bpffs on /sys/fs/bpf if it is not, and create dir (mkdir -p). */

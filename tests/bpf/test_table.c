@@ -38,10 +38,15 @@ BPF_TEST(table_full)
 	}
 	mk_v6_udp(&p, A6, B6, 300, 53, 0);			/* IP 48 */
 	RUN(&f, &p, .ts = T0 + 2);
-	RUN(&f, &p, .ts = T0 + 3, .egress = true);
+	RUN(&f, &p, .ts = T0 + 3000000, .egress = true);	/* 3 ms later: another packet */
 	full_bytes += 2 * 48;
+	/* one packet through both hooks of lo (egress, then ingress): counted once */
+	mk_v6_udp(&p, A6, B6, 301, 53, 0);
+	RUN(&f, &p, .ts = T0 + 4000000, .egress = true);
+	RUN(&f, &p, .ts = T0 + 4001000);
+	full_bytes += 48;
 	CHECK_EQ(fx_count_flows(&f), 8);
-	CHECK_COUNTERS(&f, [CNT_TABLE_FULL_PKTS] = 5, [CNT_TABLE_FULL_BYTES] = full_bytes);
+	CHECK_COUNTERS(&f, [CNT_TABLE_FULL_PKTS] = 6, [CNT_TABLE_FULL_BYTES] = full_bytes);
 	key_v4(&k, PROTO_UDP, A4, B4, 200, 53);
 	CHECK_EQ(fx_lookup(&f, &k, &(struct flow_metrics){ 0 }), -ENOENT);
 
@@ -60,7 +65,7 @@ BPF_TEST(table_full)
 	pkt_payload(&p, 3000);
 	pkt_finish(&p);
 	if (!RUN(&f, &p, .ts = T0 + 20, .gso_segs = 3, .gso_size = 1000))
-		CHECK_COUNTERS(&f, [CNT_TABLE_FULL_PKTS] = 5 + 3,
+		CHECK_COUNTERS(&f, [CNT_TABLE_FULL_PKTS] = 6 + 3,
 			       [CNT_TABLE_FULL_BYTES] = full_bytes + 3040 + 2 * 40);
 	CHECK_EQ(fx_count_flows(&f), 8);
 	fx_close(&f);
