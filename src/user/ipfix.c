@@ -536,7 +536,7 @@ static void fill_tcp(uint64_t *d, const struct flow_metrics *s)
 	d[D_WIN_MIN] = s->win_min == ~0U ? 0 : s->win_min;
 	d[D_WIN_MAX] = s->win_max;
 	d[D_MSS] = s->mss;
-	d[D_WSCALE] = s->wscale;
+	d[D_WSCALE] = s->wscale == FLOW_WSCALE_NONE ? 0 : s->wscale;	/* as JSON: 0 = none */
 }
 
 /* One direction's values into d (all zero for a direction never seen). */

@@ -164,31 +164,38 @@ static uint8_t wscale_of(const struct flow_metrics *s, bool on)
 	return on && s->wscale != FLOW_WSCALE_NONE ? s->wscale : 0;
 }
 
-static unsigned int win_shift(const struct flow_metrics *s)
+/*
+ * RFC 7323 2.2: windows are scaled only when both SYNs carried the option;
+ * when the peer's SYN was seen without it, scaling is off. (With the peer
+ * unseen, the direction's own option is trusted.)
+ */
+static unsigned int win_shift(const struct flow_metrics *s, const struct flow_metrics *peer)
 {
 	if (s->wscale == FLOW_WSCALE_NONE)
+		return 0;
+	if (peer && (peer->state & FLOW_ST_SYN_WIN) && peer->wscale == FLOW_WSCALE_NONE)
 		return 0;
 	return s->wscale > 14 ? 14 : s->wscale;	/* RFC 7323 2.3: larger means 14 */
 }
 
 /* win_min starts at ~0U, win_max at 0: min <= max once a segment was seen. */
-uint64_t flowrec_win_min(const struct flow_metrics *s)
+uint64_t flowrec_win_min(const struct flow_metrics *s, const struct flow_metrics *peer)
 {
 	uint64_t v = UINT64_MAX;
 
 	if (s->win_min <= s->win_max)
-		v = (uint64_t)s->win_min << win_shift(s);
+		v = (uint64_t)s->win_min << win_shift(s, peer);
 	if ((s->state & FLOW_ST_SYN_WIN) && s->syn_win < v)
 		v = s->syn_win;
 	return v == UINT64_MAX ? 0 : v;
 }
 
-uint64_t flowrec_win_max(const struct flow_metrics *s)
+uint64_t flowrec_win_max(const struct flow_metrics *s, const struct flow_metrics *peer)
 {
 	uint64_t v = 0;
 
 	if (s->win_min <= s->win_max)
-		v = (uint64_t)s->win_max << win_shift(s);
+		v = (uint64_t)s->win_max << win_shift(s, peer);
 	if ((s->state & FLOW_ST_SYN_WIN) && s->syn_win > v)
 		v = s->syn_win;
 	return v;
@@ -379,8 +386,8 @@ static void text_tcp(struct sbuf *b, const struct flow_record *r)
 	tx_pair(b, f->retr_bytes, on ? v->retr_bytes : 0);
 	tx_pair(b, f->ooo_pkts, on ? v->ooo_pkts : 0);
 	tx_pair(b, f->ooo_bytes, on ? v->ooo_bytes : 0);
-	tx_pair(b, flowrec_win_min(f), on ? flowrec_win_min(v) : 0);
-	tx_pair(b, flowrec_win_max(f), on ? flowrec_win_max(v) : 0);
+	tx_pair(b, flowrec_win_min(f, on ? v : NULL), on ? flowrec_win_min(v, f) : 0);
+	tx_pair(b, flowrec_win_max(f, on ? v : NULL), on ? flowrec_win_max(v, f) : 0);
 	tx_pair(b, f->mss, on ? v->mss : 0);
 	tx_pair(b, wscale_of(f, true), wscale_of(v, on));
 }
@@ -652,12 +659,12 @@ static void json_tcp(struct sbuf *b, const struct flow_record *r)
 	js_u64(b, "OOORDER_OUT_PKTS", on ? v->ooo_pkts : 0);
 	js_u64(b, "OOORDER_IN_BYTES", f->ooo_bytes);
 	js_u64(b, "OOORDER_OUT_BYTES", on ? v->ooo_bytes : 0);
-	js_u64(b, "TCP_WIN_MIN_IN", flowrec_win_min(f));
-	js_u64(b, "TCP_WIN_MAX_IN", flowrec_win_max(f));
+	js_u64(b, "TCP_WIN_MIN_IN", flowrec_win_min(f, on ? v : NULL));
+	js_u64(b, "TCP_WIN_MAX_IN", flowrec_win_max(f, on ? v : NULL));
 	js_u64(b, "TCP_WIN_MSS_IN", f->mss);
 	js_u64(b, "TCP_WIN_SCALE_IN", wscale_of(f, true));
-	js_u64(b, "TCP_WIN_MIN_OUT", on ? flowrec_win_min(v) : 0);
-	js_u64(b, "TCP_WIN_MAX_OUT", on ? flowrec_win_max(v) : 0);
+	js_u64(b, "TCP_WIN_MIN_OUT", on ? flowrec_win_min(v, f) : 0);
+	js_u64(b, "TCP_WIN_MAX_OUT", on ? flowrec_win_max(v, f) : 0);
 	js_u64(b, "TCP_WIN_MSS_OUT", on ? v->mss : 0);
 	js_u64(b, "TCP_WIN_SCALE_OUT", wscale_of(v, on));
 }

@@ -21,8 +21,12 @@ int output_text(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
 /* One JSON object on one line ending in "\n". */
 int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t len);
 
-/* Scaled TCP window of one direction (raw min/max << window scale, SYN window kept). */
-uint64_t flowrec_win_min(const struct flow_metrics *s);
-uint64_t flowrec_win_max(const struct flow_metrics *s);
+/*
+ * Scaled TCP window of one direction: raw min/max << window scale when both
+ * SYNs agreed on scaling (peer: the other direction, NULL if never seen),
+ * the SYN's own window kept unscaled.
+ */
+uint64_t flowrec_win_min(const struct flow_metrics *s, const struct flow_metrics *peer);
+uint64_t flowrec_win_max(const struct flow_metrics *s, const struct flow_metrics *peer);
 
 #endif /* __FLOWMON_OUTPUT_H */

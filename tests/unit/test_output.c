@@ -206,7 +206,8 @@ static const char *const want_text[NCOLS] = {
 	"0", "0", "0", "2", "0", "0", "0", "0", "0", "0",		/* 54-63 */
 	"00000013", "0000001b",						/* 64-65 */
 	"0", "1", "0", "100", "0", "2", "0", "200",			/* 66-73 */
-	"64128", "509", "64256", "65160",				/* 74-77 windows */
+	/* 74-77 windows: the SYN-ACK had no window scale, so no scaling (RFC 7323 2.2) */
+	"501", "509", "64240", "65160",
 	"1460", "1400", "7", "0",					/* 78-81 */
 	"3", "1700000000000", "1700000000005", "5",			/* 82-85 */
 	"1000000", "4000000", "3000000", "4000000",			/* 86-89 */
@@ -586,7 +587,7 @@ static const char *const want_json[] = {
 	"RETRANSMITTED_IN_PKTS=0", "RETRANSMITTED_OUT_PKTS=1",
 	"RETRANSMITTED_IN_BYTES=0", "RETRANSMITTED_OUT_BYTES=100",
 	"OOORDER_IN_PKTS=0", "OOORDER_OUT_PKTS=2", "OOORDER_IN_BYTES=0", "OOORDER_OUT_BYTES=200",
-	"TCP_WIN_MIN_IN=64128", "TCP_WIN_MAX_IN=64256", "TCP_WIN_MSS_IN=1460",
+	"TCP_WIN_MIN_IN=501", "TCP_WIN_MAX_IN=64240", "TCP_WIN_MSS_IN=1460",
 	"TCP_WIN_SCALE_IN=7",
 	"TCP_WIN_MIN_OUT=509", "TCP_WIN_MAX_OUT=65160", "TCP_WIN_MSS_OUT=1400",
 	"TCP_WIN_SCALE_OUT=0",
@@ -725,26 +726,44 @@ TEST(output_window_scaling)
 	struct flow_metrics m;
 
 	fresh(&m);	/* not TCP: no window at all */
-	CHECK_EQ(flowrec_win_min(&m), 0);
-	CHECK_EQ(flowrec_win_max(&m), 0);
+	CHECK_EQ(flowrec_win_min(&m, NULL), 0);
+	CHECK_EQ(flowrec_win_max(&m, NULL), 0);
 	m.state = FLOW_ST_SYN_WIN;	/* only the SYN: its window, never scaled */
 	m.syn_win = 29200;
 	m.wscale = 7;
-	CHECK_EQ(flowrec_win_min(&m), 29200);
-	CHECK_EQ(flowrec_win_max(&m), 29200);
+	CHECK_EQ(flowrec_win_min(&m, NULL), 29200);
+	CHECK_EQ(flowrec_win_max(&m, NULL), 29200);
 	m.win_min = 100;	/* 100 << 7 = 12800, 300 << 7 = 38400 */
 	m.win_max = 300;
-	CHECK_EQ(flowrec_win_min(&m), 12800);
-	CHECK_EQ(flowrec_win_max(&m), 38400);
+	CHECK_EQ(flowrec_win_min(&m, NULL), 12800);
+	CHECK_EQ(flowrec_win_max(&m, NULL), 38400);
 	m.wscale = 15;		/* RFC 7323: taken as 14 */
-	CHECK_EQ(flowrec_win_max(&m), 300u << 14);
+	CHECK_EQ(flowrec_win_max(&m, NULL), 300u << 14);
 	m.wscale = FLOW_WSCALE_NONE;
 	m.state = 0;
-	CHECK_EQ(flowrec_win_min(&m), 100);
-	CHECK_EQ(flowrec_win_max(&m), 300);
+	CHECK_EQ(flowrec_win_min(&m, NULL), 100);
+	CHECK_EQ(flowrec_win_max(&m, NULL), 300);
 	m.win_min = 0;		/* a zero window is a window */
-	CHECK_EQ(flowrec_win_min(&m), 0);
-	CHECK_EQ(flowrec_win_max(&m), 300);
+	CHECK_EQ(flowrec_win_min(&m, NULL), 0);
+	CHECK_EQ(flowrec_win_max(&m, NULL), 300);
+
+	/* RFC 7323 2.2: the peer's SYN came without the option: no scaling */
+	{
+		struct flow_metrics peer;
+
+		fresh(&peer);
+		m.win_min = 100;
+		m.wscale = 7;
+		peer.state = FLOW_ST_SYN_WIN;
+		peer.wscale = FLOW_WSCALE_NONE;
+		CHECK_EQ(flowrec_win_min(&m, &peer), 100);
+		CHECK_EQ(flowrec_win_max(&m, &peer), 300);
+		peer.wscale = 0;	/* with the option, even a shift of 0, we scale */
+		CHECK_EQ(flowrec_win_min(&m, &peer), 12800);
+		peer.state = 0;		/* peer's SYN not seen: trust our own option */
+		peer.wscale = FLOW_WSCALE_NONE;
+		CHECK_EQ(flowrec_win_max(&m, &peer), 38400);
+	}
 }
 
 TEST(output_json_and_text_agree_on_counts)
