@@ -26,6 +26,15 @@ run_tier() {	# name, command...: TAP on stdout, kept in $OUT/name.tap
 	fi
 }
 
+# The comparisons against tshark, the refkit oracles and the corpus are what
+# the issues ask for: a missing ../shared is a failure, not a quiet skip.
+PCAPS=${FLOWMON_PCAPS:-../shared/pcaps}
+if [[ " $TIERS " =~ " "(pcap|offline|e2e)" " ]] && [ ! -d "$PCAPS" ] &&
+	[ "${FLOWMON_ALLOW_NO_CORPUS:-0}" != 1 ]; then
+	echo "not ok 0 capture corpus $PCAPS missing (FLOWMON_ALLOW_NO_CORPUS=1 to run without)" |
+		tee "$OUT/corpus.tap"
+fi
+
 for t in $TIERS; do
 	case $t in
 	unit) run_tier unit .output/tests/test_unit ;;

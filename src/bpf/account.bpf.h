@@ -28,7 +28,13 @@ static __always_inline void wire_fill(struct __sk_buff *skb, const struct pkt_me
 	w->bytes = m->l3_len;
 	w->seg_len = m->l3_len;
 	w->last_len = m->l3_len;
-	if (segs > 1 && gso && m->l3_len > (segs - 1) * gso) {
+	if (segs > 1 && gso == GSO_BY_FRAGS) {
+		/* SCTP, fraglist UDP: segments of their own sizes, headers each */
+		w->pkts = segs;
+		w->bytes = m->l3_len + (__u64)(segs - 1) * m->hdr_len;
+		w->seg_len = (__u32)(w->bytes / segs);
+		w->last_len = w->seg_len;
+	} else if (segs > 1 && gso && m->l3_len > (segs - 1) * gso) {
 		/* each segment carries its own IP and L4 headers */
 		w->pkts = segs;
 		w->bytes = m->l3_len + (__u64)(segs - 1) * m->hdr_len;

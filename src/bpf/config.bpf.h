@@ -22,6 +22,7 @@
 
 #define HOOK_SILENCE_NS	1000000000LL	/* a first hook this quiet hands its flow over */
 #define EAGAIN		11
+#define GSO_BY_FRAGS	0xFFFF	/* gso_size of skbs segmented along their frag list */
 
 #define VLAN_MAX_DEPTH	8	/* stacked 802.1Q/802.1ad tags walked in the frame */
 #define IPV6_EXT_MAX	8	/* IPv6 extension headers walked before giving up */

@@ -62,7 +62,12 @@ __noinline int parse_packet(struct __sk_buff *skb, struct pkt_meta *m)
 
 		if ((void *)(v + 1) > c.end)
 			return CNT_ERR_L2;
-		proto = (*v >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+		if ((*v >> 4) == 4)
+			proto = ETH_P_IP;
+		else if ((*v >> 4) == 6)
+			proto = ETH_P_IPV6;
+		else
+			return PARSE_NON_IP;
 	}
 	if (proto == ETH_P_IP)
 		err = parse_ipv4(skb, &c, m);

@@ -18,8 +18,10 @@ int collector_check_map(int fd, const char *what, uint32_t *max_entries)
 	__u32 len = sizeof(info);
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		fprintf(stderr, "failed to inspect map %s: %s\n", what, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		fprintf(stderr, "failed to inspect map %s: %s\n", what, strerror(-err));
+		return err;
 	}
 	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != sizeof(struct flow_key) ||
 	    info.value_size != sizeof(struct flow_metrics)) {

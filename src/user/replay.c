@@ -28,7 +28,10 @@ static int replay_one(pcap_t *p, const struct pcap_pkthdr *h, const uint8_t *dat
 	wire = (uint32_t)len + (h->len > h->caplen ? h->len - h->caplen : 0);
 	err = replay_frame(prog_fd, frame, (uint32_t)len, wire, pkt_time_ns(h));
 	if (err) {
-		st->skipped++;
+		if (!st->failed++) {
+			st->first_failed = st->packets;
+			st->first_err = err;
+		}
 		return 0;
 	}
 	st->replayed++;

@@ -28,6 +28,9 @@ struct replay_stats {
 	uint64_t packets;	/* read from the file */
 	uint64_t replayed;	/* run through the program */
 	uint64_t skipped;	/* no IP, too short, unsupported link type */
+	uint64_t failed;	/* BPF_PROG_TEST_RUN refused them */
+	uint64_t first_failed;	/* packet number of the first of those */
+	int first_err;		/* and its -errno */
 };
 
 /*

@@ -149,8 +149,10 @@ static int open_pinned(const struct flowmon_opts *o, int *flows, int *counters, 
 
 	*flows = bpf_obj_get(o->map_path);
 	if (*flows < 0) {
-		pr_err("failed to open pinned map %s: %s\n", o->map_path, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		pr_err("failed to open pinned map %s: %s\n", o->map_path, strerror(-err));
+		return err;
 	}
 	if (collector_check_map(*flows, o->map_path, NULL)) {
 		close(*flows);
@@ -248,6 +250,10 @@ static int offline_replay(const struct flowmon_opts *o, struct flowmon_bpf *fm, 
 	off.c = &c;
 	install_signals();
 	rc = replay_file(o->pcap, loader_prog_fd(fm, true), offline_tick, &off, &st);
+	if (st.failed)	/* e.g. frames shorter than Ethernet + IP: the kernel refuses them */
+		pr_err("failed to replay %llu packets of %s (first: packet %llu: %s)\n",
+		       (unsigned long long)st.failed, o->pcap,
+		       (unsigned long long)st.first_failed, strerror(-st.first_err));
 	/* at end of file: closed TCP connections end (3), the rest is forced (4) */
 	c.cfg.lazy_idle = true;
 	collector_scan(&c, off.last_ts + c.cfg.linger_ns + 1);

@@ -112,7 +112,8 @@ int writer_rotate(struct writer *w, time_t now)
 
 int writer_maybe_rotate(struct writer *w, time_t now)
 {
-	if (w->file || local_day(now) == w->day)
+	/* a file that failed to open is tried again every period */
+	if (w->f && (w->file || local_day(now) == w->day))
 		return 0;
 	return writer_rotate(w, now);
 }
