@@ -320,11 +320,15 @@ int loader_detach(int ifindex, bool ingress)
 int loader_is_attached(int ifindex, bool ingress, uint32_t *prog_id)
 {
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOWMON_TC_HANDLE, .priority = FLOWMON_TC_PRIO);
+	libbpf_print_fn_t old_print;
 	struct bpf_tc_hook hook;
 	int err;
 
 	tc_hook_init(&hook, ifindex, ingress);
+	/* "no qdisc" or "no filter" are answers here, not errors to print */
+	old_print = libbpf_set_print(NULL);
 	err = bpf_tc_query(&hook, &opts);
+	libbpf_set_print(old_print);
 	if (err == -ENOENT || err == -EINVAL)
 		return 0;
 	if (err)
