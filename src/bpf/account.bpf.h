@@ -192,13 +192,14 @@ static __always_inline void stats_add(struct flow_metrics *s, const struct pkt_m
 static __always_inline __u32 key_fingerprint(const struct flow_key *k)
 {
 	const __u32 *w = (const __u32 *)k;
-	__u32 fp = 0x9e3779b9;
+	__u32 fp = 0;
 	int i;
 
+	/* rotate-xor keeps word positions apart (a -> b differs from b -> a) */
 #pragma unroll
 	for (i = 0; i < (int)(sizeof(*k) / 4); i++)
-		fp = (fp ^ w[i]) * 0x01000193;	/* FNV-1a style mix, per word */
-	return fp | 1;	/* never 0: an all-zero entry cannot match */
+		fp = ((fp << 7) | (fp >> 25)) ^ w[i];
+	return (fp * 0x9e3779b1) | 1;	/* never 0: an all-zero entry cannot match */
 }
 
 /* A fresh record: counters zero, minima at their ceiling. */
