@@ -26,7 +26,8 @@ static uint8_t out[512];
 static uint32_t build(const void *hdr, uint32_t hlen, const void *body, uint32_t blen)
 {
 	memcpy(in, hdr, hlen);
-	memcpy(in + hlen, body, blen);
+	if (blen)	/* body may be NULL then: memcpy(NULL, 0) is undefined */
+		memcpy(in + hlen, body, blen);
 	return hlen + blen;
 }
 
