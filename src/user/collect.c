@@ -168,7 +168,31 @@ static int take(struct collector *c, const struct flow_key *k, struct flow_metri
 }
 
 /* End one connection: delete both halves, then write what they held. */
-static void end_connection(struct collector *c, const struct ft_end *e)
+/*
+ * The plan was made on a snapshot: if the kernel began a new connection on
+ * the key since (a SYN after FIN/RST ends the old record in the kernel), the
+ * copies just taken no longer end. Put them back (only if the kernel has
+ * not re-created the entry meanwhile); the halves that could not go back
+ * are written. Returns whether anything is left to write.
+ */
+static bool put_back_live(struct collector *c, const struct ft_end *e, struct flow_metrics *a,
+			  bool *has_a, struct flow_metrics *b, bool *has_b)
+{
+	if (flow_end_reason(&c->cfg, *has_a ? &e->a : &e->b, *has_a ? a : b,
+			    *has_a && *has_b ? b : NULL, c->now))
+		return true;
+	if (*has_a && !bpf_map_update_elem(c->flows_fd, &e->a, a, BPF_NOEXIST)) {
+		*has_a = false;
+		c->purged--;
+	}
+	if (*has_b && !bpf_map_update_elem(c->flows_fd, &e->b, b, BPF_NOEXIST)) {
+		*has_b = false;
+		c->purged--;
+	}
+	return *has_a || *has_b;
+}
+
+static void end_connection(struct collector *c, const struct ft_end *e, bool recheck)
 {
 	struct flow_metrics a, b;
 	struct flow_record r;
@@ -178,6 +202,8 @@ static void end_connection(struct collector *c, const struct ft_end *e)
 	has_a = take(c, &e->a, &a) == 0 && a.arrivals;
 	has_b = e->has_b && take(c, &e->b, &b) == 0 && b.arrivals;
 	if (!has_a && !has_b)
+		return;
+	if (recheck && !put_back_live(c, e, &a, &has_a, &b, &has_b))
 		return;
 	if (has_a)
 		flow_record_build(&r, &e->a, &a, has_b ? &b : NULL, e->reason, c->wall_offset_ns);
@@ -212,7 +238,7 @@ int collector_scan(struct collector *c, uint64_t now)
 	c->last_entries = n;
 	m = flowtable_plan(&c->cfg, c->keys, c->vals, n, now, c->ends, c->max_entries);
 	for (i = 0; i < m; i++)
-		end_connection(c, &c->ends[i]);
+		end_connection(c, &c->ends[i], true);
 	c->last_ended = m;
 	c->last_purged = c->purged - purged;
 	return 0;
@@ -246,7 +272,7 @@ static int write_all(struct collector *c, uint64_t now, uint8_t reason, bool pur
 
 		e->reason = reason;
 		if (purge) {
-			end_connection(c, e);
+			end_connection(c, e, false);
 			continue;
 		}
 		/* -i 0: a fresh locked copy of each half, nothing deleted */
