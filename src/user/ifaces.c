@@ -15,7 +15,6 @@
 #include "log.h"
 #include "run.h"
 
-#define NSEC 1000000000ULL
 
 int ifaces_parse(const char *list, struct iface_list *out)
 {
@@ -123,18 +122,14 @@ static int attach_all(struct flowmon_bpf *fm, struct iface_list *l, int hooks)
 
 int ifaces_run(const struct flowmon_opts *o, collect_fn collect)
 {
-	struct loader_opts lo = {
-		.obj_path = o->obj_path,
-		.max_flows = o->max_flows,
-		.idle_ns = (uint64_t)o->idle_sec * NSEC,
-		.active_ns = (uint64_t)o->active_sec * NSEC,
-	};
+	struct loader_opts lo;
 	static struct iface_list l;
 	struct flowmon_bpf *fm;
 	int rc;
 
 	if (ifaces_parse(o->ifaces, &l) || check_free(&l, o->hooks))
 		return 1;
+	run_loader_opts(o, &lo);
 	if (loader_open(&lo, &fm))
 		return 1;
 	if (attach_all(fm, &l, o->hooks)) {
@@ -155,12 +150,7 @@ static void pin_dir_of(const struct flowmon_opts *o, char *dir, size_t len)
 
 int run_attach(const struct flowmon_opts *o)
 {
-	struct loader_opts lo = {
-		.obj_path = o->obj_path,
-		.max_flows = o->max_flows,
-		.idle_ns = (uint64_t)o->idle_sec * NSEC,
-		.active_ns = (uint64_t)o->active_sec * NSEC,
-	};
+	struct loader_opts lo;
 	static struct iface_list l;
 	struct flowmon_bpf *fm;
 	char dir[4096];
@@ -168,6 +158,7 @@ int run_attach(const struct flowmon_opts *o)
 
 	if (ifaces_parse(o->ifaces, &l))
 		return 1;
+	run_loader_opts(o, &lo);
 	pin_dir_of(o, dir, sizeof(dir));
 	lo.pin_dir = dir;
 	if (loader_open(&lo, &fm))

@@ -267,19 +267,24 @@ static int offline_replay(const struct flowmon_opts *o, struct flowmon_bpf *fm, 
 	return rc ? 1 : 0;
 }
 
+void run_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->obj_path = o->obj_path;
+	lo->max_flows = o->max_flows;
+	lo->idle_ns = (uint64_t)o->idle_sec * NSEC;
+	lo->active_ns = (uint64_t)o->active_sec * NSEC;
+}
+
 int run_offline(const struct flowmon_opts *o)
 {
-	struct loader_opts lo = {
-		.obj_path = o->obj_path,
-		.replay = true,
-		.max_flows = o->max_flows,
-		.idle_ns = (uint64_t)o->idle_sec * NSEC,
-		.active_ns = (uint64_t)o->active_sec * NSEC,
-		.pin_dir = NULL,	/* offline mode leaves nothing pinned */
-	};
+	struct loader_opts lo;
 	struct flowmon_bpf *fm;
 	struct sink s;
 	int rc;
+
+	run_loader_opts(o, &lo);
+	lo.replay = true;	/* pcap time; and nothing pinned (pin_dir NULL) */
 
 	/* a file that cannot be read leaves no empty dump file behind */
 	if (replay_check(o->pcap))

@@ -7,7 +7,11 @@
 #ifndef __FLOWMON_RUN_H
 #define __FLOWMON_RUN_H
 
+#include "loader.h"
 #include "opts.h"
+
+/* Loader settings from the command line (no pinning, live clock). */
+void run_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo);
 
 int run_live(const struct flowmon_opts *o);
 int run_offline(const struct flowmon_opts *o);
