@@ -15,7 +15,6 @@
 #include "log.h"
 #include "run.h"
 
-
 int ifaces_parse(const char *list, struct iface_list *out)
 {
 	char buf[4096], *tok, *save = NULL, *at;
