@@ -561,3 +561,31 @@ BPF_TEST(gso_udp)
 	CHECK_EQ(s.arrivals, 1);
 	fx_close(&f);
 }
+
+/*
+ * gso_size GSO_BY_FRAGS (0xFFFF): SCTP and fraglist UDP aggregates, whose
+ * segments have sizes of their own. Still gso_segs packets, each with its
+ * own IP and L4 headers.
+ */
+BPF_TEST(gso_by_frags)
+{
+	struct flow_metrics s;
+	struct flow_key k;
+	struct pkt p;
+	struct fx f;
+	const uint64_t hdr = 20 + 8, l3 = hdr + 3000;
+
+	REQUIRE(fx_open(&f, NULL) == 0);
+	mk_v4_udp(&p, A4, B4, 5201, 443, 3000);
+	if (!gso_supported(&f, &p)) {
+		fx_close(&f);
+		SKIP("this kernel refuses gso_segs/gso_size in BPF_PROG_TEST_RUN ctx_in");
+	}
+	fx_close(&f);
+	REQUIRE(fx_open(&f, NULL) == 0);
+	RUN(&f, &p, .ts = T0, .gso_segs = 3, .gso_size = 0xFFFF);
+	key_v4(&k, PROTO_UDP, A4, B4, 5201, 443);
+	CHECK_FLOW(&f, &k, 3, l3 + 2 * hdr, &s);
+	CHECK_EQ(s.size_hist[4], 3);	/* 3 segments of (3028 + 56) / 3 = 1028 on average */
+	fx_close(&f);
+}
