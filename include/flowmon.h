@@ -69,6 +69,7 @@ struct flow_key {
 #define FLOW_ST_HOLE_VALID	0x02	/* hole_seq marks a sequence gap */
 #define FLOW_ST_SYN_WIN		0x04	/* syn_win was set by a SYN */
 #define FLOW_ST_INITIATOR	0x08	/* sent a SYN without ACK: opened the connection */
+#define FLOW_ST_LEADER		0x10	/* created while the reverse did not exist: seen first */
 #define FLOW_WSCALE_NONE	0xff
 
 /*

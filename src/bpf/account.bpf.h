@@ -233,13 +233,33 @@ static __always_inline void stats_reset(struct flow_metrics *s, const struct pkt
 /* TCP context of a connection: kept across an active-timeout split only. */
 static __always_inline void tcp_forget(struct flow_metrics *s)
 {
-	s->state = 0;
+	s->state &= FLOW_ST_LEADER;	/* who was seen first stays known */
 	s->mss = 0;
 	s->wscale = FLOW_WSCALE_NONE;
 	s->syn_win = 0;
 	s->next_seq = 0;
 	s->hole_seq = 0;
 	s->hole_end = 0;
+}
+
+static __always_inline int key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 diff = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < (int)(sizeof(*a) / 4); i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/* The record is older than the active timeout (0: no active timeout). */
+static __always_inline int active_due(const struct flow_metrics *s, __u64 now)
+{
+	__s64 active = flowmon_cfg.active_timeout_ns;
+
+	return active && s->arrivals && (__s64)(now - s->first_seen) > active;
 }
 
 /* ICMP/ICMPv6 type of the answer to this type (echo, timestamp, ND, ...). */
@@ -302,14 +322,14 @@ static __always_inline void reverse_key(const struct flow_key *k, struct flow_ke
 static __always_inline __u8 split_reason(const struct flow_metrics *s, const struct pkt_meta *m,
 					 __u64 now)
 {
-	__s64 idle = flowmon_cfg.idle_timeout_ns, active = flowmon_cfg.active_timeout_ns;
+	__s64 idle = flowmon_cfg.idle_timeout_ns;
 
 	if (!s->arrivals)
 		return 0;
 	/* signed: replayed captures can step back in time */
 	if (idle && (__s64)(now - s->last_seen) > idle)
 		return FLOW_END_IDLE;
-	if (active && (__s64)(now - s->first_seen) > active)
+	if (active_due(s, now))
 		return FLOW_END_ACTIVE;
 	/* a SYN (or the SYN-ACK answering it) reuses a 5-tuple that saw FIN/RST */
 	if (m->is_tcp && (m->tcp_flags & FLOW_TCPF_SYN) &&
@@ -364,7 +384,7 @@ static __always_inline void split_reverse(const struct flow_key *rk, struct flow
 	copy_stats(&ev->stats, r);
 	stats_reset(r, NULL, 0);
 	r->arrivals = 0;
-	if (reason != FLOW_END_ACTIVE)
+	if (reason == FLOW_END_EOF)
 		tcp_forget(r);
 	bpf_spin_unlock(&r->lock);
 	if (!ev->stats.arrivals) {
@@ -400,9 +420,10 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 	if (reason) {
 		/* rare path: only here is the other direction looked up */
 		reverse_key(&m->key, &rk);
-		r = bpf_map_lookup_elem(&flowmon_stats, &rk);
+		if (!key_equal(&rk, &m->key))	/* a key can be its own reverse */
+			r = bpf_map_lookup_elem(&flowmon_stats, &rk);
 		if (reason == FLOW_END_IDLE && reverse_busy(r, now))
-			reason = 0;
+			reason = active_due(s, now) ? FLOW_END_ACTIVE : 0;
 	}
 	if (reason) {
 		ev = bpf_ringbuf_reserve(&flowmon_events, sizeof(*ev), 0);
@@ -419,7 +440,7 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 	if (ev && split_reason(s, m, now) == reason) {
 		copy_stats(&ev->stats, s);
 		stats_reset(s, m, now);
-		if (reason != FLOW_END_ACTIVE)
+		if (reason == FLOW_END_EOF)
 			tcp_forget(s);	/* a new connection: nothing carries over */
 	} else if (ev) {
 		reason = 0;
@@ -437,18 +458,6 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 	return 0;
 }
 
-static __always_inline int key_equal(const struct flow_key *a, const struct flow_key *b)
-{
-	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
-	__u32 diff = 0;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < (int)(sizeof(*a) / 4); i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
-}
-
 /* Was this the packet this CPU just failed to insert at another hook? */
 static __always_inline int full_miss_seen(__u32 ifindex, __u8 dir, const struct pkt_meta *m,
 					  __u64 now)
@@ -462,6 +471,8 @@ static __always_inline int full_miss_seen(__u32 ifindex, __u8 dir, const struct 
 		return 0;
 	seen = (f->ifindex != ifindex || f->dir != dir) && (__s64)(now - f->when) < 1000000 &&
 	       key_equal(&f->key, &m->key);
+	if (seen)
+		return 1;	/* keep the hook that counted it, for the next packet */
 	__builtin_memcpy(&f->key, &m->key, sizeof(f->key));
 	f->when = now;
 	f->ifindex = ifindex;
@@ -474,6 +485,7 @@ static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_
 					const struct wire *w, __u64 now, __u8 dir)
 {
 	struct flow_metrics *s;
+	struct flow_key rk;
 	__u32 zero = 0;
 	long err;
 
@@ -488,6 +500,10 @@ static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_
 	s->ipver = m->key.ipver;
 	s->key_fp = m->key_fp;
 	tcp_forget(s);
+	/* the first direction of a connection leads it (insert path only) */
+	reverse_key(&m->key, &rk);
+	if (key_equal(&rk, &m->key) || !bpf_map_lookup_elem(&flowmon_stats, &rk))
+		s->state |= FLOW_ST_LEADER;
 	stats_add(s, m, w, now);
 	err = bpf_map_update_elem(&flowmon_stats, &m->key, s, BPF_NOEXIST);
 	if (err && err != -EEXIST && !full_miss_seen(skb->ifindex, dir, m, now)) {

@@ -275,8 +275,12 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 		return CNT_ERR_IP6;
 	off = c->pos - c->start;
 	plen = bpf_ntohs(ip6->payload_len);
-	/* a jumbogram (RFC 2675) or BIG TCP says 0 and carries a hop-by-hop header */
-	if (plen == 0 && ip6->nexthdr == IPPROTO_HOPOPTS && m->frame_len > off + sizeof(*ip6))
+	/*
+	 * A jumbogram (RFC 2675) says 0 and carries a hop-by-hop header; so does
+	 * BIG TCP, which newer kernels send as a plain GSO skb without it.
+	 */
+	if (plen == 0 && (ip6->nexthdr == IPPROTO_HOPOPTS || skb->gso_size) &&
+	    m->frame_len > off + sizeof(*ip6))
 		m->l3_len = m->frame_len - off;
 	else
 		m->l3_len = plen + sizeof(*ip6);

@@ -88,15 +88,15 @@ __noinline int parse_packet(struct __sk_buff *skb, struct pkt_meta *m)
  * flow for HOOK_SILENCE_NS while another one does (the route moved, the
  * first hook was detached), the other hook takes the flow over.
  */
-static __always_inline int hook_take_over(struct flow_metrics *s, __u32 ifindex, __u8 dir,
-					  __u64 now)
+static __always_inline int hook_take_over(struct flow_metrics *s, __u32 fp, __u32 ifindex,
+					  __u8 dir, __u64 now)
 {
 	int taken = 0;
 
 	if ((__s64)(now - s->last_seen) <= HOOK_SILENCE_NS)
 		return 0;
 	bpf_spin_lock(&s->lock);
-	if ((__s64)(now - s->last_seen) > HOOK_SILENCE_NS) {
+	if (s->key_fp == fp && (__s64)(now - s->last_seen) > HOOK_SILENCE_NS) {
 		s->ifindex = ifindex;
 		s->dir = dir;
 		taken = 1;
@@ -133,8 +133,14 @@ static __always_inline int flow_account(struct __sk_buff *skb, __u8 dir)
 		if (!s)
 			return TC_ACT_UNSPEC;
 	}
+	/* memory another flow got after userland deleted ours: start afresh */
+	if (s->key_fp != m.key_fp) {
+		if (flow_insert(skb, &m, &w, now, dir) == -EEXIST)
+			count(CNT_RACE_LOST, w.pkts);
+		return TC_ACT_UNSPEC;
+	}
 	if ((s->ifindex != skb->ifindex || s->dir != dir) &&
-	    !hook_take_over(s, skb->ifindex, dir, now)) {
+	    !hook_take_over(s, m.key_fp, skb->ifindex, dir, now)) {
 		count(CNT_OTHER_HOOK, w.pkts);	/* already counted at its first hook */
 		return TC_ACT_UNSPEC;
 	}

@@ -37,6 +37,54 @@ int collector_check_map(int fd, const char *what, uint32_t *max_entries)
 	return 0;
 }
 
+/*
+ * A packet may hold a pointer to an entry that userland deletes; if the
+ * kernel then ends the record in that freed entry, its event repeats what
+ * was already written. Halves deleted in the last scans are remembered
+ * (a lossy cache: a collision only forgets) and such events are dropped.
+ */
+#define TAKEN_SLOTS (1u << 16)
+
+struct taken_slot {
+	struct flow_key key;
+	uint64_t first_seen;
+	uint32_t gen;
+};
+
+static uint32_t taken_hash(const struct flow_key *k)
+{
+	const uint32_t *w = (const uint32_t *)k;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k) / 4; i++)
+		h = (h ^ w[i]) * 16777619u;
+	return h & (TAKEN_SLOTS - 1);
+}
+
+static void taken_note(struct collector *c, const struct flow_key *k, uint64_t first_seen)
+{
+	struct taken_slot *t = &c->taken[taken_hash(k)];
+
+	t->key = *k;
+	t->first_seen = first_seen;
+	t->gen = c->gen;
+}
+
+/* A half that went back into the table is live again: forget it. */
+static void taken_forget(struct collector *c, const struct flow_key *k)
+{
+	c->taken[taken_hash(k)].gen = 0;
+}
+
+static bool taken_recently(const struct collector *c, const struct flow_event *ev)
+{
+	const struct taken_slot *t = &c->taken[taken_hash(&ev->key)];
+
+	return c->gen - t->gen <= 2 && t->first_seen == ev->stats.first_seen &&
+	       !memcmp(&t->key, &ev->key, sizeof(t->key));
+}
+
 static int emit(struct collector *c, struct flow_record *r)
 {
 	int err = c->emit ? c->emit(c->emit_ctx, r) : 0;
@@ -55,6 +103,10 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct flow_event))
 		return 0;
+	if (taken_recently(c, data)) {
+		c->stale_events++;
+		return 0;
+	}
 	c->events++;
 	if (ft_pending_add(c->pending, data, c->now, c->wall_offset_ns, &r) == 1)
 		emit(c, &r);
@@ -80,8 +132,10 @@ int collector_init(struct collector *c, int flows_fd, int counters_fd, int event
 	c->keys = calloc(c->max_entries, sizeof(*c->keys));
 	c->vals = calloc(c->max_entries, sizeof(*c->vals));
 	c->ends = calloc(c->max_entries, sizeof(*c->ends));
+	c->taken = calloc(TAKEN_SLOTS, sizeof(*c->taken));
+	c->gen = 3;	/* slots start at gen 0: "long ago" */
 	c->pending = ft_pending_new();
-	if (!c->keys || !c->vals || !c->ends || !c->pending)
+	if (!c->keys || !c->vals || !c->ends || !c->pending || !c->taken)
 		goto nomem;
 	if (events_fd >= 0) {
 		c->rb = ring_buffer__new(events_fd, on_event, c, NULL);
@@ -106,6 +160,8 @@ void collector_free(struct collector *c)
 	free(c->keys);
 	free(c->vals);
 	free(c->ends);
+	free(c->taken);
+	c->taken = NULL;
 	c->rb = NULL;
 	c->pending = NULL;
 	c->keys = NULL;
@@ -164,6 +220,8 @@ static int take(struct collector *c, const struct flow_key *k, struct flow_metri
 	if (bpf_map_lookup_and_delete_elem_flags(c->flows_fd, k, v, BPF_F_LOCK))
 		return -errno;
 	c->purged++;
+	if (v->arrivals)
+		taken_note(c, k, v->first_seen);
 	return 0;
 }
 
@@ -184,10 +242,12 @@ static bool put_back_live(struct collector *c, const struct ft_end *e, struct fl
 	if (*has_a && !bpf_map_update_elem(c->flows_fd, &e->a, a, BPF_NOEXIST)) {
 		*has_a = false;
 		c->purged--;
+		taken_forget(c, &e->a);
 	}
 	if (*has_b && !bpf_map_update_elem(c->flows_fd, &e->b, b, BPF_NOEXIST)) {
 		*has_b = false;
 		c->purged--;
+		taken_forget(c, &e->b);
 	}
 	return *has_a || *has_b;
 }
@@ -231,6 +291,7 @@ int collector_scan(struct collector *c, uint64_t now)
 
 	uint64_t purged = c->purged;
 
+	c->gen++;
 	collector_drain_events(c, now);
 	n = collector_read(c);
 	if (n < 0)

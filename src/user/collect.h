@@ -18,6 +18,7 @@
 typedef int (*emit_fn)(void *ctx, struct flow_record *r);
 
 struct ring_buffer;
+struct taken_slot;
 
 struct collector {
 	int flows_fd;
@@ -34,6 +35,8 @@ struct collector {
 	struct flow_key *keys;
 	struct flow_metrics *vals;
 	struct ft_end *ends;
+	struct taken_slot *taken;	/* recently deleted halves (see collect.c) */
+	uint32_t gen;			/* scan generation */
 	bool batch_ok;		/* the kernel accepts BPF_MAP_LOOKUP_BATCH here */
 	/* per-scan and total statistics */
 	uint64_t last_entries;	/* table entries read by the last scan */
@@ -43,6 +46,7 @@ struct collector {
 	uint64_t purged;
 	uint64_t events;
 	uint64_t emit_errors;
+	uint64_t stale_events;	/* kernel records of entries already written */
 };
 
 /*

@@ -111,6 +111,11 @@ bool flow_b_is_forward(const struct flow_metrics *a, const struct flow_metrics *
 	bi = b->state & FLOW_ST_INITIATOR;
 	if (ai != bi)
 		return bi;
+	/* the side seen first, as the kernel recorded it: survives record splits */
+	ai = a->state & FLOW_ST_LEADER;
+	bi = b->state & FLOW_ST_LEADER;
+	if (ai != bi)
+		return bi;
 	return b->first_seen < a->first_seen;	/* a tie keeps a */
 }
 

@@ -73,11 +73,12 @@ static void log_period(const struct collector *c, time_t wall)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
 	collector_counters(c, cnt);
 	pr_verbose("%s flows: active %llu ended %llu written %llu purged %llu "
-		   "(table %llu/%u entries, %llu kernel-ended records)\n", when,
+		   "(table %llu/%u entries, %llu kernel-ended records, %llu stale)\n", when,
 		   (unsigned long long)(c->last_entries - c->last_purged),
 		   (unsigned long long)c->last_ended, (unsigned long long)c->written,
 		   (unsigned long long)c->purged, (unsigned long long)c->last_entries,
-		   c->max_entries, (unsigned long long)c->events);
+		   c->max_entries, (unsigned long long)c->events,
+		   (unsigned long long)c->stale_events);
 	pr_verbose("%s kernel:", when);
 	for (i = 0; i < CNT_MAX; i++)
 		pr_verbose(" %s %llu", names[i], (unsigned long long)cnt[i]);
