@@ -362,7 +362,7 @@ static __always_inline void event_submit(struct flow_event *ev, const struct flo
  * until its next packet. Userland then pairs the two halves.
  */
 static __always_inline void split_reverse(const struct flow_key *rk, struct flow_metrics *r,
-					  __u8 reason, __u64 now)
+					  __u8 reason, int r_leads)
 {
 	struct flow_event *ev;
 	__u32 fp;
@@ -384,6 +384,8 @@ static __always_inline void split_reverse(const struct flow_key *rk, struct flow
 	copy_stats(&ev->stats, r);
 	stats_reset(r, NULL, 0);
 	r->arrivals = 0;
+	if (r_leads)
+		r->state |= FLOW_ST_LEADER;
 	if (reason == FLOW_END_EOF)
 		tcp_forget(r);
 	bpf_spin_unlock(&r->lock);
@@ -392,6 +394,22 @@ static __always_inline void split_reverse(const struct flow_key *rk, struct flow
 		return;
 	}
 	event_submit(ev, rk, reason);
+}
+
+/*
+ * At a connection's first split, remember which direction was seen first
+ * (FLOW_ST_LEADER), since the next records' first_seen no longer says:
+ * 1 this entry, 2 the reverse, 0 already known. Userland orients records
+ * by it after the TCP initiator.
+ */
+static __always_inline int first_leader(const struct flow_metrics *s,
+					const struct flow_metrics *r)
+{
+	if ((s->state & FLOW_ST_LEADER) || (r && (r->state & FLOW_ST_LEADER)))
+		return 0;
+	if (!r || !r->arrivals || (__s64)(s->first_seen - r->first_seen) <= 0)
+		return 1;
+	return 2;
 }
 
 /*
@@ -416,6 +434,7 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 	struct flow_metrics *r = NULL;
 	struct flow_event *ev = NULL;
 	struct flow_key rk;
+	int leader = 0;
 
 	if (reason) {
 		/* rare path: only here is the other direction looked up */
@@ -424,6 +443,7 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 			r = bpf_map_lookup_elem(&flowmon_stats, &rk);
 		if (reason == FLOW_END_IDLE && reverse_busy(r, now))
 			reason = active_due(s, now) ? FLOW_END_ACTIVE : 0;
+		leader = first_leader(s, r);
 	}
 	if (reason) {
 		ev = bpf_ringbuf_reserve(&flowmon_events, sizeof(*ev), 0);
@@ -438,6 +458,8 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 		return -EAGAIN;
 	}
 	if (ev && split_reason(s, m, now) == reason) {
+		if (leader == 1)
+			s->state |= FLOW_ST_LEADER;
 		copy_stats(&ev->stats, s);
 		stats_reset(s, m, now);
 		if (reason == FLOW_END_EOF)
@@ -454,7 +476,7 @@ static __always_inline int flow_update(struct flow_metrics *s, const struct pkt_
 		return 0;
 	}
 	event_submit(ev, &m->key, reason);
-	split_reverse(&rk, r, reason, now);
+	split_reverse(&rk, r, reason, leader == 2);
 	return 0;
 }
 
@@ -485,7 +507,6 @@ static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_
 					const struct wire *w, __u64 now, __u8 dir)
 {
 	struct flow_metrics *s;
-	struct flow_key rk;
 	__u32 zero = 0;
 	long err;
 
@@ -500,10 +521,6 @@ static __always_inline long flow_insert(struct __sk_buff *skb, const struct pkt_
 	s->ipver = m->key.ipver;
 	s->key_fp = m->key_fp;
 	tcp_forget(s);
-	/* the first direction of a connection leads it (insert path only) */
-	reverse_key(&m->key, &rk);
-	if (key_equal(&rk, &m->key) || !bpf_map_lookup_elem(&flowmon_stats, &rk))
-		s->state |= FLOW_ST_LEADER;
 	stats_add(s, m, w, now);
 	err = bpf_map_update_elem(&flowmon_stats, &m->key, s, BPF_NOEXIST);
 	if (err && err != -EEXIST && !full_miss_seen(skb->ifindex, dir, m, now)) {
