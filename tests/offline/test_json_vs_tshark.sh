@@ -89,29 +89,12 @@ MIN_FILES=20
 USER_FILES=$#
 [ $# -gt 0 ] && FILES=("$@")
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
+. "$ROOT/tests/pcap/common.sh"
 
-[ "$(id -u)" -eq 0 ] || skip_all "BPF_PROG_TEST_RUN needs root"
-command -v tshark >/dev/null || skip_all "tshark not installed"
-[ -x "$PY" ] || skip_all "$PY not installed"
-[ -d "$PCAPS" ] || skip_all "no capture files in $PCAPS"
-[ -x "$ORACLE" ] || skip_all "no oracle $ORACLE"
+pcap_prereqs
 [ -x "$BIN" ] || skip_all "$BIN not built (make)"
 
-TMP=$(mktemp -d /tmp/flowmon-jsonts.XXXXXX) || exit 2
-cleanup() {
-	local pids
-
-	pids=$(jobs -p)
-	[ -n "$pids" ] && kill $pids 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT
+pcap_tmpdir flowmon-jsonts
 
 JOBS=$(nproc 2>/dev/null || echo 1)
 

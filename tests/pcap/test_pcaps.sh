@@ -132,30 +132,13 @@ shift $((OPTIND - 1))
 USER_FILES=$#
 [ $# -gt 0 ] && FILES=("$@")
 
-skip_all() {
-	echo "1..0 # SKIP $1"
-	exit 0
-}
+. "$ROOT/tests/pcap/common.sh"
 
-[ "$(id -u)" -eq 0 ] || skip_all "BPF_PROG_TEST_RUN needs root"
-command -v tshark >/dev/null || skip_all "tshark not installed"
-[ -x "$PY" ] || skip_all "$PY not installed"
-[ -d "$PCAPS" ] || skip_all "no capture files in $PCAPS"
-[ -x "$ORACLE" ] || skip_all "no oracle $ORACLE"
+pcap_prereqs
 [ -x "$DUMP" ] || skip_all "$DUMP not built (make build-tests)"
 [ -f "$OBJ" ] || skip_all "$OBJ not built (make)"
 
-TMP=$(mktemp -d /tmp/flowmon-pcap.XXXXXX) || exit 2
-cleanup() {
-	local pids
-
-	pids=$(jobs -p)
-	[ -n "$pids" ] && kill $pids 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 143' TERM INT
+pcap_tmpdir flowmon-pcap
 
 # The BPF object must load before anything is worth comparing.
 if ! timeout 60 "$DUMP" -o "$OBJ" "$PCAPS/tcpdump-empty.pcap" >/dev/null 2>"$TMP/load.err"; then
