@@ -105,14 +105,22 @@ static void set_meter(const struct flowmon_opts *o, const struct collector *c, s
 	sink_set_meter(s, cnt, CNT_MAX, o->idle_sec, o->active_sec);
 }
 
+/* Now on the kernel's live clock; also refreshes the offset to wall-clock time. */
+static uint64_t live_now(struct collector *c)
+{
+	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+
+	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
+	return now;
+}
+
 static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s)
 {
 	uint64_t now;
 	int err;
 
 	while (!stop_requested) {
-		now = clock_ns(CLOCK_BOOTTIME);
-		c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
+		now = live_now(c);
 		err = collector_scan(c, now);
 		if (err)
 			pr_err("failed to scan flow table: %s\n", strerror(-err));
@@ -127,9 +135,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 		sleep_period(o->interval);
 	}
 	/* SIGINT/SIGTERM: every remaining flow is written, nothing is lost */
-	now = clock_ns(CLOCK_BOOTTIME);
-	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
-	err = collector_flush(c, now, FLOW_END_FORCED);
+	err = collector_flush(c, live_now(c), FLOW_END_FORCED);
 	set_meter(o, c, s);
 	pr_info("stopped: %llu records written\n", (unsigned long long)c->written);
 	return err;
@@ -137,10 +143,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 
 static int print_once(struct collector *c)
 {
-	uint64_t now = clock_ns(CLOCK_BOOTTIME);
-
-	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
-	return collector_print(c, now);
+	return collector_print(c, live_now(c));
 }
 
 /* The pinned table of a loaded program (tc_flowmon.sh load / --attach). */
