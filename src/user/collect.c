@@ -315,16 +315,8 @@ static int write_all(struct collector *c, uint64_t now, uint8_t reason, bool pur
 	n = collector_read(c);
 	if (n < 0)
 		return n;
-	/*
-	 * Pair everything: plan at a time just past the newest packet with a
-	 * 1 ns idle timeout, so every connection ends, each listed once.
-	 */
-	for (i = 0; i < (size_t)n; i++)
-		if ((int64_t)(c->vals[i].last_seen - now) > 0)
-			now = c->vals[i].last_seen;
-	all.idle_ns = 1;
-	all.lazy_idle = false;
-	m = flowtable_plan(&all, c->keys, c->vals, n, now + 2, c->ends, c->max_entries);
+	all.end_all = true;	/* every connection, each listed once */
+	m = flowtable_plan(&all, c->keys, c->vals, n, now, c->ends, c->max_entries);
 	for (i = 0; i < m; i++) {
 		struct ft_end *e = &c->ends[i];
 		struct flow_metrics a, b;

@@ -149,6 +149,8 @@ uint8_t flow_end_reason(const struct ft_config *cfg, const struct flow_key *key,
 	}
 	if (!fwd)
 		return 0;
+	if (cfg->end_all)
+		return FLOW_END_FORCED;
 	/* the least quiet direction: the latest last_seen decides */
 	quiet = quiet_ns(fwd, now);
 	if (rev && quiet_ns(rev, now) < quiet)

@@ -18,6 +18,7 @@ struct ft_config {
 	uint64_t pair_wait_ns;	/* how long a kernel-ended half waits for its reverse */
 	bool lazy_idle;		/* offline mode: idle flows end only when their next
 				 * packet arrives (kernel split) or at end of file */
+	bool end_all;		/* flush: every connection ends (FLOW_END_FORCED) */
 };
 
 /* ICMP/ICMPv6 types whose reply pairs with them (original.md 4.6). */

@@ -440,6 +440,32 @@ TEST(flowtable_plan_lists_connection_once)
 	CHECK_EQ(ends_naming(out, n, &keys[5], &e), 0);
 }
 
+/* A flush (end_all) ends every connection, active ones too, each listed once. */
+TEST(flowtable_plan_end_all)
+{
+	struct ft_config all = cfg_default;
+	struct flow_key keys[3];
+	struct flow_metrics vals[3];
+	struct ft_end out[8];
+	const struct ft_end *e = NULL;
+	size_t n, i;
+
+	keys[0] = key4(1, 2, 1000, 80, IPPROTO_TCP);
+	keys[1] = key4(2, 1, 80, 1000, IPPROTO_TCP);
+	keys[2] = key4(5, 6, 7, 7, IPPROTO_UDP);
+	for (i = 0; i < 3; i++)
+		vals[i] = metrics(1 * SEC, 29 * SEC);	/* all still active at 30 s */
+	CHECK_EQ(flowtable_plan(&all, keys, vals, 3, 30 * SEC, out, 8), 0);
+	all.end_all = true;
+	n = flowtable_plan(&all, keys, vals, 3, 30 * SEC, out, 8);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(ends_naming(out, n, &keys[0], &e), 1);
+	REQUIRE(e);
+	CHECK(e->has_b);
+	CHECK_EQ(e->reason, FLOW_END_FORCED);
+	CHECK_EQ(ends_naming(out, n, &keys[2], &e), 1);
+}
+
 TEST(flowtable_plan_respects_max_out)
 {
 	struct flow_key keys[10];
