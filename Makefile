@@ -19,22 +19,27 @@ PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror=undef
-USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude -Isrc/user $(PKG_CFLAGS) \
+SRC_DIRS   := src/core src/control src/io src/cmd
+SRC_INC    := $(addprefix -I,$(SRC_DIRS))
+USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) $(PKG_CFLAGS) \
 	-DFLOWMON_LIBDIR='"$(LIBDIR)"'
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -I$(OUTPUT)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
+	-I$(OUTPUT)
 
 BPF_OBJ    := tc_flowmon_kern.o
 USER_BIN   := tc_flowmon_user
-BPF_HDRS   := $(wildcard src/bpf/*.h) include/flowmon.h
+BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h
 
-# Pure userland modules (no libbpf): unit-tested without root.
-LBPF_LIST  := src/user/main.c src/user/loader.c src/user/collect.c src/user/replay.c \
-		src/user/testrun.c src/user/run.c src/user/ifaces.c
-PURE_SRCS  := $(filter-out $(LBPF_LIST), $(wildcard src/user/*.c))
-BPF_SRCS   := $(filter-out src/user/main.c, $(filter $(LBPF_LIST), $(wildcard src/user/*.c)))
-USER_HDRS  := $(wildcard src/user/*.h) include/flowmon.h
-PURE_OBJS  := $(patsubst src/user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
-LBPF_OBJS  := $(patsubst src/user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
+# Userland by layer (docs/DESIGN.md): src/core is pure C (records, formats,
+# flow table, IPFIX encoding, link types, options), unit-tested without
+# root; src/io does files and sockets; src/control talks to the kernel
+# through libbpf; src/cmd holds the commands.
+PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/export.c
+BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c src/cmd/run.c
+USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS))) include/flowmon.h
+PURE_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(PURE_SRCS))
+LBPF_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(BPF_SRCS))
+MAIN_OBJ   := $(OUTPUT)/obj/cmd/main.o
 
 UNIT_TESTS := $(wildcard tests/unit/*.c)
 BPF_TESTS  := $(wildcard tests/bpf/*.c)
@@ -62,7 +67,7 @@ help:
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default $(PREFIX))"
 	@echo "make uninstall  remove what install put there"
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 # vmlinux.h from the running kernel's BTF; a temp file so a failed dump
@@ -84,13 +89,14 @@ $(OUTPUT)/%.bpf.o: bench/%.bpf.c include/flowmon.h $(OUTPUT)/vmlinux.h
 $(OUTPUT)/libdir.stamp: FORCE | $(OUTPUT)
 	$(Q)echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' > $@
 
-$(OUTPUT)/user/loader.o: $(OUTPUT)/libdir.stamp
+$(OUTPUT)/obj/control/loader.o: $(OUTPUT)/libdir.stamp
 
-$(OUTPUT)/user/%.o: src/user/%.c $(USER_HDRS) | $(OUTPUT)/user
+$(OUTPUT)/obj/%.o: src/%.c $(USER_HDRS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(USER_BIN): $(OUTPUT)/user/main.o $(PURE_OBJS) $(LBPF_OBJS)
+$(USER_BIN): $(MAIN_OBJ) $(PURE_OBJS) $(LBPF_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
@@ -150,7 +156,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/tc_flowmon_user.8 $(DESTDIR)$(MANDIR)/tc_flowmon.sh.8
 
 check-format:
-	clang-format --dry-run --Werror $(wildcard src/user/*.[ch] src/bpf/*.[ch] include/*.h)
+	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] include/*.h)
 
 clean:
 	rm -rf $(OUTPUT) $(BPF_OBJ) $(USER_BIN)

@@ -18,8 +18,8 @@
 #include "flowmon.h"
 #include "config.bpf.h"
 #include "maps.bpf.h"
-#include "parse.bpf.h"
-#include "account.bpf.h"
+#include "parse.h"
+#include "account.h"
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 

@@ -210,7 +210,8 @@ TEST(flowtable_initiator_choice)
 TEST(flowtable_record_one_direction)
 {
 	struct flow_key k = key4(0x0a000001, 0x0a000002, 5000, 53, IPPROTO_UDP);
-	struct flow_metrics a = metrics(3 * SEC, 4 * SEC), zero;
+	struct flow_metrics a = metrics(3 * SEC, 4 * SEC);
+	struct flow_side zero;
 	struct flow_record r;
 
 	memset(&zero, 0, sizeof(zero));

@@ -235,7 +235,7 @@ static bool dhas(const struct drec *r, uint32_t pen, uint16_t id)
 
 #define T0_MS 1700000001000ULL
 
-static void metrics(struct flow_metrics *m, uint64_t first_ms, uint64_t last_ms, uint64_t pkts,
+static void metrics(struct flow_side *m, uint64_t first_ms, uint64_t last_ms, uint64_t pkts,
 		    uint64_t bytes)
 {
 	memset(m, 0, sizeof(*m));

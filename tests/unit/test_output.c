@@ -23,7 +23,7 @@ static void v4(uint8_t *a, uint32_t addr)
 }
 
 /* The fields the kernel starts every direction with (account.bpf.h stats_reset). */
-static void fresh(struct flow_metrics *m)
+static void fresh(struct flow_side *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->iat_min = ~0ULL;
@@ -42,7 +42,7 @@ static void fresh(struct flow_metrics *m)
  *  rev: 2 packets (40 and 1500 bytes) at 1.001 s and 1.005 s, TTL 63,
  *       SYN window 65160, window 509 unscaled (no option), 1 retransmission.
  */
-static void sample_fwd(struct flow_metrics *f)
+static void sample_fwd(struct flow_side *f)
 {
 	fresh(f);
 	f->ifindex = 2;
@@ -72,7 +72,7 @@ static void sample_fwd(struct flow_metrics *f)
 	f->mss = 1460;
 }
 
-static void sample_rev(struct flow_metrics *b)
+static void sample_rev(struct flow_side *b)
 {
 	fresh(b);
 	b->ifindex = 3;
@@ -723,7 +723,7 @@ TEST(output_json_escapes_strings)
 
 TEST(output_window_scaling)
 {
-	struct flow_metrics m;
+	struct flow_side m;
 
 	fresh(&m);	/* not TCP: no window at all */
 	CHECK_EQ(flowrec_win_min(&m, NULL), 0);
@@ -749,7 +749,7 @@ TEST(output_window_scaling)
 
 	/* RFC 7323 2.2: the peer's SYN came without the option: no scaling */
 	{
-		struct flow_metrics peer;
+		struct flow_side peer;
 
 		fresh(&peer);
 		m.win_min = 100;

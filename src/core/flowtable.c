@@ -170,14 +170,14 @@ uint8_t flow_end_reason(const struct ft_config *cfg, const struct flow_key *key,
 static void set_dirs(struct flow_record *r, const struct flow_metrics *fwd,
 		     const struct flow_metrics *rev)
 {
-	struct flow_metrics f, v;
+	struct flow_side f, v;
 
 	memset(&f, 0, sizeof(f));
 	memset(&v, 0, sizeof(v));
 	if (fwd)
-		f = *fwd;
+		flow_side_decode(fwd, &f);
 	if (rev)
-		v = *rev;
+		flow_side_decode(rev, &v);
 	memset(r, 0, sizeof(*r));
 	r->fwd = f;
 	r->rev = v;
@@ -201,8 +201,6 @@ void flow_record_build(struct flow_record *r, const struct flow_key *ka,
 	}
 	r->key = k;
 	r->has_rev = a && b;
-	memset(&r->fwd.lock, 0, sizeof(r->fwd.lock));
-	memset(&r->rev.lock, 0, sizeof(r->rev.lock));
 	r->end_reason = reason;
 	r->wall_offset_ns = wall_offset_ns;
 }

@@ -105,38 +105,38 @@ static int sb_finish(struct sbuf *b)
 
 /* Per-direction values; 'on' is false for a direction that was never seen. */
 
-static uint32_t len_min_of(const struct flow_metrics *s, bool on)
+static uint32_t len_min_of(const struct flow_side *s, bool on)
 {
 	return on && s->len_min <= s->len_max ? s->len_min : 0;
 }
 
-static uint32_t len_max_of(const struct flow_metrics *s, bool on)
+static uint32_t len_max_of(const struct flow_side *s, bool on)
 {
 	return on && s->len_min <= s->len_max ? s->len_max : 0;
 }
 
-static uint8_t ttl_min_of(const struct flow_metrics *s, bool on)
+static uint8_t ttl_min_of(const struct flow_side *s, bool on)
 {
 	return on && s->ttl_min <= s->ttl_max ? s->ttl_min : 0;
 }
 
-static uint8_t ttl_max_of(const struct flow_metrics *s, bool on)
+static uint8_t ttl_max_of(const struct flow_side *s, bool on)
 {
 	return on && s->ttl_min <= s->ttl_max ? s->ttl_max : 0;
 }
 
-static uint64_t iat_min_of(const struct flow_metrics *s, bool on)
+static uint64_t iat_min_of(const struct flow_side *s, bool on)
 {
 	return on && s->arrivals >= 2 ? s->iat_min : 0;
 }
 
-static uint64_t iat_max_of(const struct flow_metrics *s, bool on)
+static uint64_t iat_max_of(const struct flow_side *s, bool on)
 {
 	return on && s->arrivals >= 2 ? s->iat_max : 0;
 }
 
 /* The mean gap telescopes: the sum of the gaps is last_seen - first_seen. */
-static uint64_t iat_mean_of(const struct flow_metrics *s, bool on)
+static uint64_t iat_mean_of(const struct flow_side *s, bool on)
 {
 	if (!on || s->arrivals < 2 || s->last_seen < s->first_seen)
 		return 0;
@@ -144,7 +144,7 @@ static uint64_t iat_mean_of(const struct flow_metrics *s, bool on)
 }
 
 /* sqrt(E[g^2] - E[g]^2); the kernel sums squares in us^2 so they cannot wrap. */
-static uint64_t iat_stddev_of(const struct flow_metrics *s, bool on)
+static uint64_t iat_stddev_of(const struct flow_side *s, bool on)
 {
 	double n, mean_us, var;
 
@@ -159,7 +159,7 @@ static uint64_t iat_stddev_of(const struct flow_metrics *s, bool on)
 }
 
 /* The option's shift, or 0 without one (no scaling, as in the original). */
-static uint8_t wscale_of(const struct flow_metrics *s, bool on)
+static uint8_t wscale_of(const struct flow_side *s, bool on)
 {
 	return on && s->wscale != FLOW_WSCALE_NONE ? s->wscale : 0;
 }
@@ -169,7 +169,7 @@ static uint8_t wscale_of(const struct flow_metrics *s, bool on)
  * when the peer's SYN was seen without it, scaling is off. (With the peer
  * unseen, the direction's own option is trusted.)
  */
-static unsigned int win_shift(const struct flow_metrics *s, const struct flow_metrics *peer)
+static unsigned int win_shift(const struct flow_side *s, const struct flow_side *peer)
 {
 	if (s->wscale == FLOW_WSCALE_NONE)
 		return 0;
@@ -179,7 +179,7 @@ static unsigned int win_shift(const struct flow_metrics *s, const struct flow_me
 }
 
 /* win_min starts at ~0U, win_max at 0: min <= max once a segment was seen. */
-uint64_t flowrec_win_min(const struct flow_metrics *s, const struct flow_metrics *peer)
+uint64_t flowrec_win_min(const struct flow_side *s, const struct flow_side *peer)
 {
 	uint64_t v = UINT64_MAX;
 
@@ -190,7 +190,7 @@ uint64_t flowrec_win_min(const struct flow_metrics *s, const struct flow_metrics
 	return v == UINT64_MAX ? 0 : v;
 }
 
-uint64_t flowrec_win_max(const struct flow_metrics *s, const struct flow_metrics *peer)
+uint64_t flowrec_win_max(const struct flow_side *s, const struct flow_side *peer)
 {
 	uint64_t v = 0;
 
@@ -235,7 +235,7 @@ static void addr_str(const struct flow_key *k, const uint8_t *a, char *out, size
 		snprintf(out, len, "?");
 }
 
-static const char *ifname_of(ifname_fn fn, const struct flow_metrics *s, bool on, char *buf,
+static const char *ifname_of(ifname_fn fn, const struct flow_side *s, bool on, char *buf,
 			     size_t len)
 {
 	const char *name = on && fn ? fn(s->ifindex, buf, len) : NULL;
@@ -243,7 +243,7 @@ static const char *ifname_of(ifname_fn fn, const struct flow_metrics *s, bool on
 	return name ? name : "UNKNOWN";
 }
 
-static const char *dir_name(const struct flow_metrics *s, bool on)
+static const char *dir_name(const struct flow_side *s, bool on)
 {
 	if (!on)
 		return "UNKNOWN";
@@ -328,7 +328,7 @@ int output_text_header(char *buf, size_t len)
 /* Columns 1-27: key, interfaces, times, counts, IP fields, lengths. */
 static void text_head(struct sbuf *b, const struct flow_record *r, ifname_fn fn)
 {
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 	char a[INET6_ADDRSTRLEN], nb[64];
 
@@ -356,7 +356,7 @@ static void text_head(struct sbuf *b, const struct flow_record *r, ifname_fn fn)
 /* Columns 28-63: size histograms, TTL range, TTL histograms. */
 static void text_hists(struct sbuf *b, const struct flow_record *r)
 {
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 	int i;
 
@@ -375,7 +375,7 @@ static void text_hists(struct sbuf *b, const struct flow_record *r)
 /* Columns 64-81: TCP. */
 static void text_tcp(struct sbuf *b, const struct flow_record *r)
 {
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 
 	tx_sep(b);
@@ -395,7 +395,7 @@ static void text_tcp(struct sbuf *b, const struct flow_record *r)
 /* Columns 82-96: what the original did not have. */
 static void text_extra(struct sbuf *b, const struct flow_record *r)
 {
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 	int64_t start = rec_start_ms(r), end = rec_end_ms(r);
 
@@ -553,7 +553,7 @@ static void json_key_fields(struct sbuf *b, const struct flow_record *r)
 
 static void json_volume(struct sbuf *b, const struct flow_record *r, ifname_fn fn)
 {
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 	int64_t start = rec_start_ms(r), end = rec_end_ms(r);
 	char nb[64];
@@ -598,7 +598,7 @@ static void json_lengths(struct sbuf *b, const struct flow_record *r)
 		"UP_TO_128_BYTES", "128_TO_256_BYTES", "256_TO_512_BYTES",
 		"512_TO_1024_BYTES", "1024_TO_1514_BYTES", "OVER_1514_BYTES",
 	};
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 	int i;
 
@@ -624,7 +624,7 @@ static void json_ttl(struct sbuf *b, const struct flow_record *r)
 		"EQ_1", "2_5", "5_32", "32_64", "64_96",
 		"96_128", "128_160", "160_192", "192_224", "224_255",
 	};
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 	int i;
 
@@ -645,7 +645,7 @@ static void json_ttl(struct sbuf *b, const struct flow_record *r)
 
 static void json_tcp(struct sbuf *b, const struct flow_record *r)
 {
-	const struct flow_metrics *f = &r->fwd, *v = &r->rev;
+	const struct flow_side *f = &r->fwd, *v = &r->rev;
 	bool on = r->has_rev;
 
 	js_u64(b, "TCP_FLAGS", f->tcp_flags | (on ? v->tcp_flags : 0));
@@ -669,7 +669,7 @@ static void json_tcp(struct sbuf *b, const struct flow_record *r)
 	js_u64(b, "TCP_WIN_SCALE_OUT", wscale_of(v, on));
 }
 
-static void json_iat(struct sbuf *b, const char *pre, const struct flow_metrics *s, bool on)
+static void json_iat(struct sbuf *b, const char *pre, const struct flow_side *s, bool on)
 {
 	js_pu64(b, pre, "IAT_MIN_NS", iat_min_of(s, on));
 	js_pu64(b, pre, "IAT_MAX_NS", iat_max_of(s, on));

@@ -26,7 +26,7 @@ int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
  * SYNs agreed on scaling (peer: the other direction, NULL if never seen),
  * the SYN's own window kept unscaled.
  */
-uint64_t flowrec_win_min(const struct flow_metrics *s, const struct flow_metrics *peer);
-uint64_t flowrec_win_max(const struct flow_metrics *s, const struct flow_metrics *peer);
+uint64_t flowrec_win_min(const struct flow_side *s, const struct flow_side *peer);
+uint64_t flowrec_win_max(const struct flow_side *s, const struct flow_side *peer);
 
 #endif /* __FLOWMON_OUTPUT_H */

@@ -359,7 +359,7 @@ int ipfix_session_templates(bool uniflow, uint16_t *out, int max)
 
 uint16_t ipfix_flow_tid(const struct flow_record *r, bool uniflow, bool rev)
 {
-	const struct flow_metrics *m = uniflow && rev ? &r->rev : &r->fwd;
+	const struct flow_side *m = uniflow && rev ? &r->rev : &r->fwd;
 	unsigned int tf = 0;
 
 	if (r->key.ipver == 6)
@@ -527,7 +527,7 @@ static uint64_t wall_ms(uint64_t t, int64_t off)
 	return ns > 0 ? (uint64_t)ns / 1000000 : 0;
 }
 
-static void fill_tcp(uint64_t *d, const struct flow_metrics *s)
+static void fill_tcp(uint64_t *d, const struct flow_side *s)
 {
 	d[D_RETR_PKTS] = s->retr_pkts;
 	d[D_RETR_BYTES] = s->retr_bytes;
@@ -540,7 +540,7 @@ static void fill_tcp(uint64_t *d, const struct flow_metrics *s)
 }
 
 /* One direction's values into d (all zero for a direction never seen). */
-static void fill_dir(uint64_t *d, const struct flow_metrics *s, int64_t off)
+static void fill_dir(uint64_t *d, const struct flow_side *s, int64_t off)
 {
 	int i;
 
@@ -590,7 +590,7 @@ static void fill_key(struct rec_values *rv, const struct flow_key *k)
 
 /* Record-level values from the forward metrics m; times span both directions of a biflow. */
 static void fill_info(struct rec_values *rv, const struct flow_record *r,
-		      const struct flow_metrics *m, bool bi)
+		      const struct flow_side *m, bool bi)
 {
 	uint64_t *v = rv->v, *f = v + V_FWD, *b = v + V_REV;
 	int i;
@@ -629,7 +629,7 @@ static int add_biflow(struct ipfix_msg *m, const struct flow_record *r)
 
 static int add_uniflow(struct ipfix_msg *m, const struct flow_record *r, bool rev)
 {
-	const struct flow_metrics *s = rev ? &r->rev : &r->fwd;
+	const struct flow_side *s = rev ? &r->rev : &r->fwd;
 	struct flow_key rkey;
 	struct rec_values rv;
 

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* flowrec.c - decode a kernel table entry into the record model. */
+#include <string.h>
+#include "flowrec.h"
+
+void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->first_seen = m->first_seen;
+	o->last_seen = m->last_seen;
+	o->packets = m->packets;
+	o->bytes = m->bytes;
+	o->arrivals = m->arrivals;
+	o->iat_min = m->iat_min;
+	o->iat_max = m->iat_max;
+	o->iat_sumsq = m->iat_sumsq;
+	o->retr_pkts = m->retr_pkts;
+	o->retr_bytes = m->retr_bytes;
+	o->ooo_pkts = m->ooo_pkts;
+	o->ooo_bytes = m->ooo_bytes;
+	memcpy(o->size_hist, m->size_hist, sizeof(o->size_hist));
+	memcpy(o->ttl_hist, m->ttl_hist, sizeof(o->ttl_hist));
+	o->len_min = m->len_min;
+	o->len_max = m->len_max;
+	o->win_min = m->win_min;
+	o->win_max = m->win_max;
+	o->syn_win = m->syn_win;
+	o->flow_label = m->flow_label;
+	o->ifindex = m->ifindex;
+	o->tcp_flags = m->tcp_flags;
+	o->mss = m->mss;
+	o->wscale = m->wscale;
+	o->tos = m->tos;
+	o->ttl_min = m->ttl_min;
+	o->ttl_max = m->ttl_max;
+	o->dir = m->dir;
+	o->ipver = m->ipver;
+	o->state = m->state;
+}
