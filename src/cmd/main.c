@@ -16,7 +16,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	if (level == LIBBPF_WARN && log_level() < LOG_VERBOSE)
 		return 0;
-	return vfprintf(stderr, fmt, args);
+	log_vmsg(level == LIBBPF_WARN ? LOG_ERR : LOG_DEBUG, fmt, args);
+	return 0;
 }
 
 int main(int argc, char **argv)

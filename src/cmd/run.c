@@ -114,11 +114,27 @@ static uint64_t live_now(struct collector *c)
 	return now;
 }
 
+/* What the daemon reads and where its records go: the first line of its log. */
+static void log_started(const struct flowmon_opts *o, const struct sink *s)
+{
+	char from[4200];
+
+	if (o->ifaces)
+		snprintf(from, sizeof(from), "interfaces %s", o->ifaces);
+	else
+		snprintf(from, sizeof(from), "table %s", o->map_path);
+	pr_info("started: pid %d, flows from %s every %u s, %s records to %s%s%s\n",
+		(int)getpid(), from, o->interval, o->json ? "JSON" : "text",
+		o->out_file ? s->w.path : o->dump_dir, o->out_file ? "" : "/DATE/TIME.txt",
+		s->x ? ", IPFIX export on" : "");
+}
+
 static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s)
 {
 	uint64_t now;
 	int err;
 
+	log_started(o, s);
 	while (!stop_requested) {
 		now = live_now(c);
 		err = collector_scan(c, now);
@@ -127,7 +143,9 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 		set_meter(o, c, s);
 		sink_flush(s);
 		if (rotate_requested) {
+			/* SIGHUP: new dump file, and the -l file again (logrotate) */
 			rotate_requested = 0;
+			log_reopen();
 			sink_rotate(s, time(NULL));
 		}
 		sink_maybe_rotate(s, time(NULL));

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collect.h"
+#include "log.h"
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key ABI");
 _Static_assert(sizeof(struct flow_metrics) == 224, "flow_metrics ABI");
@@ -20,16 +21,15 @@ int collector_check_map(int fd, const char *what, uint32_t *max_entries)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		int err = -errno;
 
-		fprintf(stderr, "failed to inspect map %s: %s\n", what, strerror(-err));
+		pr_err("failed to inspect map %s: %s\n", what, strerror(-err));
 		return err;
 	}
 	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != sizeof(struct flow_key) ||
 	    info.value_size != sizeof(struct flow_metrics)) {
-		fprintf(stderr,
-			"failed to use map %s: wrong shape (type %u, key %u B, value %u B; "
-			"expected hash, key %zu B, value %zu B)\n",
-			what, info.type, info.key_size, info.value_size,
-			sizeof(struct flow_key), sizeof(struct flow_metrics));
+		pr_err("failed to use map %s: wrong shape (type %u, key %u B, value %u B; "
+		       "expected hash, key %zu B, value %zu B)\n",
+		       what, info.type, info.key_size, info.value_size,
+		       sizeof(struct flow_key), sizeof(struct flow_metrics));
 		return -EINVAL;
 	}
 	if (max_entries)
@@ -141,14 +141,14 @@ int collector_init(struct collector *c, int flows_fd, int counters_fd, int event
 		c->rb = ring_buffer__new(events_fd, on_event, c, NULL);
 		if (!c->rb) {
 			err = -errno;
-			fprintf(stderr, "failed to open ring buffer: %s\n", strerror(errno));
+			pr_err("failed to open ring buffer: %s\n", strerror(errno));
 			collector_free(c);
 			return err;
 		}
 	}
 	return 0;
 nomem:
-	fprintf(stderr, "failed to allocate scan buffers for %u flows\n", c->max_entries);
+	pr_err("failed to allocate scan buffers for %u flows\n", c->max_entries);
 	collector_free(c);
 	return -ENOMEM;
 }

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "flowmon.h"
 #include "loader.h"
+#include "log.h"
 
 #ifndef FLOWMON_LIBDIR
 #define FLOWMON_LIBDIR "/usr/local/lib/flowmon"
@@ -184,7 +185,7 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 
 	err = loader_find_obj(o->obj_path, path, sizeof(path));
 	if (err) {
-		fprintf(stderr, "failed to find BPF object %s: %s\n",
+		pr_err("failed to find BPF object %s: %s\n",
 			o->obj_path ? o->obj_path : "tc_flowmon_kern.o", strerror(-err));
 		return err;
 	}
@@ -195,25 +196,25 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 	err = libbpf_get_error(fm->obj);
 	if (err) {
 		fm->obj = NULL;
-		fprintf(stderr, "failed to open BPF object %s: %s\n", path, strerror(-err));
+		pr_err("failed to open BPF object %s: %s\n", path, strerror(-err));
 		goto cleanup;
 	}
 	err = configure(fm, o);
 	if (err) {
-		fprintf(stderr, "failed to configure BPF object %s: %s\n", path, strerror(-err));
+		pr_err("failed to configure BPF object %s: %s\n", path, strerror(-err));
 		goto cleanup;
 	}
 	if (o->pin_dir) {
 		err = loader_prepare_pin_dir(o->pin_dir);
 		if (err) {
-			fprintf(stderr, "failed to prepare pin folder %s: %s\n", o->pin_dir,
+			pr_err("failed to prepare pin folder %s: %s\n", o->pin_dir,
 				strerror(-err));
 			goto cleanup;
 		}
 	}
 	err = bpf_object__load(fm->obj);
 	if (err) {
-		fprintf(stderr, "failed to load BPF object %s: %s\n", path, strerror(-err));
+		pr_err("failed to load BPF object %s: %s\n", path, strerror(-err));
 		goto cleanup;
 	}
 	*out = fm;

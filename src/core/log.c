@@ -1,17 +1,33 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* log.c - leveled log: errors always reach stderr, the rest the log file. */
 #include <errno.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "log.h"
 
 static FILE *log_file;
+static char log_path[4096];	/* "" when the log is stdout or stderr */
 static int log_lvl = LOG_INFO;
+
+static FILE *open_append(const char *path)
+{
+	FILE *f = fopen(path, "a");	/* append: logrotate and restarts keep history */
+
+	if (f)
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+static bool is_file(const FILE *f)
+{
+	return f && f != stdout && f != stderr;
+}
 
 int log_open(const char *path, int level)
 {
 	log_lvl = level;
+	log_path[0] = '\0';
 	if (!path) {
 		log_file = stdout;
 		return 0;
@@ -20,7 +36,7 @@ int log_open(const char *path, int level)
 		log_file = stderr;	/* records own stdout */
 		return 0;
 	}
-	log_file = fopen(path, "a");	/* append: logrotate and restarts keep history */
+	log_file = open_append(path);
 	if (!log_file) {
 		int err = -errno;
 
@@ -28,15 +44,35 @@ int log_open(const char *path, int level)
 		log_file = stdout;
 		return err;
 	}
-	setvbuf(log_file, NULL, _IOLBF, 0);
+	snprintf(log_path, sizeof(log_path), "%s", path);
+	return 0;
+}
+
+int log_reopen(void)
+{
+	FILE *f;
+	int err;
+
+	if (!log_path[0])
+		return 0;
+	f = open_append(log_path);
+	if (!f) {
+		err = -errno;
+		pr_err("failed to reopen log file %s: %s\n", log_path, strerror(-err));
+		return err;
+	}
+	if (is_file(log_file))
+		fclose(log_file);
+	log_file = f;
 	return 0;
 }
 
 void log_close(void)
 {
-	if (log_file && log_file != stdout && log_file != stderr)
+	if (is_file(log_file))
 		fclose(log_file);
 	log_file = NULL;
+	log_path[0] = '\0';
 }
 
 int log_level(void)
@@ -44,22 +80,30 @@ int log_level(void)
 	return log_lvl;
 }
 
-void log_msg(int level, const char *fmt, ...)
+void log_vmsg(int level, const char *fmt, va_list ap)
 {
 	FILE *f = log_file ? log_file : stdout;
-	va_list ap;
+	va_list copy;
 
 	if (level > log_lvl && level != LOG_ERR)
 		return;
 	if (level == LOG_ERR)
 		f = stderr;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	if (level == LOG_ERR && log_file && log_file != stdout && log_file != stderr) {
-		va_start(ap, fmt);
-		vfprintf(log_file, fmt, ap);
-		va_end(ap);
+	/* an error also goes into the -l file, so the daemon's log tells all */
+	if (level == LOG_ERR && is_file(log_file)) {
+		va_copy(copy, ap);
+		vfprintf(log_file, fmt, copy);
+		va_end(copy);
 	}
+	vfprintf(f, fmt, ap);
 	fflush(f);
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "log.h"
 #include "replay.h"
 
 /* nanoseconds since the epoch of a packet (the file is opened with ns precision) */
@@ -44,7 +45,7 @@ int replay_check(const char *path)
 	pcap_t *p = pcap_open_offline(path, errbuf);
 
 	if (!p) {
-		fprintf(stderr, "failed to open capture file %s: %s\n", path, errbuf);
+		pr_err("failed to open capture file %s: %s\n", path, errbuf);
 		return -1;
 	}
 	pcap_close(p);
@@ -63,7 +64,7 @@ int replay_file(const char *path, int prog_fd, replay_tick_fn tick, void *ctx,
 	memset(st, 0, sizeof(*st));
 	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!p) {
-		fprintf(stderr, "failed to open capture file %s: %s\n", path, errbuf);
+		pr_err("failed to open capture file %s: %s\n", path, errbuf);
 		return -1;
 	}
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
@@ -73,7 +74,7 @@ int replay_file(const char *path, int prog_fd, replay_tick_fn tick, void *ctx,
 		replay_one(p, h, data, prog_fd, st);
 	}
 	if (rc == PCAP_ERROR) {
-		fprintf(stderr, "failed to read %s: packet %llu: %s\n", path,
+		pr_err("failed to read %s: packet %llu: %s\n", path,
 			(unsigned long long)st->packets + 1, pcap_geterr(p));
 		pcap_close(p);
 		return -1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "log.h"
 #include "writer.h"
 
 static int local_day(time_t t)
@@ -66,14 +67,14 @@ static int open_current(struct writer *w, time_t now)
 		if (!err)
 			err = make_parents(w->path);
 		if (err) {
-			fprintf(stderr, "failed to create dump folder for %s: %s\n", w->path,
+			pr_err("failed to create dump folder for %s: %s\n", w->path,
 				strerror(-err));
 			return err;
 		}
 		w->f = open_new(w->path);
 		if (!w->f) {
 			err = -errno;
-			fprintf(stderr, "failed to open dump file %s: %s\n", w->path,
+			pr_err("failed to open dump file %s: %s\n", w->path,
 				strerror(errno));
 			return err;
 		}
