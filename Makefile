@@ -9,6 +9,7 @@ CC         ?= gcc
 BPFTOOL    ?= bpftool
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/riscv64/riscv/;s/s390x/s390/')
+VERSION    := 0.2.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR     := $(PREFIX)/bin
@@ -21,8 +22,8 @@ CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror=undef
 SRC_DIRS   := src/core src/control src/io src/cmd
 SRC_INC    := $(addprefix -I,$(SRC_DIRS))
-USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) $(PKG_CFLAGS) \
-	-DFLOWMON_LIBDIR='"$(LIBDIR)"'
+USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) \
+	-DFLOWMON_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
 	-I$(OUTPUT)
 
@@ -35,7 +36,7 @@ BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h
 # root; src/io does files and sockets; src/control talks to the kernel
 # through libbpf; src/cmd holds the commands.
 PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/export.c
-BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c src/cmd/run.c
+BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c $(filter-out src/cmd/main.c,$(wildcard src/cmd/*.c))
 USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS))) include/flowmon.h
 PURE_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(PURE_SRCS))
 LBPF_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(BPF_SRCS))
@@ -84,12 +85,18 @@ $(OUTPUT)/%.bpf.o: bench/%.bpf.c include/flowmon.h $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# The object's install folder is compiled into the loader's search path:
-# rebuild it when PREFIX changes (make PREFIX=/usr install).
-$(OUTPUT)/libdir.stamp: FORCE | $(OUTPUT)
-	$(Q)echo '$(LIBDIR)' | cmp -s - $@ || echo '$(LIBDIR)' > $@
+# The skeleton (libbpf-bootstrap's way): the object linked by bpftool, which
+# drops the DWARF, then its skeleton header, which embeds it. loader.c is
+# the only file that includes it.
+$(OUTPUT)/tc_flowmon_kern.bpf.o: $(BPF_OBJ) | $(OUTPUT)
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
 
-$(OUTPUT)/obj/control/loader.o: $(OUTPUT)/libdir.stamp
+$(OUTPUT)/tc_flowmon_kern.skel.h: $(OUTPUT)/tc_flowmon_kern.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tc_flowmon_kern > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/obj/control/loader.o: $(OUTPUT)/tc_flowmon_kern.skel.h
 
 $(OUTPUT)/obj/%.o: src/%.c $(USER_HDRS)
 	$(call msg,CC,$@)

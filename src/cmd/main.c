@@ -1,11 +1,30 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* main.c - tc_flowmon_user: parse the command line, dispatch to a mode. */
+/*
+ * main.c - tc_flowmon_user: parse the command line, dispatch through the
+ * command table. "tc_flowmon_user COMMAND --help" shows a command's options.
+ */
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include "cmds.h"
 #include "log.h"
 #include "opts.h"
-#include "run.h"
+
+#ifndef FLOWMON_VERSION
+#define FLOWMON_VERSION "unknown"
+#endif
+
+typedef int (*cmd_fn)(const struct flowmon_opts *o);
+
+/* The command table: opts.c knows the names and options, this the code. */
+static const cmd_fn commands[CMD_MAX] = {
+	[CMD_RUN] = cmd_run,
+	[CMD_REPLAY] = cmd_replay,
+	[CMD_LOAD] = cmd_load,
+	[CMD_UNLOAD] = cmd_unload,
+	[CMD_PURGE] = cmd_purge,
+	[CMD_STATUS] = cmd_status,
+};
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -17,6 +36,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (level == LIBBPF_WARN && log_level() < LOG_VERBOSE)
 		return 0;
 	log_vmsg(level == LIBBPF_WARN ? LOG_ERR : LOG_DEBUG, fmt, args);
+	return 0;
+}
+
+static int version(void)
+{
+	printf("tc_flowmon_user (bpfFlowMon) %s, libbpf %u.%u\n", FLOWMON_VERSION,
+	       libbpf_major_version(), libbpf_minor_version());
 	return 0;
 }
 
@@ -33,26 +59,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s (see --help)\n", argv[0], err);
 		return 2;
 	}
+	if (o.cmd == CMD_VERSION)
+		return version();
+	if (o.cmd == CMD_HELP) {
+		if (!o.help_cmd || opts_cmd_usage(stdout, argv[0], o.help_cmd))
+			opts_usage(stdout, argv[0]);
+		return 0;
+	}
 	/* records on stdout (-o -) keep it to themselves: messages go to stderr */
 	if (!o.log_file && o.out_file && !strcmp(o.out_file, "-"))
 		o.log_file = "-";
 	if (log_open(o.log_file, o.verbose))
 		return 1;
 	libbpf_set_print(libbpf_print);
-	switch (o.cmd) {
-	case CMD_ATTACH:
-		rc = run_attach(&o);
-		break;
-	case CMD_DETACH:
-		rc = run_detach(&o);
-		break;
-	case CMD_STATUS:
-		rc = run_status(&o);
-		break;
-	default:
-		rc = o.pcap ? run_offline(&o) : run_live(&o);
-		break;
-	}
+	rc = commands[o.cmd](&o);
 	log_close();
 	return rc;
 }

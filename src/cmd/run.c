@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* run.c - scan loop of tc_flowmon_user: live (pinned table or -I) and offline (-r). */
+/* run.c - the run and replay commands: the scan loop, live (pinned table or -I) and offline. */
 #include <errno.h>
-#include <libgen.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,12 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "cmds.h"
 #include "collect.h"
+#include "format.h"
 #include "ifaces.h"
 #include "loader.h"
 #include "log.h"
+#include "pinname.h"
 #include "replay.h"
-#include "run.h"
 #include "sink.h"
 
 #define NSEC 1000000000ULL
@@ -165,10 +166,33 @@ static int print_once(struct collector *c)
 }
 
 /* The pinned table of a loaded program (tc_flowmon.sh load / --attach). */
-static int open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int *events)
+static void close_fds(int flows, int counters, int events)
 {
-	char dir[4096], path[4200];
+	if (flows >= 0)
+		close(flows);
+	if (counters >= 0)
+		close(counters);
+	if (events >= 0)
+		close(events);
+}
 
+static void sink_cfg_from(const struct flowmon_opts *o, struct sink_cfg *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->dump_dir = o->dump_dir;
+	sc->out_file = o->out_file;
+	sc->fmt = format_find(o->format);
+	sc->collectors = o->collectors;
+	sc->n_collectors = o->n_collectors;
+	sc->odid = o->odid;
+	sc->uniflow = o->uniflow;
+}
+
+int cmd_open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int *events)
+{
+	char path[4200];
+
+	*counters = *events = -1;
 	*flows = bpf_obj_get(o->map_path);
 	if (*flows < 0) {
 		int err = -errno;
@@ -180,12 +204,11 @@ static int open_pinned(const struct flowmon_opts *o, int *flows, int *counters, 
 		close(*flows);
 		return -EINVAL;
 	}
-	snprintf(dir, sizeof(dir), "%s", o->map_path);
-	dirname(dir);
-	snprintf(path, sizeof(path), "%s/%s", dir, FLOWMON_MAP_COUNTERS);
-	*counters = bpf_obj_get(path);
-	snprintf(path, sizeof(path), "%s/%s", dir, FLOWMON_MAP_EVENTS);
-	*events = bpf_obj_get(path);
+	/* the instance's other maps sit next to its table (pinname.h) */
+	if (!pin_sibling_path(o->map_path, FLOWMON_MAP_COUNTERS, path, sizeof(path)))
+		*counters = bpf_obj_get(path);
+	if (!pin_sibling_path(o->map_path, FLOWMON_MAP_EVENTS, path, sizeof(path)))
+		*events = bpf_obj_get(path);
 	if (*events < 0)
 		pr_verbose("no ring buffer at %s: kernel-ended records are not read\n", path);
 	return 0;
@@ -193,6 +216,7 @@ static int open_pinned(const struct flowmon_opts *o, int *flows, int *counters, 
 
 static int run_collector(const struct flowmon_opts *o, int flows, int counters, int events)
 {
+	struct sink_cfg sc;
 	struct ft_config cfg;
 	struct collector c;
 	struct sink s;
@@ -203,7 +227,8 @@ static int run_collector(const struct flowmon_opts *o, int flows, int counters, 
 	err = collector_init(&c, flows, counters, events, &cfg, sink_emit, &s);
 	if (err)
 		return 1;
-	err = sink_open(&s, o, time(NULL));
+	sink_cfg_from(o, &sc);
+	err = sink_open(&s, &sc, time(NULL));
 	if (err) {
 		collector_free(&c);
 		return 1;
@@ -215,20 +240,42 @@ static int run_collector(const struct flowmon_opts *o, int flows, int counters, 
 	return err ? 1 : 0;
 }
 
-int run_live(const struct flowmon_opts *o)
+/* -I: load unpinned, attach, collect until a signal, detach: leaves nothing behind. */
+static int run_self_contained(const struct flowmon_opts *o)
+{
+	static struct iface_list l;
+	struct loader_opts lo;
+	struct flowmon_bpf *fm;
+	int rc;
+
+	if (ifaces_parse(o->ifaces, &l) || ifaces_check_free(&l, o->hooks))
+		return 1;
+	cmd_loader_opts(o, &lo);
+	if (loader_open(&lo, &fm))
+		return 1;
+	if (ifaces_attach(loader_prog_fd(fm, true), loader_prog_fd(fm, false), &l, o->hooks)) {
+		loader_close(fm);
+		return 1;
+	}
+	rc = run_collector(o, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm));
+	/* a clsact qdisc is removed only when this run made it and it is empty */
+	ifaces_detach(&l, o->hooks, true);
+	loader_close(fm);
+	return rc;
+}
+
+int cmd_run(const struct flowmon_opts *o)
 {
 	int flows, counters, events, rc;
 
+	if (o->pcap)
+		return cmd_replay(o);
 	if (o->ifaces)
-		return ifaces_run(o, run_collector);
-	if (open_pinned(o, &flows, &counters, &events))
+		return run_self_contained(o);
+	if (cmd_open_pinned(o, &flows, &counters, &events))
 		return 1;
 	rc = run_collector(o, flows, counters, events);
-	close(flows);
-	if (counters >= 0)
-		close(counters);
-	if (events >= 0)
-		close(events);
+	close_fds(flows, counters, events);
 	return rc;
 }
 
@@ -289,7 +336,24 @@ static int offline_replay(const struct flowmon_opts *o, struct flowmon_bpf *fm, 
 	return rc ? 1 : 0;
 }
 
-void run_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
+void cmd_pin_dir(const struct flowmon_opts *o, char *dir, size_t len)
+{
+	const char *slash = strrchr(o->map_path, '/');
+
+	snprintf(dir, len, "%.*s", slash ? (int)(slash - o->map_path) : 1,
+		 slash ? o->map_path : ".");
+	if (!dir[0])
+		snprintf(dir, len, "/");
+}
+
+const char *cmd_table_name(const struct flowmon_opts *o)
+{
+	const char *slash = strrchr(o->map_path, '/');
+
+	return slash ? slash + 1 : o->map_path;
+}
+
+void cmd_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
 {
 	memset(lo, 0, sizeof(*lo));
 	lo->obj_path = o->obj_path;
@@ -298,14 +362,15 @@ void run_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
 	lo->active_ns = (uint64_t)o->active_sec * NSEC;
 }
 
-int run_offline(const struct flowmon_opts *o)
+int cmd_replay(const struct flowmon_opts *o)
 {
 	struct loader_opts lo;
 	struct flowmon_bpf *fm;
+	struct sink_cfg sc;
 	struct sink s;
 	int rc;
 
-	run_loader_opts(o, &lo);
+	cmd_loader_opts(o, &lo);
 	lo.replay = true;	/* pcap time; and nothing pinned (pin_dir NULL) */
 
 	/* a file that cannot be read leaves no empty dump file behind */
@@ -313,7 +378,8 @@ int run_offline(const struct flowmon_opts *o)
 		return 1;
 	if (loader_open(&lo, &fm))
 		return 1;
-	if (sink_open(&s, o, time(NULL))) {
+	sink_cfg_from(o, &sc);
+	if (sink_open(&s, &sc, time(NULL))) {
 		loader_close(fm);
 		return 1;
 	}
@@ -321,31 +387,4 @@ int run_offline(const struct flowmon_opts *o)
 	sink_close(&s);
 	loader_close(fm);
 	return rc;
-}
-
-int run_table_status(const struct flowmon_opts *o)
-{
-	static const char *names[] = FLOWMON_COUNTER_NAMES;
-	int flows, counters, events, i;
-	struct ft_config cfg = { 0 };
-	struct collector c;
-	uint64_t cnt[CNT_MAX];
-	ssize_t n;
-
-	if (open_pinned(o, &flows, &counters, &events))
-		return 1;
-	if (collector_init(&c, flows, counters, -1, &cfg, NULL, NULL))
-		return 1;
-	n = collector_read(&c);
-	printf("table %s: %zd of %u entries\n", o->map_path, n, c.max_entries);
-	collector_counters(&c, cnt);
-	for (i = 0; i < CNT_MAX; i++)
-		printf("  %s %llu\n", names[i], (unsigned long long)cnt[i]);
-	collector_free(&c);
-	close(flows);
-	if (counters >= 0)
-		close(counters);
-	if (events >= 0)
-		close(events);
-	return 0;
 }

@@ -1,23 +1,29 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* ifaces.c - attach, detach and status of the TC hooks, for lists of interfaces. */
+/* ifaces.c - attach, detach and find our filter on lists of interfaces. */
 #include <errno.h>
-#include <libgen.h>
 #include <net/if.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <dirent.h>
-#include "flowmon.h"
 #include "ifaces.h"
-#include "loader.h"
 #include "log.h"
-#include "run.h"
+#include "tchook.h"
+
+static bool hook_on(int hooks, int h)
+{
+	return hooks & (h ? IFACES_EGRESS : IFACES_INGRESS);
+}
+
+/* Every unknown name in one line: "failed to find interface a, b: No such device". */
+static void report_unknown(const char *unknown, int errnum)
+{
+	pr_err("failed to find interface %s: %s\n", unknown, strerror(errnum));
+}
 
 int ifaces_parse(const char *list, struct iface_list *out)
 {
-	char buf[4096], *tok, *save = NULL, *at;
+	char buf[4096], unknown[4096] = "", *tok, *save = NULL, *at;
+	size_t ulen = 0;
+	int errnum = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!list || snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
@@ -32,60 +38,53 @@ int ifaces_parse(const char *list, struct iface_list *out)
 		}
 		out->index[out->n] = if_nametoindex(tok);
 		if (!out->index[out->n]) {
-			pr_err("failed to find interface %s: %s\n", tok, strerror(errno));
-			return -ENODEV;
+			errnum = errno;
+			ulen += snprintf(unknown + ulen, sizeof(unknown) - ulen, "%s%s",
+					 ulen ? ", " : "", tok);
+			ulen = ulen < sizeof(unknown) ? ulen : sizeof(unknown) - 1;
+			continue;
 		}
 		snprintf(out->name[out->n], sizeof(out->name[0]), "%s", tok);
 		out->n++;
 	}
+	if (errnum) {
+		report_unknown(unknown, errnum);
+		return -ENODEV;
+	}
 	return out->n ? 0 : -EINVAL;
 }
 
-static void marker_path(const char *ifname, char *out, size_t len)
+int ifaces_attached(struct iface_list *out)
 {
-	snprintf(out, len, "%s/clsact.%s", FLOWMON_RUN_DIR, ifname);
-}
+	struct if_nameindex *ifs = if_nameindex(), *p;
+	int h, i;
 
-/* Remember that we created the clsact qdisc, so only we remove it. */
-static void mark_qdisc(const char *ifname)
-{
-	char path[256];
-	FILE *f;
-
-	mkdir(FLOWMON_RUN_DIR, 0755);
-	marker_path(ifname, path, sizeof(path));
-	f = fopen(path, "w");
-	if (f)
-		fclose(f);
-}
-
-/* Remove what this run attached, and the qdisc if it made it and it is empty. */
-static void detach_all(struct iface_list *l)
-{
-	int i, h;
-
-	for (i = 0; i < l->n; i++) {
-		for (h = 0; h < 2; h++) {
-			if (l->attached[i][h])
-				loader_detach(l->index[i], h == 0);
-			l->attached[i][h] = false;
-		}
-		if (l->created[i] && loader_count_filters(l->index[i], true) == 0 &&
-		    loader_count_filters(l->index[i], false) == 0)
-			loader_remove_qdisc(l->index[i]);
-		l->created[i] = false;
+	memset(out, 0, sizeof(*out));
+	if (!ifs)
+		return -errno;
+	for (p = ifs; p->if_index && out->n < IFACES_MAX; p++) {
+		i = out->n;
+		for (h = 0; h < 2; h++)
+			out->attached[i][h] = tchook_query(p->if_index, h == 0,
+							   &out->prog_id[i][h]) == 1;
+		if (!out->attached[i][0] && !out->attached[i][1])
+			continue;
+		out->index[i] = p->if_index;
+		snprintf(out->name[i], sizeof(out->name[0]), "%s", p->if_name);
+		out->n++;
 	}
+	if_freenameindex(ifs);
+	return 0;
 }
 
-/* A self-contained run must not take over a filter that tc_flowmon.sh loaded. */
-static int check_free(const struct iface_list *l, int hooks)
+/* A self-contained run must not take over a filter that a load left there. */
+int ifaces_check_free(const struct iface_list *l, int hooks)
 {
 	int i, h;
 
 	for (i = 0; i < l->n; i++) {
 		for (h = 0; h < 2; h++) {
-			if (!(hooks & (h ? HOOK_EGRESS : HOOK_INGRESS)) ||
-			    loader_is_attached(l->index[i], h == 0, NULL) != 1)
+			if (!hook_on(hooks, h) || tchook_query(l->index[i], h == 0, NULL) != 1)
 				continue;
 			pr_err("failed to attach to %s: bpfFlowMon is already attached there "
 			       "(tc_flowmon.sh load); read its table with -f instead\n",
@@ -96,8 +95,32 @@ static int check_free(const struct iface_list *l, int hooks)
 	return 0;
 }
 
-/* Attach on every interface and hook, or on none (rolls back on failure). */
-static int attach_all(struct flowmon_bpf *fm, struct iface_list *l, int hooks)
+int ifaces_detach(struct iface_list *l, int hooks, bool only_created)
+{
+	int i, h, err, failed = 0;
+
+	for (i = 0; i < l->n; i++) {
+		for (h = 0; h < 2; h++) {
+			if (!hook_on(hooks, h))
+				continue;
+			err = tchook_detach(l->index[i], h == 0);
+			if (err) {
+				pr_err("failed to detach from %s %s: %s\n", l->name[i],
+				       h ? "egress" : "ingress", strerror(-err));
+				failed++;
+			}
+			l->attached[i][h] = false;
+		}
+		if (only_created && !l->created[i])
+			continue;
+		if (tchook_release_qdisc(l->index[i]) == 1)
+			pr_verbose("removed the empty clsact qdisc of %s\n", l->name[i]);
+		l->created[i] = false;
+	}
+	return failed;
+}
+
+int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks)
 {
 	int i, h, err = 0;
 
@@ -105,111 +128,24 @@ static int attach_all(struct flowmon_bpf *fm, struct iface_list *l, int hooks)
 		for (h = 0; h < 2 && !err; h++) {
 			bool created = false;
 
-			if (!(hooks & (h ? HOOK_EGRESS : HOOK_INGRESS)))
+			if (!hook_on(hooks, h))
 				continue;
-			err = loader_attach(fm, l->index[i], h == 0, &created);
+			err = tchook_attach(h ? prog_eg : prog_in, l->index[i], h == 0, &created);
 			l->attached[i][h] = !err;
 			l->created[i] |= created;
 		}
 		if (err)
 			pr_err("failed to attach to %s: %s\n", l->name[i], strerror(-err));
 	}
-	if (err)
-		detach_all(l);
+	if (err) {
+		/* all or nothing: only what this call attached, hooks by hooks */
+		for (i = 0; i < l->n; i++)
+			for (h = 0; h < 2; h++)
+				if (l->attached[i][h])
+					tchook_detach(l->index[i], h == 0);
+		for (i = 0; i < l->n; i++)
+			if (l->created[i])
+				tchook_release_qdisc(l->index[i]);
+	}
 	return err;
-}
-
-int ifaces_run(const struct flowmon_opts *o, collect_fn collect)
-{
-	struct loader_opts lo;
-	static struct iface_list l;
-	struct flowmon_bpf *fm;
-	int rc;
-
-	if (ifaces_parse(o->ifaces, &l) || check_free(&l, o->hooks))
-		return 1;
-	run_loader_opts(o, &lo);
-	if (loader_open(&lo, &fm))
-		return 1;
-	if (attach_all(fm, &l, o->hooks)) {
-		loader_close(fm);
-		return 1;
-	}
-	rc = collect(o, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm));
-	detach_all(&l);
-	loader_close(fm);
-	return rc;
-}
-
-static void pin_dir_of(const struct flowmon_opts *o, char *dir, size_t len)
-{
-	snprintf(dir, len, "%s", o->map_path);
-	dirname(dir);
-}
-
-int run_attach(const struct flowmon_opts *o)
-{
-	struct loader_opts lo;
-	static struct iface_list l;
-	struct flowmon_bpf *fm;
-	char dir[4096];
-	int i, err;
-
-	if (ifaces_parse(o->ifaces, &l))
-		return 1;
-	run_loader_opts(o, &lo);
-	pin_dir_of(o, dir, sizeof(dir));
-	lo.pin_dir = dir;
-	if (loader_open(&lo, &fm))
-		return 1;
-	err = attach_all(fm, &l, o->hooks);
-	for (i = 0; !err && i < l.n; i++) {
-		if (l.created[i])
-			mark_qdisc(l.name[i]);
-		pr_info("attached to %s%s%s\n", l.name[i],
-			o->hooks & HOOK_INGRESS ? " ingress" : "",
-			o->hooks & HOOK_EGRESS ? " egress" : "");
-	}
-	loader_close(fm);	/* the filters keep the program, the pins keep the maps */
-	return err ? 1 : 0;
-}
-
-int run_detach(const struct flowmon_opts *o)
-{
-	static struct iface_list l;
-	char path[256];
-	int i;
-
-	if (ifaces_parse(o->ifaces, &l))
-		return 1;
-	for (i = 0; i < l.n; i++) {
-		if (o->hooks & HOOK_INGRESS)
-			loader_detach(l.index[i], true);
-		if (o->hooks & HOOK_EGRESS)
-			loader_detach(l.index[i], false);
-		marker_path(l.name[i], path, sizeof(path));
-		/* the script removes the qdisc only if we made it and it is empty */
-		pr_info("detached from %s%s\n", l.name[i],
-			access(path, F_OK) == 0 ? " (clsact qdisc created by us)" : "");
-	}
-	return 0;
-}
-
-/* Interfaces where our filter is attached, then the table and the counters. */
-int run_status(const struct flowmon_opts *o)
-{
-	struct if_nameindex *ifs = if_nameindex(), *p;
-	uint32_t id;
-
-	printf("attached:\n");
-	for (p = ifs; p && p->if_index; p++) {
-		int in = loader_is_attached(p->if_index, true, &id) == 1;
-		int eg = loader_is_attached(p->if_index, false, &id) == 1;
-
-		if (in || eg)
-			printf("  %s%s%s\n", p->if_name, in ? " ingress" : "", eg ? " egress" : "");
-	}
-	if (ifs)
-		if_freenameindex(ifs);
-	return run_table_status(o);
 }

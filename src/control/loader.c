@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* loader.c - open, configure, load, pin and attach tc_flowmon_kern.o. */
+/* loader.c - the skeleton life cycle: open, knobs in rodata, load, pin. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,128 +10,93 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/socket.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/pkt_sched.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "flowmon.h"
 #include "loader.h"
 #include "log.h"
+#include "pinname.h"
+#include "tc_flowmon_kern.skel.h"
 
-#ifndef FLOWMON_LIBDIR
-#define FLOWMON_LIBDIR "/usr/local/lib/flowmon"
-#endif
+#define MAX_OBJ_BYTES (64u << 20)
 
 struct flowmon_bpf {
-	struct bpf_object *obj;
-	struct bpf_program *prog_in;
-	struct bpf_program *prog_eg;
-	struct bpf_map *flows;
-	struct bpf_map *counters;
-	struct bpf_map *events;
+	struct tc_flowmon_kern *skel;
+	void *file;		/* --obj: the file's bytes, alive as long as the object */
 };
 
-static int file_exists(const char *p)
+/* The whole file in memory: libbpf keeps pointing into it until load. */
+static int read_file(const char *path, void **buf, size_t *len)
 {
 	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-int loader_find_obj(const char *hint, char *out, size_t len)
-{
-	char exe[PATH_MAX], *slash;
-	const char *rel[] = { "", "/../lib/flowmon" };
 	ssize_t n;
-	size_t i;
+	int fd, err = 0;
 
-	if (hint) {
-		if (!file_exists(hint))
-			return -ENOENT;
-		snprintf(out, len, "%s", hint);
-		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > MAX_OBJ_BYTES) {
+		err = errno ? -errno : -EINVAL;
+		goto cleanup;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-			if (snprintf(out, len, "%s%s/tc_flowmon_kern.o", exe, rel[i]) < (int)len &&
-			    file_exists(out))
-				return 0;
-		}
+	*buf = malloc(st.st_size ? st.st_size : 1);
+	if (!*buf) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
-	snprintf(out, len, "%s/tc_flowmon_kern.o", FLOWMON_LIBDIR);
-	return file_exists(out) ? 0 : -ENOENT;
-}
-
-/* Offset of variable 'name' in the object's .rodata, from its BTF. */
-static int rodata_offset(struct bpf_object *obj, const char *name)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	int id, i;
-
-	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
-	if (id < 0)
-		return id;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *var = btf__type_by_id(btf, vs->type);
-
-		if (!strcmp(btf__name_by_offset(btf, var->name_off), name))
-			return vs->offset;
-	}
-	return -ENOENT;
-}
-
-static int set_knobs(struct bpf_object *obj, const struct loader_opts *o)
-{
-	struct flowmon_config cfg = {
-		.idle_timeout_ns = o->idle_ns,
-		.active_timeout_ns = o->active_ns,
-		.replay_mode = o->replay,
-	};
-	struct bpf_map *map;
-	const void *init;
-	size_t sz = 0;
-	char *data;
-	int off, err;
-
-	bpf_object__for_each_map(map, obj) {
-		if (strstr(bpf_map__name(map), ".rodata"))
-			break;
-	}
-	off = rodata_offset(obj, "flowmon_cfg");
-	init = map ? bpf_map__initial_value(map, &sz) : NULL;
-	if (!init || off < 0 || off + sizeof(cfg) > sz)
-		return -ENOENT;
-	data = malloc(sz);
-	if (!data)
-		return -ENOMEM;
-	memcpy(data, init, sz);
-	memcpy(data + off, &cfg, sizeof(cfg));
-	err = bpf_map__set_initial_value(map, data, sz);
-	free(data);
+	n = read(fd, *buf, st.st_size);
+	if (n != st.st_size)
+		err = n < 0 ? -errno : -EIO;
+	*len = st.st_size;
+cleanup:
+	close(fd);
 	return err;
 }
 
+/*
+ * The skeleton, with the built-in object or the bytes of --obj FILE. A file
+ * must have the skeleton's maps and programs (libbpf checks the names) and
+ * its knobs (the rodata size is checked here).
+ */
+static int skel_open(struct flowmon_bpf *fm, const char *path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = "tc_flowmon_kern");
+	struct tc_flowmon_kern *skel;
+	size_t len = 0;
+	int err;
+
+	skel = calloc(1, sizeof(*skel));
+	if (!skel)
+		return -ENOMEM;
+	fm->skel = skel;
+	err = tc_flowmon_kern__create_skeleton(skel);
+	if (err)
+		return err;
+	if (path) {
+		err = read_file(path, &fm->file, &len);
+		if (err)
+			return err;
+		skel->skeleton->data = fm->file;
+		skel->skeleton->data_sz = len;
+	}
+	err = bpf_object__open_skeleton(skel->skeleton, &oo);
+	if (err)
+		return err;
+	if (!skel->rodata || bpf_map__value_size(skel->maps.rodata) != sizeof(*skel->rodata))
+		return -EPROTO;
+	return 0;
+}
+
 /* A pinned table from an earlier load keeps its capacity: adopt it. */
-static uint32_t pinned_max_entries(const char *pin_dir)
+static uint32_t pinned_max_entries(const char *pin_dir, const char *table)
 {
 	struct bpf_map_info info = {};
 	__u32 ilen = sizeof(info);
 	char path[PATH_MAX];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, FLOWMON_MAP_FLOWS);
+	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, table) >= (int)sizeof(path))
+		return 0;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
@@ -140,81 +106,115 @@ static uint32_t pinned_max_entries(const char *pin_dir)
 	return info.max_entries;
 }
 
-static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
+static bool listed(const char *const *names, const char *name)
 {
-	struct bpf_map *map;
-	uint32_t max = o->max_flows ? o->max_flows : FLOWMON_DEFAULT_MAX_FLOWS;
-	uint32_t pinned = o->pin_dir ? pinned_max_entries(o->pin_dir) : 0;
+	for (; names && *names; names++)
+		if (!strcmp(*names, name))
+			return true;
+	return false;
+}
+
+/* The TC pair always loads; any other program only when the caller asks for it. */
+static int set_programs(struct bpf_object *obj, const struct loader_opts *o)
+{
+	struct bpf_program *p;
+	const char *name;
 	int err;
 
-	if (pinned)
-		max = pinned;
-	fm->prog_in = bpf_object__find_program_by_name(fm->obj, FLOWMON_PROG_INGRESS);
-	fm->prog_eg = bpf_object__find_program_by_name(fm->obj, FLOWMON_PROG_EGRESS);
-	fm->flows = bpf_object__find_map_by_name(fm->obj, FLOWMON_MAP_FLOWS);
-	fm->counters = bpf_object__find_map_by_name(fm->obj, FLOWMON_MAP_COUNTERS);
-	fm->events = bpf_object__find_map_by_name(fm->obj, FLOWMON_MAP_EVENTS);
-	if (!fm->prog_in || !fm->prog_eg || !fm->flows || !fm->counters || !fm->events)
-		return -ENOENT;
-	/* libbpf 1.1 does not know the "tc/ingress" section names (1.3+ does) */
-	bpf_program__set_type(fm->prog_in, BPF_PROG_TYPE_SCHED_CLS);
-	bpf_program__set_type(fm->prog_eg, BPF_PROG_TYPE_SCHED_CLS);
-	err = bpf_map__set_max_entries(fm->flows, max);
-	if (err)
-		return err;
-	bpf_object__for_each_map(map, fm->obj) {
-		char path[PATH_MAX];
-
-		if (!o->pin_dir || bpf_map__pin_path(map) == NULL) {
-			err = bpf_map__set_pin_path(map, NULL);
+	bpf_object__for_each_program(p, obj) {
+		name = bpf_program__name(p);
+		if (!strcmp(name, FLOWMON_PROG_INGRESS) || !strcmp(name, FLOWMON_PROG_EGRESS)) {
+			/* libbpf 1.1 does not know the "tc/ingress" section names (1.3+ does) */
+			err = bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS);
 		} else {
-			snprintf(path, sizeof(path), "%s/%s", o->pin_dir, bpf_map__name(map));
-			err = bpf_map__set_pin_path(map, path);
+			err = bpf_program__set_autoload(p, listed(o->progs, name));
 		}
 		if (err)
 			return err;
 	}
-	return set_knobs(fm->obj, o);
+	return 0;
+}
+
+/* Maps declared LIBBPF_PIN_BY_NAME are pinned under the instance's names. */
+static int set_pins(struct bpf_object *obj, const struct loader_opts *o, const char *table)
+{
+	char name[NAME_MAX + 1], path[PATH_MAX];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (!o->pin_dir || !bpf_map__pin_path(map)) {
+			err = bpf_map__set_pin_path(map, NULL);
+		} else {
+			err = pin_name(table, bpf_map__name(map), name, sizeof(name));
+			if (!err && snprintf(path, sizeof(path), "%s/%s", o->pin_dir, name) >=
+				    (int)sizeof(path))
+				err = -ENAMETOOLONG;
+			if (!err)
+				err = bpf_map__set_pin_path(map, path);
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
+{
+	struct tc_flowmon_kern *skel = fm->skel;
+	const char *table = o->table_name ? o->table_name : FLOWMON_MAP_FLOWS;
+	uint32_t max = o->max_flows ? o->max_flows : FLOWMON_DEFAULT_MAX_FLOWS;
+	uint32_t pinned = o->pin_dir ? pinned_max_entries(o->pin_dir, table) : 0;
+	int err;
+
+	err = set_programs(skel->obj, o);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.flowmon_stats, pinned ? pinned : max);
+	if (!err)
+		err = set_pins(skel->obj, o, table);
+	if (err)
+		return err;
+	/* knobs: frozen at load, so the verifier prunes what they turn off */
+	skel->rodata->flowmon_cfg.idle_timeout_ns = o->idle_ns;
+	skel->rodata->flowmon_cfg.active_timeout_ns = o->active_ns;
+	skel->rodata->flowmon_cfg.replay_mode = o->replay;
+	return 0;
 }
 
 int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 {
+	const char *what = o->obj_path ? o->obj_path : "tc_flowmon_kern (built in)";
 	struct flowmon_bpf *fm;
-	char path[PATH_MAX];
 	int err;
 
-	err = loader_find_obj(o->obj_path, path, sizeof(path));
-	if (err) {
-		pr_err("failed to find BPF object %s: %s\n",
-			o->obj_path ? o->obj_path : "tc_flowmon_kern.o", strerror(-err));
-		return err;
-	}
 	fm = calloc(1, sizeof(*fm));
 	if (!fm)
 		return -ENOMEM;
-	fm->obj = bpf_object__open_file(path, NULL);
-	err = libbpf_get_error(fm->obj);
+	err = skel_open(fm, o->obj_path);
+	if (err == -EPROTO) {
+		pr_err("failed to open BPF object %s: its knobs do not match this "
+		       "tc_flowmon_user (build both from one tree)\n", what);
+		goto cleanup;
+	}
 	if (err) {
-		fm->obj = NULL;
-		pr_err("failed to open BPF object %s: %s\n", path, strerror(-err));
+		pr_err("failed to open BPF object %s: %s\n", what, strerror(-err));
 		goto cleanup;
 	}
 	err = configure(fm, o);
 	if (err) {
-		pr_err("failed to configure BPF object %s: %s\n", path, strerror(-err));
+		pr_err("failed to configure BPF object %s: %s\n", what, strerror(-err));
 		goto cleanup;
 	}
 	if (o->pin_dir) {
 		err = loader_prepare_pin_dir(o->pin_dir);
 		if (err) {
-			pr_err("failed to prepare pin folder %s: %s\n", o->pin_dir,
-				strerror(-err));
+			pr_err("failed to prepare pin folder %s: %s\n", o->pin_dir, strerror(-err));
 			goto cleanup;
 		}
 	}
-	err = bpf_object__load(fm->obj);
+	err = tc_flowmon_kern__load(fm->skel);
 	if (err) {
-		pr_err("failed to load BPF object %s: %s\n", path, strerror(-err));
+		pr_err("failed to load BPF object %s: %s\n", what, strerror(-err));
 		goto cleanup;
 	}
 	*out = fm;
@@ -228,35 +228,65 @@ void loader_close(struct flowmon_bpf *fm)
 {
 	if (!fm)
 		return;
-	bpf_object__close(fm->obj);
+	tc_flowmon_kern__destroy(fm->skel);
+	free(fm->file);
 	free(fm);
 }
 
 int loader_prog_fd(const struct flowmon_bpf *fm, bool ingress)
 {
-	return bpf_program__fd(ingress ? fm->prog_in : fm->prog_eg);
+	return bpf_program__fd(ingress ? fm->skel->progs.flowmon_ingress :
+					 fm->skel->progs.flowmon_egress);
 }
 
 int loader_flows_fd(const struct flowmon_bpf *fm)
 {
-	return bpf_map__fd(fm->flows);
+	return bpf_map__fd(fm->skel->maps.flowmon_stats);
 }
 
 int loader_counters_fd(const struct flowmon_bpf *fm)
 {
-	return bpf_map__fd(fm->counters);
+	return bpf_map__fd(fm->skel->maps.flowmon_counters);
 }
 
 int loader_events_fd(const struct flowmon_bpf *fm)
 {
-	return bpf_map__fd(fm->events);
+	return bpf_map__fd(fm->skel->maps.flowmon_events);
+}
+
+struct bpf_object *loader_object(const struct flowmon_bpf *fm)
+{
+	return fm && fm->skel ? fm->skel->obj : NULL;
+}
+
+int loader_pinned_maps(char (*names)[LOADER_NAME_LEN], int max)
+{
+	struct flowmon_bpf fm = { 0 };
+	struct bpf_map *map;
+	libbpf_print_fn_t old;
+	int n = 0, err;
+
+	old = libbpf_set_print(NULL);
+	err = skel_open(&fm, NULL);
+	libbpf_set_print(old);
+	if (!err) {
+		bpf_object__for_each_map(map, fm.skel->obj) {
+			if (!bpf_map__pin_path(map))
+				continue;
+			if (n < max)
+				snprintf(names[n], LOADER_NAME_LEN, "%s", bpf_map__name(map));
+			n++;
+		}
+	}
+	tc_flowmon_kern__destroy(fm.skel);
+	return err ? err : n;
 }
 
 #define BPF_FS_MAGIC 0xcafe4a11
 
 int loader_prepare_pin_dir(const char *dir)
 {
-	char path[PATH_MAX], *p;
+	char path[PATH_MAX], *p, c;
 	struct statfs sfs;
 
 	if (statfs("/sys/fs/bpf", &sfs) == 0 && sfs.f_type != BPF_FS_MAGIC &&
@@ -264,11 +294,10 @@ int loader_prepare_pin_dir(const char *dir)
 		return -errno;
 	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	for (p = path + 1; ; p++) {
+	for (p = path + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
-		char c = *p;
-
+		c = *p;
 		*p = '\0';
 		if (mkdir(path, 0700) && errno != EEXIST)
 			return -errno;
@@ -277,127 +306,4 @@ int loader_prepare_pin_dir(const char *dir)
 			break;
 	}
 	return 0;
-}
-
-static void tc_hook_init(struct bpf_tc_hook *h, int ifindex, bool ingress)
-{
-	memset(h, 0, sizeof(*h));
-	h->sz = sizeof(*h);
-	h->ifindex = ifindex;
-	h->attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
-}
-
-int loader_attach(struct flowmon_bpf *fm, int ifindex, bool ingress, bool *created_qdisc)
-{
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOWMON_TC_HANDLE, .priority = FLOWMON_TC_PRIO,
-		    .flags = BPF_TC_F_REPLACE);
-	struct bpf_tc_hook hook;
-	int err;
-
-	libbpf_print_fn_t old_print;
-
-	tc_hook_init(&hook, ifindex, ingress);
-	/* an existing clsact qdisc is fine: keep libbpf from calling it an error */
-	old_print = libbpf_set_print(NULL);
-	err = bpf_tc_hook_create(&hook);
-	libbpf_set_print(old_print);
-	if (created_qdisc)
-		*created_qdisc = err == 0;
-	if (err && err != -EEXIST)
-		return err;
-	opts.prog_fd = loader_prog_fd(fm, ingress);
-	return bpf_tc_attach(&hook, &opts);
-}
-
-int loader_detach(int ifindex, bool ingress)
-{
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOWMON_TC_HANDLE, .priority = FLOWMON_TC_PRIO);
-	struct bpf_tc_hook hook;
-
-	tc_hook_init(&hook, ifindex, ingress);
-	return bpf_tc_detach(&hook, &opts);
-}
-
-int loader_is_attached(int ifindex, bool ingress, uint32_t *prog_id)
-{
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FLOWMON_TC_HANDLE, .priority = FLOWMON_TC_PRIO);
-	libbpf_print_fn_t old_print;
-	struct bpf_tc_hook hook;
-	int err;
-
-	tc_hook_init(&hook, ifindex, ingress);
-	/* "no qdisc" or "no filter" are answers here, not errors to print */
-	old_print = libbpf_set_print(NULL);
-	err = bpf_tc_query(&hook, &opts);
-	libbpf_set_print(old_print);
-	if (err == -ENOENT || err == -EINVAL)
-		return 0;
-	if (err)
-		return err;
-	if (prog_id)
-		*prog_id = opts.prog_id;
-	return 1;
-}
-
-int loader_remove_qdisc(int ifindex)
-{
-	struct bpf_tc_hook hook;
-
-	tc_hook_init(&hook, ifindex, true);
-	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;	/* the whole clsact qdisc */
-	return bpf_tc_hook_destroy(&hook);
-}
-
-/* One RTM_GETTFILTER dump request on an rtnetlink socket (rtnetlink(7)). */
-static int filter_dump_request(int fd, int ifindex, bool ingress)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct tcmsg tc;
-	} req = {
-		.nh = {
-			.nlmsg_len = sizeof(req),
-			.nlmsg_type = RTM_GETTFILTER,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = 1,
-		},
-		.tc = {
-			.tcm_family = AF_UNSPEC,
-			.tcm_ifindex = ifindex,
-			.tcm_parent = TC_H_MAKE(TC_H_CLSACT, ingress ? TC_H_MIN_INGRESS :
-								       TC_H_MIN_EGRESS),
-		},
-	};
-
-	return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
-}
-
-int loader_count_filters(int ifindex, bool ingress)
-{
-	char buf[16384];
-	int fd, n = 0, err;
-	ssize_t len;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	err = filter_dump_request(fd, ifindex, ingress);
-	while (!err && (len = recv(fd, buf, sizeof(buf), 0)) > 0) {
-		struct nlmsghdr *nh = (struct nlmsghdr *)buf;
-
-		for (; NLMSG_OK(nh, (size_t)len); nh = NLMSG_NEXT(nh, len)) {
-			if (nh->nlmsg_type == NLMSG_DONE)
-				goto out;
-			if (nh->nlmsg_type == NLMSG_ERROR) {
-				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
-				goto out;
-			}
-			n++;	/* one message per filter (and per chain head) */
-		}
-	}
-	if (!err && len < 0)
-		err = -errno;
-out:
-	close(fd);
-	return err ? err : n;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * loader.h - load tc_flowmon_kern.o with libbpf, set its load-time knobs,
- * pin (or not) its maps, attach/detach it on the TC hooks.
+ * loader.h - tc_flowmon_kern.o through its libbpf skeleton: open, set the
+ * load-time knobs in skel->rodata, load, pin (or not) the maps. The object
+ * is built into tc_flowmon_user (bpftool gen skeleton), so the tool never
+ * loads an object that does not match it; --obj FILE loads a file instead,
+ * refused unless it has the skeleton's programs, maps and knobs.
  */
 #ifndef __FLOWMON_LOADER_H
 #define __FLOWMON_LOADER_H
@@ -13,15 +16,23 @@
 struct flowmon_bpf;
 
 struct loader_opts {
-	const char *obj_path;	/* NULL: search (next to the binary, then LIBDIR) */
+	const char *obj_path;	/* NULL: the object built into this binary */
 	bool replay;		/* time from skb->tstamp (BPF_PROG_TEST_RUN) */
-	uint32_t max_flows;	/* 0: FLOWMON_DEFAULT_MAX_FLOWS */
+	uint32_t max_flows;	/* 0: FLOWMON_DEFAULT_MAX_FLOWS (a pinned table keeps its own) */
 	uint64_t idle_ns;	/* kernel-side record split on idle (0: off) */
 	uint64_t active_ns;	/* kernel-side record split on active timeout (0: off) */
 	const char *pin_dir;	/* NULL: no pinning (replay, tests); else reuse/create pins */
+	const char *table_name;	/* pin name of the flow table (NULL: flowmon_stats), see pinname.h */
+	/*
+	 * Programs to load besides flowmon_ingress/flowmon_egress (NULL-
+	 * terminated names, NULL: none). Every other program of the object
+	 * keeps autoload off, so a new program never breaks a command that
+	 * does not use it.
+	 */
+	const char *const *progs;
 };
 
-/* Open, configure and load. Returns 0 or -errno; prints one error line. */
+/* Open, configure and load. Returns 0 or -errno; logs one error line. */
 int loader_open(const struct loader_opts *o, struct flowmon_bpf **out);
 void loader_close(struct flowmon_bpf *fm);
 
@@ -29,26 +40,17 @@ int loader_prog_fd(const struct flowmon_bpf *fm, bool ingress);
 int loader_flows_fd(const struct flowmon_bpf *fm);
 int loader_counters_fd(const struct flowmon_bpf *fm);
 int loader_events_fd(const struct flowmon_bpf *fm);
-
-/* Find tc_flowmon_kern.o: argument, next to the executable, ../lib/flowmon, LIBDIR. */
-int loader_find_obj(const char *hint, char *out, size_t len);
+/* The bpf_object, for what the accessors above do not cover (NULL-safe). */
+struct bpf_object *loader_object(const struct flowmon_bpf *fm);
 
 /*
- * TC attach with our own handle and priority, BPF_TC_F_REPLACE (so a
- * second attach replaces, never doubles). The clsact qdisc is created if
- * missing. Detach removes only our filter; the qdisc is removed only when
- * we created it (marker in the pin dir) and no filter is left on it.
+ * Names of the maps the object pins (LIBBPF_PIN_BY_NAME), from the
+ * skeleton (opened, never loaded: no privileges needed). Writes up to max
+ * names, returns how many there are, or -errno.
  */
-#define FLOWMON_TC_HANDLE	0x464d	/* "FM" */
-#define FLOWMON_TC_PRIO		1
-int loader_attach(struct flowmon_bpf *fm, int ifindex, bool ingress, bool *created_qdisc);
-int loader_detach(int ifindex, bool ingress);
-/* 1 if our filter is attached there (prog id in *prog_id), 0 if not, -errno on error. */
-int loader_is_attached(int ifindex, bool ingress, uint32_t *prog_id);
-/* Filters on a clsact hook (0 when none, or no qdisc), or -errno. */
-int loader_count_filters(int ifindex, bool ingress);
-/* Remove the clsact qdisc (only call it when we created it and it is empty). */
-int loader_remove_qdisc(int ifindex);
+#define LOADER_NAME_LEN 64
+int loader_pinned_maps(char (*names)[LOADER_NAME_LEN], int max);
+
 /* Mount bpffs on /sys/fs/bpf if it is not, and create dir (mkdir -p). */
 int loader_prepare_pin_dir(const char *dir);
 

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* opts.c - command line of tc_flowmon_user: getopt_long, full validation, one-line errors. */
+/*
+ * opts.c - command line of tc_flowmon_user: one option table with the
+ * commands that take each option and its help line; getopt_long over the
+ * options of the chosen command; full validation, one-line errors.
+ */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -10,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "flowmon.h"
+#include "format.h"
 #include "opts.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_INTERVAL	86400
 #define MIN_MAX_FLOWS	1024
 #define MAX_MAX_FLOWS	(1u << 26)
@@ -27,36 +33,93 @@ enum {
 	OPT_ATTACH,
 	OPT_DETACH,
 	OPT_STATUS,
+	OPT_FORMAT,
+	OPT_ALL,
+	OPT_VERSION,
 };
 
-/* '+': stop at the first non-option (no argv permutation); ':': report missing arguments. */
-static const char short_opts[] = "+:f:p:i:d:l:qvjhr:o:x:I:D:";
+#define C(x)	(1u << CMD_##x)
+#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS))
+#define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS))
+#define C_OUT	(C(RUN) | C(REPLAY))
+#define C_KERN	(C(RUN) | C(REPLAY) | C(LOAD))	/* what loads the object */
+#define C_SEED	(1u << CMD_MAX)			/* the seed's command line only */
 
-static const struct option long_opts[] = {
-	{ "file", required_argument, NULL, 'f' },
-	{ "pin-name", required_argument, NULL, 'p' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "dir", required_argument, NULL, 'd' },
-	{ "log", required_argument, NULL, 'l' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "read", required_argument, NULL, 'r' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "export", required_argument, NULL, 'x' },
-	{ "iface", required_argument, NULL, 'I' },
-	{ "direction", required_argument, NULL, 'D' },
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-	{ "active-timeout", required_argument, NULL, OPT_ACTIVE },
-	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-	{ "obj", required_argument, NULL, OPT_OBJ },
-	{ "odid", required_argument, NULL, OPT_ODID },
-	{ "uniflow", no_argument, NULL, OPT_UNIFLOW },
-	{ "attach", no_argument, NULL, OPT_ATTACH },
-	{ "detach", no_argument, NULL, OPT_DETACH },
-	{ "status", no_argument, NULL, OPT_STATUS },
-	{ NULL, 0, NULL, 0 },
+struct opt_def {
+	const char *name;	/* long name */
+	int val;		/* short option character or OPT_* */
+	const char *arg;	/* metavariable, NULL: no argument */
+	unsigned int cmds;	/* C(...) of the commands that take it */
+	const char *help;
+};
+
+/* Every option, in help order. */
+static const struct opt_def opt_defs[] = {
+	{ "file", 'f', "PATH", C_MAP, "pinned flow table (default " FLOWMON_PIN_DIR "/"
+		FLOWMON_MAP_FLOWS ")" },
+	{ "pin-name", 'p', "NAME", C_MAP, "flow table NAME under " FLOWMON_PIN_DIR
+		" (its other maps: NAME_counters, ...)" },
+	{ "interval", 'i', "SEC", C(RUN), "scan period, 0-86400; 0: print the flows once and "
+		"exit (default 1)" },
+	{ "dir", 'd', "DIR", C_OUT, "base directory of the dated dump files (default .)" },
+	{ "output", 'o', "FILE", C_OUT, "write flows to FILE, - for stdout (default "
+		"DIR/DATE/TIME.txt)" },
+	{ "json", 'j', NULL, C_OUT | C(STATUS), "JSON lines instead of tab-separated text "
+		"(default text)" },
+	{ "format", OPT_FORMAT, "NAME", C_OUT | C(STATUS), "record format: " FORMAT_NAMES
+		" (default text)" },
+	{ "log", 'l', "FILE", C_ALL, "log messages to FILE, reopened on SIGHUP (default stdout)" },
+	{ "quiet", 'q', NULL, C_ALL, "errors only (default: log)" },
+	{ "verbose", 'v', NULL, C_ALL, "more messages, -vv adds libbpf debug (default: normal)" },
+	{ "read", 'r', "FILE", C(RUN) | C(REPLAY), "offline: replay a pcap/pcapng file "
+		"(default: live)" },
+	{ "export", 'x', "HOST:PORT", C_OUT, "IPFIX collector over UDP; tcp://HOST:PORT, "
+		"[ADDR]:PORT; up to 8 (default none)" },
+	{ "odid", OPT_ODID, "N", C_OUT, "IPFIX observation domain id (default 0)" },
+	{ "uniflow", OPT_UNIFLOW, NULL, C_OUT, "IPFIX: one record per direction (default: "
+		"biflow, RFC 5103)" },
+	{ "iface", 'I', "IF[,IF...]", C(RUN) | C(LOAD) | C(UNLOAD), "interfaces to attach to "
+		"(default none)" },
+	{ "direction", 'D', "DIR", C(RUN) | C(LOAD) | C(UNLOAD), "hooks: ingress, egress or "
+		"both (default both)" },
+	{ "all", OPT_ALL, NULL, C(UNLOAD), "unload: every interface where our filter is" },
+	{ "idle-timeout", OPT_IDLE, "SEC", C_KERN, "end flows idle for SEC seconds "
+		"(default 15)" },
+	{ "active-timeout", OPT_ACTIVE, "SEC", C_KERN, "split records of flows older than SEC "
+		"(default 1800)" },
+	{ "max-flows", OPT_MAX_FLOWS, "N", C_KERN, "flow table entries, 1024-67108864 "
+		"(default 65536)" },
+	{ "obj", OPT_OBJ, "FILE", C_KERN, "load this tc_flowmon_kern.o, not the one built in "
+		"(default: built in)" },
+	{ "attach", OPT_ATTACH, NULL, C_SEED, "the load command: load, pin and attach on the "
+		"-I interfaces, then exit" },
+	{ "detach", OPT_DETACH, NULL, C_SEED, "the unload command: remove our filters from the "
+		"-I interfaces, then exit" },
+	{ "status", OPT_STATUS, NULL, C_SEED, "the status command: attachments, table "
+		"occupancy and counters, then exit" },
+	{ "version", OPT_VERSION, NULL, C_ALL | C_SEED, "print the version and exit" },
+	{ "help", 'h', NULL, C_ALL | C_SEED, "print this help and exit" },
+};
+
+struct cmd_def {
+	const char *name;
+	const char *args;	/* positional arguments, for the usage line */
+	const char *help;
+};
+
+static const struct cmd_def cmd_defs[CMD_MAX] = {
+	[CMD_RUN] = { "run", "", "meter: scan the pinned table (or attach to -I for this run) "
+		"and write records (default)" },
+	[CMD_REPLAY] = { "replay", " FILE", "replay a pcap/pcapng file through the program" },
+	[CMD_LOAD] = { "load", "", "load the program, pin its maps, attach to the -I "
+		"interfaces" },
+	[CMD_UNLOAD] = { "unload", "", "remove our filters from -I interfaces or --all; "
+		"an empty clsact qdisc goes too" },
+	[CMD_PURGE] = { "purge", "", "unload everywhere, then remove the pinned maps" },
+	[CMD_STATUS] = { "status", "", "where we are attached, table occupancy, kernel "
+		"counters (-j: JSON)" },
+	[CMD_HELP] = { "help", " [COMMAND]", "this help, or one command's" },
+	[CMD_VERSION] = { "version", "", "print the version" },
 };
 
 struct parse_ctx {
@@ -245,25 +308,29 @@ static int opt_hooks(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 	return 0;
 }
 
-static const char *cmd_name(enum flowmon_cmd cmd)
+const char *opts_cmd_str(enum flowmon_cmd cmd)
 {
-	switch (cmd) {
-	case CMD_ATTACH:
-		return "--attach";
-	case CMD_DETACH:
-		return "--detach";
-	case CMD_STATUS:
-		return "--status";
-	default:
-		return "run";
-	}
+	return cmd < CMD_MAX ? cmd_defs[cmd].name : NULL;
 }
 
-static int opt_cmd(struct parse_ctx *c, struct flowmon_opts *o, enum flowmon_cmd cmd)
+static int cmd_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CMD_MAX; i++)
+		if (!strcmp(cmd_defs[i].name, name))
+			return i;
+	return -1;
+}
+
+/* The seed's --attach, --detach and --status select a command. */
+static int opt_seed_cmd(struct parse_ctx *c, struct flowmon_opts *o, enum flowmon_cmd cmd,
+			const char *name)
 {
 	if (o->cmd != CMD_RUN && o->cmd != cmd)
-		return fail(c, "%s conflicts with %s", cmd_name(cmd), cmd_name(o->cmd));
+		return fail(c, "%s conflicts with %s", name, o->cmd_name);
 	o->cmd = cmd;
+	o->cmd_name = name;
 	return 0;
 }
 
@@ -271,14 +338,25 @@ static void opts_defaults(struct flowmon_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->cmd = CMD_RUN;
+	o->cmd_name = "run";
 	snprintf(o->map_path, sizeof(o->map_path), "%s/%s", FLOWMON_PIN_DIR, FLOWMON_MAP_FLOWS);
 	o->interval = 1;
 	o->dump_dir = ".";
 	o->verbose = 1;
+	o->format = "text";
 	o->idle_sec = FLOWMON_DEFAULT_IDLE_SEC;
 	o->active_sec = FLOWMON_DEFAULT_ACTIVE_SEC;
 	o->hooks = HOOK_BOTH;
 	o->max_flows = FLOWMON_DEFAULT_MAX_FLOWS;
+}
+
+static int opt_format(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
+{
+	if (!format_find(s))
+		return fail(c, "invalid format '%s': expected one of " FORMAT_NAMES, s);
+	o->format = s;
+	o->json = !strcmp(s, "json");
+	return 0;
 }
 
 /* Options with a numeric argument. */
@@ -322,17 +400,19 @@ static int opt_flag(struct parse_ctx *c, struct flowmon_opts *o, int opt)
 			o->verbose++;
 		return 0;
 	case 'j':
-		o->json = true;
-		return 0;
+		return opt_format(c, o, "json");
 	case OPT_UNIFLOW:
 		o->uniflow = true;
 		return 0;
+	case OPT_ALL:
+		o->all = true;
+		return 0;
 	case OPT_ATTACH:
-		return opt_cmd(c, o, CMD_ATTACH);
+		return opt_seed_cmd(c, o, CMD_LOAD, "--attach");
 	case OPT_DETACH:
-		return opt_cmd(c, o, CMD_DETACH);
+		return opt_seed_cmd(c, o, CMD_UNLOAD, "--detach");
 	case OPT_STATUS:
-		return opt_cmd(c, o, CMD_STATUS);
+		return opt_seed_cmd(c, o, CMD_STATUS, "--status");
 	}
 	return fail(c, "unhandled option %d", opt);
 }
@@ -355,6 +435,8 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_string(c, "pcap file", s, &o->pcap);
 	case OPT_OBJ:
 		return opt_string(c, "object file", s, &o->obj_path);
+	case OPT_FORMAT:
+		return opt_format(c, o, s);
 	case 'x':
 		return opt_collector(c, o, s);
 	case 'I':
@@ -366,100 +448,225 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 }
 
 /* The option as the user wrote it, for messages: "-x" or "--foo" (without "=value"). */
-static int bad_option(struct parse_ctx *c, int opt, int argc, char **argv)
+static const char *opt_word(int argc, char **argv, int *n)
 {
 	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-	int n = (int)strcspn(arg, "=");
+
+	*n = (int)strcspn(arg, "=");
+	return arg;
+}
+
+/* An option of the table that this command does not take. */
+static const struct opt_def *other_cmd_opt(const char *arg, int n)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opt_defs); i++) {
+		if (!strncmp(arg, "--", 2) ? (int)strlen(opt_defs[i].name) == n - 2 &&
+						     !strncmp(arg + 2, opt_defs[i].name, n - 2) :
+					     opt_defs[i].val == optopt)
+			return &opt_defs[i];
+	}
+	return NULL;
+}
+
+/* cmd: the command's name when one was given (its options only), else NULL. */
+static int bad_option(struct parse_ctx *c, const char *cmd, int opt, int argc, char **argv)
+{
+	int n;
+	const char *arg = opt_word(argc, argv, &n);
 
 	if (!strncmp(arg, "--", 2)) {
 		if (opt == ':')
 			return fail(c, "missing argument for '%.*s'", n, arg);
 		if (optopt && arg[n] == '=')	/* a known option, given a value */
 			return fail(c, "option '%.*s' takes no argument", n, arg);
+		if (cmd && other_cmd_opt(arg, n))
+			return fail(c, "option '%.*s' is not one of %s's options", n, arg, cmd);
 		return fail(c, "unknown option '%.*s'", n, arg);
 	}
 	if (opt == ':')
 		return fail(c, "missing argument for '-%c'", optopt);
-	if (optopt > 0 && optopt < 256 && isprint(optopt))
+	if (optopt > 0 && optopt < 256 && isprint(optopt)) {
+		if (cmd && other_cmd_opt("-", 1))
+			return fail(c, "option '-%c' is not one of %s's options", optopt, cmd);
 		return fail(c, "unknown option '-%c'", optopt);
+	}
 	return fail(c, "unknown option '%s'", arg);
 }
 
 /* Rules between options, checked once all of them are known. */
-static int opts_check(struct parse_ctx *c, const struct flowmon_opts *o)
+static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 {
-	if ((o->cmd == CMD_ATTACH || o->cmd == CMD_DETACH) && !o->ifaces)
-		return fail(c, "%s needs -I IFACE", cmd_name(o->cmd));
-	if (o->pcap && o->cmd != CMD_RUN)
-		return fail(c, "-r conflicts with %s", cmd_name(o->cmd));
+	if (o->cmd == CMD_LOAD && !o->ifaces)
+		return fail(c, "%s needs -I IFACE", o->cmd_name);
+	if (o->cmd == CMD_UNLOAD && !o->ifaces && !o->all)
+		return fail(c, "%s needs -I IFACE%s", o->cmd_name,
+			    strcmp(o->cmd_name, "unload") ? "" : " or --all");
+	if (o->cmd == CMD_UNLOAD && o->ifaces && o->all)
+		return fail(c, "--all conflicts with -I");
+	if (o->pcap && o->cmd != CMD_RUN && o->cmd != CMD_REPLAY)
+		return fail(c, "-r conflicts with %s", o->cmd_name);
+	if (o->cmd == CMD_REPLAY && !o->pcap)
+		return fail(c, "replay needs a FILE");
 	return 0;
+}
+
+/* getopt tables of the options that cmd takes (C_SEED: the seed's line). */
+static void build_getopt(unsigned int mask, char *shorts, struct option *longs)
+{
+	size_t i, s = 0, l = 0;
+
+	shorts[s++] = mask & C_SEED ? '+' : '-';	/* seed: stop at the first non-option */
+	shorts[s++] = ':';				/* report missing arguments */
+	for (i = 0; i < ARRAY_SIZE(opt_defs); i++) {
+		const struct opt_def *d = &opt_defs[i];
+
+		if (!(d->cmds & mask))
+			continue;
+		longs[l++] = (struct option){ d->name, d->arg ? required_argument : no_argument,
+					      NULL, d->val };
+		if (d->val < 256) {
+			shorts[s++] = (char)d->val;
+			if (d->arg)
+				shorts[s++] = ':';
+		}
+	}
+	shorts[s] = '\0';
+	longs[l] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+static int positional(struct parse_ctx *c, struct flowmon_opts *o, const char *arg)
+{
+	if (o->cmd == CMD_REPLAY && !o->pcap)
+		return opt_string(c, "pcap file", arg, &o->pcap);
+	if (o->cmd == CMD_HELP && !o->help_cmd) {
+		if (cmd_find(arg) < 0)
+			return fail(c, "unknown command '%s'", arg);
+		o->help_cmd = arg;
+		return 0;
+	}
+	return fail(c, "unexpected argument '%s'", arg);
+}
+
+/* "tc_flowmon_user COMMAND ...": the command, or -1 for the seed's line. */
+static int take_command(int argc, char **argv, struct flowmon_opts *o)
+{
+	int cmd = argc > 1 && argv[1][0] != '-' ? cmd_find(argv[1]) : -1;
+
+	if (cmd < 0)
+		return -1;
+	o->cmd = cmd;
+	o->cmd_name = cmd_defs[cmd].name;
+	return cmd;
+}
+
+static int help(const struct flowmon_opts *o, const char *prog, int seed)
+{
+	if (seed || o->cmd == CMD_HELP)
+		opts_usage(stdout, prog);
+	else
+		opts_cmd_usage(stdout, prog, o->cmd_name);
+	return 1;
+}
+
+static int parse_loop(struct parse_ctx *c, struct flowmon_opts *o, int argc, char **argv,
+		      unsigned int mask, const char *prog)
+{
+	static struct option longs[ARRAY_SIZE(opt_defs) + 1];
+	char shorts[2 * ARRAY_SIZE(opt_defs) + 3];
+	int opt, ret;
+
+	build_getopt(mask, shorts, longs);
+	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (opt == 'h')
+			return help(o, prog, mask & C_SEED);
+		if (opt == OPT_VERSION) {
+			o->cmd = CMD_VERSION;
+			return 0;
+		}
+		if (opt == '?' || opt == ':')
+			return bad_option(c, mask & C_SEED ? NULL : o->cmd_name, opt, argc, argv);
+		if (opt == 1)	/* a positional argument, in order ('-' above) */
+			ret = positional(c, o, optarg);
+		else if ((ret = opt_number(c, o, opt, optarg)) > 0)
+			ret = opt_other(c, o, opt, optarg);
+		if (ret)
+			return -1;
+	}
+	if (optind < argc)
+		return fail(c, "unexpected argument '%s'", argv[optind]);
+	return 2;
 }
 
 int opts_parse(int argc, char **argv, struct flowmon_opts *o, char *err, size_t errlen)
 {
 	struct parse_ctx c = { .err = err, .errlen = errlen };
 	const char *prog = argc > 0 && argv[0] ? argv[0] : "tc_flowmon_user";
-	int opt, ret;
+	unsigned int mask = C_ALL | C_SEED;
+	int cmd, ret;
 
 	opts_defaults(o);
 	if (err && errlen)
 		err[0] = '\0';
 	opterr = 0;	/* our messages, not getopt's */
 	optind = 0;	/* glibc: full re-initialisation, so parsing can run again */
-	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
-		if (opt == 'h') {
-			opts_usage(stdout, prog);
-			return 1;
-		}
-		if (opt == '?' || opt == ':')
-			return bad_option(&c, opt, argc, argv);
-		ret = opt_number(&c, o, opt, optarg);
-		if (ret > 0)
-			ret = opt_other(&c, o, opt, optarg);
-		if (ret)
-			return -1;
+	cmd = take_command(argc, argv, o);
+	if (cmd >= 0) {
+		/* getopt starts at argv[1]: hide the command word behind the program name */
+		argv++;
+		argc--;
+		mask = cmd < CMD_HELP ? 1u << cmd : 0;
 	}
-	if (optind < argc)
-		return fail(&c, "unexpected argument '%s'", argv[optind]);
+	ret = parse_loop(&c, o, argc, argv, mask, prog);
+	if (ret != 2)
+		return ret;
+	if (o->cmd == CMD_RUN && o->pcap && cmd < 0)
+		o->cmd_name = "-r";
 	return opts_check(&c, o);
 }
 
-static const char *const usage_lines[] = {
-	"  -f, --file PATH           pinned flow table (default " FLOWMON_PIN_DIR "/"
-		FLOWMON_MAP_FLOWS ")",
-	"  -p, --pin-name NAME       flow table NAME under " FLOWMON_PIN_DIR,
-	"  -i, --interval SEC        scan period, 0-86400; 0: print the flows once and exit "
-		"(default 1)",
-	"  -d, --dir DIR             base directory of the dated dump files (default .)",
-	"  -o, --output FILE         write flows to FILE, - for stdout (default DIR/DATE/TIME.txt)",
-	"  -j, --json                JSON lines instead of tab-separated text (default text)",
-	"  -l, --log FILE            statistics log (default stdout)",
-	"  -q, --quiet               no statistics log (default: log)",
-	"  -v, --verbose             more messages, -vv adds libbpf debug (default: normal)",
-	"  -r, --read FILE           offline: replay a pcap/pcapng file (default: live)",
-	"  -x, --export HOST:PORT    IPFIX collector over UDP; tcp://HOST:PORT, [ADDR]:PORT; "
-		"up to 8 (default none)",
-	"      --odid N              IPFIX observation domain id (default 0)",
-	"      --uniflow             IPFIX: one record per direction (default: biflow, RFC 5103)",
-	"  -I, --iface IF[,IF...]    interfaces to attach to (default none)",
-	"  -D, --direction DIR       hooks: ingress, egress or both (default both)",
-	"      --idle-timeout SEC    end flows idle for SEC seconds (default 15)",
-	"      --active-timeout SEC  split records of flows older than SEC (default 1800)",
-	"      --max-flows N         flow table entries, 1024-67108864 (default 65536)",
-	"      --obj FILE            tc_flowmon_kern.o to load (default: next to the binary, "
-		"then the library dir)",
-	"      --attach              load, pin and attach on the -I interfaces, then exit",
-	"      --detach              remove our filters from the -I interfaces, then exit",
-	"      --status              print attachments, table occupancy and counters, then exit",
-	"  -h, --help                print this help and exit",
-};
+/* "  -f, --file PATH           help" */
+static void usage_line(FILE *f, const struct opt_def *d)
+{
+	char left[48];
+
+	snprintf(left, sizeof(left), "%s%c%s--%s%s%s", d->val < 256 ? "-" : " ",
+		 d->val < 256 ? d->val : ' ', d->val < 256 ? ", " : "  ", d->name,
+		 d->arg ? " " : "", d->arg ? d->arg : "");
+	fprintf(f, "  %-26s%s\n", left, d->help);
+}
 
 void opts_usage(FILE *f, const char *prog)
 {
 	size_t i;
 
-	fprintf(f, "Usage: %s [OPTIONS]\n", prog ? prog : "tc_flowmon_user");
+	prog = prog ? prog : "tc_flowmon_user";
+	fprintf(f, "Usage: %s [COMMAND] [OPTIONS]\n", prog);
 	fprintf(f, "Meter network flows on the TC hook and write them as text, JSON or IPFIX.\n\n");
-	for (i = 0; i < sizeof(usage_lines) / sizeof(usage_lines[0]); i++)
-		fprintf(f, "%s\n", usage_lines[i]);
+	fprintf(f, "Commands (\"%s COMMAND --help\" lists a command's options):\n", prog);
+	for (i = 0; i < CMD_MAX; i++)
+		fprintf(f, "  %-8s%s\n", cmd_defs[i].name, cmd_defs[i].help);
+	fprintf(f, "\nOptions:\n");
+	for (i = 0; i < ARRAY_SIZE(opt_defs); i++)
+		usage_line(f, &opt_defs[i]);
+}
+
+int opts_cmd_usage(FILE *f, const char *prog, const char *name)
+{
+	int cmd = cmd_find(name);
+	size_t i;
+
+	if (cmd < 0)
+		return -1;
+	if (cmd >= CMD_HELP) {
+		opts_usage(f, prog);
+		return 0;
+	}
+	fprintf(f, "Usage: %s %s [OPTIONS]%s\n%s\n\nOptions:\n", prog ? prog : "tc_flowmon_user",
+		cmd_defs[cmd].name, cmd_defs[cmd].args, cmd_defs[cmd].help);
+	for (i = 0; i < ARRAY_SIZE(opt_defs); i++)
+		if (opt_defs[i].cmds & (1u << cmd))
+			usage_line(f, &opt_defs[i]);
+	return 0;
 }

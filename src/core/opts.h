@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * opts.h - command line of tc_flowmon_user. Pure: parsing fills a struct
- * and reports errors as one line; nothing is opened here.
+ * opts.h - command line of tc_flowmon_user: "tc_flowmon_user [COMMAND]
+ * [OPTIONS]". One table holds every option with the commands that take it
+ * and its help line; each command's help is generated from it. Without a
+ * command the seed's single-command line works unchanged (run; -r is
+ * replay; --attach, --detach and --status are load, unload and status).
+ * Pure: parsing fills a struct and reports errors as one line; nothing is
+ * opened here.
  */
 #ifndef __FLOWMON_OPTS_H
 #define __FLOWMON_OPTS_H
@@ -14,11 +19,20 @@
 #define OPTS_MAX_COLLECTORS 8
 
 enum flowmon_cmd {
-	CMD_RUN = 0,	/* scan the pinned table (or -r file) and write flows */
-	CMD_ATTACH,	/* --attach: load, pin, attach on -I interfaces, exit */
-	CMD_DETACH,	/* --detach: remove our filters from -I interfaces, exit */
-	CMD_STATUS,	/* --status: attachments, occupancy, counters, exit */
+	CMD_RUN = 0,	/* scan the pinned table (or -I interfaces), write flows */
+	CMD_REPLAY,	/* replay FILE (-r): a pcap through the program */
+	CMD_LOAD,	/* load, pin, attach on -I interfaces, exit */
+	CMD_UNLOAD,	/* remove our filters from -I interfaces (or --all), exit */
+	CMD_PURGE,	/* unload everywhere, remove the pinned maps, exit */
+	CMD_STATUS,	/* attachments, occupancy, counters, exit */
+	CMD_HELP,	/* help [COMMAND] */
+	CMD_VERSION,	/* --version */
+	CMD_MAX,
 };
+
+/* The seed's names of the commands (--attach, --detach, --status). */
+#define CMD_ATTACH CMD_LOAD
+#define CMD_DETACH CMD_UNLOAD
 
 enum flowmon_hooks {
 	HOOK_INGRESS = 1,
@@ -28,14 +42,16 @@ enum flowmon_hooks {
 
 struct flowmon_opts {
 	enum flowmon_cmd cmd;
+	const char *cmd_name;		/* as the user named it, for messages: "load", "--attach" */
 	char map_path[4096];		/* -f PATH, or -p NAME under the pin folder */
 	unsigned int interval;		/* -i SEC, 0: print current flows once and exit */
 	const char *dump_dir;		/* -d DIR (default ".") */
 	const char *log_file;		/* -l FILE (default stdout) */
 	int verbose;			/* -q: 0, default 1, -v: 2 (-vv: 3, libbpf debug) */
-	bool json;			/* -j */
+	const char *format;		/* --format NAME (default "text"); -j: "json" */
+	bool json;			/* the format is "json" */
 	const char *out_file;		/* -o FILE, "-" = stdout; NULL: dated dump files */
-	const char *pcap;		/* -r FILE: offline mode */
+	const char *pcap;		/* replay FILE, -r FILE */
 	unsigned int idle_sec;		/* --idle-timeout (15) */
 	unsigned int active_sec;	/* --active-timeout (1800) */
 	const char *collectors[OPTS_MAX_COLLECTORS];	/* -x HOST:PORT or tcp://HOST:PORT */
@@ -44,12 +60,22 @@ struct flowmon_opts {
 	bool uniflow;			/* --uniflow: one IPFIX record per direction */
 	const char *ifaces;		/* -I IF[,IF...]: attach there (run: for the run only) */
 	int hooks;			/* -D ingress|egress|both (default both) */
+	bool all;			/* unload --all: everywhere our filter is */
 	uint32_t max_flows;		/* --max-flows N (default 65536) */
-	const char *obj_path;		/* --obj FILE: tc_flowmon_kern.o to load */
+	const char *obj_path;		/* --obj FILE: load this object, not the built-in one */
+	const char *help_cmd;		/* help COMMAND */
 };
 
-/* Defaults, then argv. Returns 0, 1 if help was printed (exit 0), -1 on error (err set). */
+/*
+ * Defaults, then argv. Returns 0, 1 if help was printed on stdout (exit 0),
+ * -1 on error (err set to one line).
+ */
 int opts_parse(int argc, char **argv, struct flowmon_opts *o, char *err, size_t errlen);
+/* Every command and every option, each option on one line. */
 void opts_usage(FILE *f, const char *prog);
+/* One command's usage, generated from the option table. -1 if cmd is unknown. */
+int opts_cmd_usage(FILE *f, const char *prog, const char *cmd);
+/* Name of a command ("run", "load", ...), NULL if out of range. */
+const char *opts_cmd_str(enum flowmon_cmd cmd);
 
 #endif /* __FLOWMON_OPTS_H */

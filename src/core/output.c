@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
+#include "format.h"
 #include "output.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -693,3 +694,16 @@ int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
 	sb_write(&b, "}\n", 2);
 	return sb_finish(&b);
 }
+
+const struct record_format fmt_text = {
+	.name = "text",
+	.help = "tab-separated columns, one header line per file",
+	.header = output_text_header,
+	.record = output_text,
+};
+
+const struct record_format fmt_json = {
+	.name = "json",
+	.help = "one JSON object per line (nProbe key names)",
+	.record = output_json,
+};

@@ -32,18 +32,18 @@ static const char *ifname(uint32_t ifindex, char *buf, size_t len)
 	return buf;
 }
 
-int sink_open(struct sink *s, const struct flowmon_opts *o, time_t now)
+int sink_open(struct sink *s, const struct sink_cfg *cfg, time_t now)
 {
 	char err[256];
 
 	memset(s, 0, sizeof(*s));
-	s->w.dir = o->dump_dir;
-	s->w.file = o->out_file;
-	s->w.json = o->json;
+	s->w.dir = cfg->dump_dir;
+	s->w.file = cfg->out_file;
+	s->w.fmt = cfg->fmt;
 	s->w.ifname = ifname;
-	if (o->n_collectors) {
-		s->x = ipfix_exporter_new(o->collectors, o->n_collectors, o->odid, o->uniflow,
-					  err, sizeof(err));
+	if (cfg->n_collectors) {
+		s->x = ipfix_exporter_new(cfg->collectors, cfg->n_collectors, cfg->odid,
+					  cfg->uniflow, err, sizeof(err));
 		if (!s->x) {
 			pr_err("%s\n", err);
 			return -1;

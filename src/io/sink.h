@@ -6,17 +6,27 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-#include "opts.h"
 #include "writer.h"
 
 struct ipfix_exporter;
+
+/* Where records go: the local writer's file and format, the IPFIX collectors. */
+struct sink_cfg {
+	const char *dump_dir;		/* dated dump files under it, unless out_file */
+	const char *out_file;		/* one file, "-" for stdout */
+	const struct record_format *fmt;
+	const char *const *collectors;	/* IPFIX, n_collectors of them */
+	int n_collectors;
+	uint32_t odid;
+	bool uniflow;
+};
 
 struct sink {
 	struct writer w;
 	struct ipfix_exporter *x;	/* NULL without -x */
 };
 
-int sink_open(struct sink *s, const struct flowmon_opts *o, time_t now);
+int sink_open(struct sink *s, const struct sink_cfg *cfg, time_t now);
 int sink_emit(void *ctx, struct flow_record *r);
 void sink_flush(struct sink *s);
 /* Kernel counters (CNT_*) and timeouts for the IPFIX options record. */

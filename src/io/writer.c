@@ -50,6 +50,11 @@ static FILE *open_new(const char *path)
 	return fopen(path, "a");
 }
 
+static const struct record_format *fmt_of(const struct writer *w)
+{
+	return w->fmt ? w->fmt : format_find("text");
+}
+
 static int open_current(struct writer *w, time_t now)
 {
 	int err;
@@ -80,10 +85,11 @@ static int open_current(struct writer *w, time_t now)
 		}
 	}
 	w->day = local_day(now);
-	if (!w->json) {
+	if (fmt_of(w)->header) {
 		char hdr[8192];
 
-		if (output_text_header(hdr, sizeof(hdr)) > 0 && ftell(w->f) <= 0)
+		/* once per file: an appended file already has its header */
+		if (fmt_of(w)->header(hdr, sizeof(hdr)) > 0 && ftell(w->f) <= 0)
 			fputs(hdr, w->f);
 	}
 	return 0;
@@ -125,8 +131,7 @@ int writer_write(struct writer *w, struct flow_record *r)
 	int n;
 
 	r->flow_id = w->next_id++;
-	n = w->json ? output_json(r, w->ifname, buf, sizeof(buf)) :
-		      output_text(r, w->ifname, buf, sizeof(buf));
+	n = fmt_of(w)->record(r, w->ifname, buf, sizeof(buf));
 	if (n < 0 || !w->f)
 		return -EINVAL;
 	if (fwrite(buf, 1, n, w->f) != (size_t)n)

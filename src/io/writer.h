@@ -2,8 +2,9 @@
 /*
  * writer.h - where flow records go: dated dump files
  * <dir>/<YYYY-MM-DD>/<HHMMSS>.txt (rotated daily and on SIGHUP), one file
- * (-o FILE), or stdout (-o -); text (with a header line per file) or JSON
- * lines. Pure stdio: unit-testable without root.
+ * (-o FILE), or stdout (-o -), in one of the record formats of format.h
+ * (a header line per file when the format has one). Pure stdio:
+ * unit-testable without root.
  */
 #ifndef __FLOWMON_WRITER_H
 #define __FLOWMON_WRITER_H
@@ -12,12 +13,12 @@
 #include <stdio.h>
 #include <time.h>
 #include "flowrec.h"
-#include "output.h"
+#include "format.h"
 
 struct writer {
 	const char *dir;	/* dump folder (dated files) or NULL */
 	const char *file;	/* -o FILE, "-" for stdout, or NULL */
-	bool json;
+	const struct record_format *fmt;	/* NULL: text */
 	ifname_fn ifname;
 	FILE *f;
 	char path[4096];	/* current file */

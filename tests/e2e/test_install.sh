@@ -8,10 +8,10 @@
 #   groff/man render the man pages without warnings (when installed);
 #   $T/usr/bin/tc_flowmon.sh --show-defaults (also through a symlink and
 #   through PATH) names the installed object and userland;
-#   $T/usr/bin/tc_flowmon_user -r PCAP (no --obj) loads the installed object:
-#   known records, the same as the build tree's binary; without the installed
-#   object it fails instead of using the build tree's; its compiled-in
-#   fallback folder is $(PREFIX)/lib/flowmon, as the README documents;
+#   $T/usr/bin/tc_flowmon_user -r PCAP (no --obj): known records, the same as
+#   the build tree's binary, also with no tc_flowmon_kern.o anywhere (the
+#   object is built into it); --obj FILE loads FILE, refused unless it is
+#   our object;
 #   make uninstall removes every file install put there.
 # Nothing is ever installed into the real /: DESTDIR only, and the test
 # checks that /usr/bin, /usr/lib/flowmon and /usr/share/man/man8 did not
@@ -229,35 +229,25 @@ PYEOF
 tap_ok "installed binary: same records as the build tree's binary (all fields but FLOW_ID)" \
 	same_records "$FM_TMP/inst.json" "$FM_TMP/tree.json"
 
-# without the installed object it must not silently load another one
+# The binary carries its object (a libbpf skeleton): it needs no file, and
+# it can never load an object that does not match it.
 mv "$OBJ_I" "$FM_TMP/obj.aside"
-if [ -e /usr/local/lib/flowmon/tc_flowmon_kern.o ]; then
-	tap_skip "installed binary without its object fails" \
-		"/usr/local/lib/flowmon/tc_flowmon_kern.o exists on this host (the built-in fallback)"
-else
-	(cd "$FLOWMON_ROOT" && timeout 30 "$USER_I" -q -r "$PCAP" -j -o - >"$FM_TMP/noobj.json" \
-		2>"$FM_TMP/noobj.err")
-	rc=$?
-	tap_ok "installed binary without its object fails (exit $rc), not using the tree's" \
-		test "$rc" -ne 0 -a ! -s "$FM_TMP/noobj.json"
-	tap_ok "the error names tc_flowmon_kern.o" grep -q tc_flowmon_kern.o "$FM_TMP/noobj.err" ||
-		tap_diag "$(cat "$FM_TMP/noobj.err")"
-fi
+(cd / && timeout 30 "$USER_I" -q -r "$PCAP" -j -o - >"$FM_TMP/noobj.json" 2>"$FM_TMP/noobj.err")
+tap_is "$?" 0 "installed binary without any tc_flowmon_kern.o (run from /) exits 0" ||
+	tap_diag "$(cat "$FM_TMP/noobj.err")"
+tap_is "$(records "$FM_TMP/noobj.json")" "$EXPECT" "installed binary: the built-in object's records"
 mv "$FM_TMP/obj.aside" "$OBJ_I"
-# --obj still wins over the search
+# --obj still wins over the built-in object
 timeout 30 "$USER_I" -q --obj "$FLOWMON_ROOT/tc_flowmon_kern.o" -r "$PCAP" -j -o - \
 	>"$FM_TMP/obj.json" 2>&1
 tap_is "$(records "$FM_TMP/obj.json")" "$EXPECT" "installed binary with --obj: the pcap's records"
-
-# README: --obj defaults to "next to the binary, then $(PREFIX)/lib/flowmon".
-# The fallback is compiled in (-DFLOWMON_LIBDIR from PREFIX): the binary
-# installed with PREFIX=/usr must carry /usr/lib/flowmon, whatever PREFIX the
-# tree was built with.
-LIBDIRS=$(grep -aoE '/[A-Za-z0-9_./-]*/lib/flowmon' "$USER_I" | sort -u | tr '\n' ' ')
-tap_ok "the installed binary's fallback object folder is PREFIX/lib/flowmon (/usr/lib/flowmon)" \
-	grep -qx /usr/lib/flowmon <<<"${LIBDIRS// /$'\n'}" ||
-	tap_diag "compiled-in folder(s): ${LIBDIRS:-none found}; make install PREFIX=/usr does not" \
-		"rebuild tc_flowmon_user when PREFIX differs from the build's"
+# ... but only an object it matches
+timeout 30 "$USER_I" -q --obj "$PCAP" -r "$PCAP" -j -o - >"$FM_TMP/bad.json" 2>"$FM_TMP/bad.err"
+rc=$?
+tap_ok "--obj of a file that is not our object fails (exit $rc), no records" \
+	test "$rc" -eq 1 -a ! -s "$FM_TMP/bad.json"
+tap_ok "the error names that file" grep -qF "failed to open BPF object $PCAP" "$FM_TMP/bad.err" ||
+	tap_diag "$(cat "$FM_TMP/bad.err")"
 
 # --- uninstall ---
 mk uninstall DESTDIR="$DEST" PREFIX=/usr >"$FM_TMP/uninstall.log" 2>&1

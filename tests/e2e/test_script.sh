@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 # test_script.sh - the life cycle of scripts/tc_flowmon.sh in namespace A:
-# usage errors, --show-defaults, unknown interfaces, load twice, start,
-# status, stop and start again with the table kept, unload next to a foreign
-# filter, clsact ownership, -s, -a and purge. The script runs in a
+# usage errors, --show-defaults, --version, unknown interfaces, load twice,
+# start, status, stop and start again with the table kept, the log reopened
+# on SIGHUP (logrotate), unload next to a foreign filter, clsact qdiscs,
+# -s, -a, -m with a table of another name through every verb, and purge.
+# No state file but the pid file. The script runs in a
 # persistent mount namespace (fm_mntns: own bpffs, /run, /var/log and
 # /etc/default), so its pins and files last from one command to the next.
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +47,10 @@ in_ns() {	# test -e etc. inside the mount namespace
 	fm_mnt "$NS_A" "$@"
 }
 
+run_state() {	# what the script keeps in /run/bpfflowmon: the pid file (and the daemon's stderr) only
+	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^tc_flowmon_user.err$"'
+}
+
 send() {	# sport count: UDP datagrams of 100 bytes from A to B
 	fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP4_B" --dport "$PORT" \
 		--sport "$1" --count "$2" --size 100
@@ -75,6 +81,10 @@ S_rc 2 "--int abc is a usage error" --int abc load
 S_rc 2 "-m with a slash is a usage error" -m a/b load
 S_rc 2 "two commands are a usage error" load unload
 S_rc 2 "an unknown command is a usage error" reload
+S_rc 0 "--version" --version
+tap_ok "--version: the script's name and the userland's version" \
+	grep -qx "tc_flowmon.sh (bpfFlowMon) $("$FM_USER" --version | awk '{ print $3 }' | tr -d ,)" \
+	"$FM_TMP/s.out"
 
 # --- defaults: script, then /etc/default/bpfflowmon, then the command line ---
 S_rc 0 "--show-defaults" --show-defaults
@@ -108,7 +118,7 @@ S_rc 0 "load" load
 S_rc 0 "load again" load
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 \
 	"tc filter show: exactly one of our filters per hook"
-tap_is "$(in_ns cat /run/bpfflowmon/iface.list)" "$VETH_A both" "iface.list records the interface"
+tap_is "$(run_state)" "" "no state file of our own: the kernel says where we are attached"
 tap_ok "the flow table is pinned" in_ns test -e "$PIN"
 send 43001 30
 
@@ -165,23 +175,29 @@ tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload: our fil
 tap_ok "unload: the foreign filter stays" sh -c \
 	"ip netns exec '$NS_A' tc filter show dev '$VETH_A' ingress | grep -q 'pref 10 u32'"
 tap_ok "unload: the clsact qdisc stays (in use)" has_clsact "$VETH_A"
-tap_ok "unload: iface.list removed" in_ns test ! -e /run/bpfflowmon/iface.list
+tap_is "$(run_state)" "" "unload: no state file"
 tap_ok "unload: the table stays" in_ns test -e "$PIN"
 fm_mnt "$NS_A" tc filter del dev "$VETH_A" ingress prio 10
 S_rc 0 "load again" load
 S_rc 0 "unload again" unload
 has_clsact "$VETH_A"
 tap_is $? 1 "unload: the clsact qdisc we created is removed once empty"
+# The kernel keeps no owner of a qdisc: unload removes a clsact qdisc only
+# when no filter at all is left on it, so another user's filters keep theirs.
 fm_mnt "$NS_A" tc qdisc add dev lo clsact
-S_rc 0 "load on lo (clsact made by someone else)" -i lo load
+fm_mnt "$NS_A" tc filter add dev lo egress prio 10 protocol all u32 match u32 0 0
+S_rc 0 "load on lo (clsact made by someone else, with a filter)" -i lo load
 S_rc 0 "unload lo" -i lo unload
-tap_ok "unload: a clsact qdisc we did not create stays" has_clsact lo
+tap_ok "unload: a clsact qdisc that still has another user's filter stays" has_clsact lo
+tap_ok "unload: that filter stays" sh -c \
+	"ip netns exec '$NS_A' tc filter show dev lo egress | grep -q 'pref 10 u32'"
 fm_mnt "$NS_A" tc qdisc del dev lo clsact
 
 # --- -s picks the hook ---
 S_rc 0 "-s tc/ingress load" -s tc/ingress load
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/0 "-s tc/ingress: ingress only"
-tap_is "$(in_ns cat /run/bpfflowmon/iface.list)" "$VETH_A ingress" "iface.list: ingress"
+S_rc 0 "status after -s tc/ingress load" status
+tap_ok "status: the kernel says ingress only" grep -qx "  $VETH_A ingress" "$FM_TMP/s.out"
 S_rc 0 "unload" unload
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload: nothing left"
 
@@ -189,8 +205,6 @@ tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload: nothing
 S_rc 0 "-a load" -a load
 tap_is "$(ours lo ingress)/$(ours lo egress)/$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" \
 	1/1/1/1 "-a: every interface that is up, lo included"
-S_rc 1 "start with -m naming a missing table fails" -m nosuchtable start
-tap_ok "no daemon left behind" in_ns test ! -e /run/bpfflowmon/tc_flowmon_user.pid
 S_rc 0 "start" start
 PID3=$(daemon_pid)
 send 43005 5
@@ -201,8 +215,41 @@ tap_is "$(ours lo ingress)/$(ours lo egress)/$(ours "$VETH_A" ingress)/$(ours "$
 tap_ok "purge: the pinned maps are gone" in_ns test ! -e /sys/fs/bpf/tc
 tap_ok "purge: the clsact qdiscs we created are gone" sh -c \
 	"! ip netns exec '$NS_A' tc qdisc show | grep -q clsact"
-tap_ok "purge: no iface.list, no pid file" in_ns sh -c \
-	'test ! -e /run/bpfflowmon/iface.list && test ! -e /run/bpfflowmon/tc_flowmon_user.pid'
+tap_ok "purge: no pid file" in_ns test ! -e /run/bpfflowmon/tc_flowmon_user.pid
+tap_is "$(run_state)" "" "purge: no state file"
 S_rc 0 "purge again: nothing to do" purge
+
+# --- -m NAME: another table, through load, start, status, stop and purge ---
+OTHER=/sys/fs/bpf/tc/globals/fmother
+S_rc 0 "-m fmother load" -m fmother load
+tap_ok "-m fmother load: the table is pinned under that name" in_ns test -e "$OTHER"
+tap_ok "-m fmother load: its counters next to it, not flowmon_counters" in_ns sh -c \
+	"test -e ${OTHER}_counters && test ! -e /sys/fs/bpf/tc/globals/flowmon_counters"
+tap_ok "-m fmother load: no flowmon_stats" in_ns test ! -e "$PIN"
+S_rc 0 "-m fmother start" -m fmother -j -w /var/log/fm3 start
+PID4=$(daemon_pid)
+tap_ok "-m fmother start: the daemon runs" test -n "$PID4" -a -d "/proc/${PID4:-0}"
+send 43006 7
+S_rc 0 "-m fmother status" -m fmother status
+tap_ok "-m fmother status: the table of that name" \
+	grep -qE "^table $OTHER: [1-9][0-9]* of 65536 entries" "$FM_TMP/s.out"
+S_rc 0 "status of the default table meanwhile" status
+tap_ok "the default table is not loaded" out_has "table $PIN: not loaded"
+# SIGHUP reopens the -l log: what logrotate does (move, then HUP)
+in_ns mv /var/log/bpfflowmon.log /var/log/bpfflowmon.log.1
+kill -HUP "$PID4"
+tap_ok "SIGHUP: the log file is opened again under its name" fm_wait 3 test -e "$ROOT/log/bpfflowmon.log"
+S_rc 0 "-m fmother stop" -m fmother stop
+tap_ok "-m fmother stop: the daemon exited" fm_wait 2 test ! -d "/proc/${PID4:-0}"
+tap_ok "after the rotation the daemon's last lines went to the new log" \
+	grep -q 'stopped:' "$ROOT/log/bpfflowmon.log"
+tap_ok "the rotated log has its start line (what it reads, where records go)" \
+	grep -q "started: .*table $OTHER .*records to /var/log/fm3" "$ROOT/log/bpfflowmon.log.1"
+read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" \
+	--sport 43006 --dport "$PORT" "$ROOT/log/fm3")
+tap_is "$IP/$OP/$REV" "7/0/0" "-m fmother: packets in its dump files == sent"
+S_rc 0 "-m fmother purge" -m fmother purge
+tap_ok "-m fmother purge: its maps are gone" in_ns test ! -e /sys/fs/bpf/tc
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "-m fmother purge: filters gone"
 
 tap_done

@@ -154,7 +154,7 @@ static void writer_init(struct writer *w, const char *dir, const char *file, boo
 	memset(w, 0, sizeof(*w));
 	w->dir = dir;
 	w->file = file;
-	w->json = json;
+	w->fmt = format_find(json ? "json" : "text");
 }
 
 TEST(writer_dated_path_format)
