@@ -2,59 +2,17 @@
 /* ipfix.c - IPFIX (RFC 7011/5103) templates, records and message building. */
 #include <errno.h>
 #include <string.h>
+#include "fields.h"
+#include "fmt_layout.h"
 #include "flowtable.h"
 #include "ipfix.h"
 
 /*
- * A template is built from tables of field specifications. Each field takes
- * its value from a vector of numbers filled once per record (enum rec_val),
- * so that the encoder is one loop over the template.
+ * Data templates are built from the field table (fields.h): the layouts
+ * below say which fields go into which part of a template; each field
+ * brings its element, length and getter. The options template (exporter
+ * statistics) has its own small table.
  */
-
-/* Per-direction values: the forward ones at V_FWD + D_x, the reverse at V_REV + D_x. */
-enum dir_val {
-	D_OCTETS,
-	D_PKTS,
-	D_FLAGS,
-	D_TOS,
-	D_TTL_MIN,
-	D_TTL_MAX,
-	D_LABEL,
-	D_START,
-	D_END,
-	D_RETR_PKTS,
-	D_RETR_BYTES,
-	D_OOO_PKTS,
-	D_WIN_MIN,
-	D_WIN_MAX,
-	D_MSS,
-	D_WSCALE,
-	D_SIZE,						/* size histogram */
-	D_TTL = D_SIZE + FLOWMON_SIZE_BUCKETS,		/* TTL histogram */
-	D_MAX = D_TTL + FLOWMON_TTL_BUCKETS,
-};
-
-enum rec_val {
-	V_SADDR,	/* addresses are copied from the key, not from the vector */
-	V_DADDR,
-	V_SPORT,
-	V_DPORT,
-	V_PROTO,
-	V_IPVER,
-	V_ICMP,
-	V_START,
-	V_END,
-	V_REASON,
-	V_DIR,
-	V_IFINDEX,
-	V_FLOWID,
-	V_BIDIR,
-	V_SIZE,						/* histograms of the record */
-	V_TTL = V_SIZE + FLOWMON_SIZE_BUCKETS,
-	V_FWD = V_TTL + FLOWMON_TTL_BUCKETS,
-	V_REV = V_FWD + D_MAX,
-	V_MAX = V_REV + D_MAX,
-};
 
 enum stats_val {
 	S_ODID,
@@ -72,112 +30,64 @@ enum stats_val {
 	S_MAX,
 };
 
-/* Field specification flags: which templates a field belongs to. */
-#define F_V4		0x01	/* IPv4 templates only */
-#define F_V6		0x02	/* IPv6 templates only */
-#define F_ADDR		0x04	/* address: bytes of the key */
-#define F_ING		0x08	/* ingress templates only */
-#define F_EGR		0x10	/* egress templates only */
-#define F_BI		0x20	/* biflow templates only */
-#define F_REVONLY	0x40	/* per-direction field sent for the reverse direction only */
-
+/* The options template's fields (val is an enum stats_val). */
 struct field_spec {
 	uint16_t id;		/* IE number, enterprise bit not included */
 	uint16_t len;		/* encoded length (reduced-size encoding where < type size) */
 	uint32_t pen;		/* 0: IANA */
-	uint16_t val;		/* enum rec_val, dir_val (per-direction) or stats_val */
-	uint16_t rev_id;	/* vendor IE of the other direction (ntop *_OUT), 0: RFC 5103 rule */
-	uint8_t flags;
+	uint16_t val;
 };
 
-#define PEN_NTOP IPFIX_PEN_NTOP
 #define PEN_FM IPFIX_PEN_FLOWMON
 
-/* Flow key and identification. */
-static const struct field_spec key_fields[] = {
-	{ 8, 4, 0, V_SADDR, 0, F_V4 | F_ADDR },		/* sourceIPv4Address */
-	{ 12, 4, 0, V_DADDR, 0, F_V4 | F_ADDR },	/* destinationIPv4Address */
-	{ 27, 16, 0, V_SADDR, 0, F_V6 | F_ADDR },	/* sourceIPv6Address */
-	{ 28, 16, 0, V_DADDR, 0, F_V6 | F_ADDR },	/* destinationIPv6Address */
-	/* before the ports: nfdump 1.7.1 writes it over the destination port of SCTP & co */
-	{ 32, 2, 0, V_ICMP, 0, F_V4 },			/* icmpTypeCodeIPv4 */
-	{ 139, 2, 0, V_ICMP, 0, F_V6 },			/* icmpTypeCodeIPv6 */
-	{ 7, 2, 0, V_SPORT, 0, 0 },			/* sourceTransportPort */
-	{ 11, 2, 0, V_DPORT, 0, 0 },			/* destinationTransportPort */
-	{ 4, 1, 0, V_PROTO, 0, 0 },			/* protocolIdentifier */
-	{ 60, 1, 0, V_IPVER, 0, 0 },			/* ipVersion */
+/* The flow key. icmpTypeCode before the ports: nfdump 1.7.1 writes it over the
+ * destination port of SCTP & co when it comes after. */
+static const struct field_ref key_layout[] = {
+	L_REC(F_SADDR), L_REC(F_DADDR), L_REC(F_ICMP), L_REC(F_TSPORT), L_REC(F_TDPORT),
+	L_REC(F_PROTO), L_REC(F_IPVER),
 };
 
-/* Whole-record information (after the reverse block, see build_data()). */
-static const struct field_spec info_fields[] = {
-	{ 152, 8, 0, V_START, 0, 0 },			/* flowStartMilliseconds */
-	{ 153, 8, 0, V_END, 0, 0 },			/* flowEndMilliseconds */
-	{ 136, 1, 0, V_REASON, 0, 0 },			/* flowEndReason */
-	{ 61, 1, 0, V_DIR, 0, 0 },			/* flowDirection */
-	{ 10, 4, 0, V_IFINDEX, 0, F_ING },		/* ingressInterface */
-	{ 14, 4, 0, V_IFINDEX, 0, F_EGR },		/* egressInterface */
-	{ 148, 8, 0, V_FLOWID, 0, 0 },			/* flowId */
-	{ 239, 1, 0, V_BIDIR, 0, F_BI },		/* biflowDirection */
+/* Per-direction metrics, in each direction's block (forward or reverse form). */
+static const uint16_t dir_layout[] = {
+	F_BYTES, F_PKTS, F_TCP_FLAGS, F_TOS, F_TTL_MIN, F_TTL_MAX, F_FLOW_LABEL, F_FIRST_MS,
+	F_LAST_MS, F_RETR_PKTS, F_RETR_BYTES, F_OOO_PKTS, F_WIN_MIN_RAW, F_WIN_MAX_RAW, F_MSS,
+	F_WSCALE,
 };
 
-/* Per-direction metrics, forward form (val is an enum dir_val). */
-static const struct field_spec dir_fields[] = {
-	{ 1, 8, 0, D_OCTETS, 0, 0 },			/* octetDeltaCount */
-	{ 2, 8, 0, D_PKTS, 0, 0 },			/* packetDeltaCount */
-	{ 6, 2, 0, D_FLAGS, 0, 0 },			/* tcpControlBits */
-	{ 5, 1, 0, D_TOS, 0, 0 },			/* ipClassOfService */
-	{ 52, 1, 0, D_TTL_MIN, 0, 0 },			/* minimumTTL */
-	{ 53, 1, 0, D_TTL_MAX, 0, 0 },			/* maximumTTL */
-	{ 31, 4, 0, D_LABEL, 0, F_V6 },			/* flowLabelIPv6 */
-	{ 152, 8, 0, D_START, 0, F_REVONLY },		/* reverse flowStartMilliseconds */
-	{ 153, 8, 0, D_END, 0, F_REVONLY },		/* reverse flowEndMilliseconds */
-	{ 109, 4, PEN_NTOP, D_RETR_PKTS, 110, 0 },	/* RETRANSMITTED_IN/OUT_PKTS */
-	{ 127, 4, PEN_NTOP, D_RETR_BYTES, 128, 0 },	/* RETRANSMITTED_IN/OUT_BYTES */
-	{ 111, 4, PEN_NTOP, D_OOO_PKTS, 112, 0 },	/* OOORDER_IN/OUT_PKTS */
-	{ 415, 2, PEN_NTOP, D_WIN_MIN, 419, 0 },	/* TCP_WIN_MIN_IN/OUT */
-	{ 416, 2, PEN_NTOP, D_WIN_MAX, 420, 0 },	/* TCP_WIN_MAX_IN/OUT */
-	{ 417, 2, PEN_NTOP, D_MSS, 421, 0 },		/* TCP_WIN_MSS_IN/OUT */
-	{ 418, 1, PEN_NTOP, D_WSCALE, 422, 0 },		/* TCP_WIN_SCALE_IN/OUT */
+/* Whole-record information, after the reverse block (see build_data()). */
+static const struct field_ref info_layout[] = {
+	L_REC(F_START_MS), L_REC(F_END_MS), L_REC(F_END_REASON), L_FWD(F_DIRECTION),
+	L_FWD(F_IFINDEX), L_REC(F_FLOW_ID), L_REC(F_BIFLOW_DIR),
 };
 
 /*
  * Packet size and TTL histograms of the record, as nProbe defines them:
  * for the whole flow, so a biflow record carries the sum of both directions
- * (a uniflow record: its own direction).
+ * (a uniflow record: its own direction). Then layer 2 (L2 templates).
  */
-static const struct field_spec hist_fields[] = {
-	{ 88, 4, PEN_NTOP, V_SIZE + 0, 0, 0 },		/* NUM_PKTS_UP_TO_128_BYTES */
-	{ 89, 4, PEN_NTOP, V_SIZE + 1, 0, 0 },		/* NUM_PKTS_128_TO_256_BYTES */
-	{ 90, 4, PEN_NTOP, V_SIZE + 2, 0, 0 },		/* NUM_PKTS_256_TO_512_BYTES */
-	{ 91, 4, PEN_NTOP, V_SIZE + 3, 0, 0 },		/* NUM_PKTS_512_TO_1024_BYTES */
-	{ 92, 4, PEN_NTOP, V_SIZE + 4, 0, 0 },		/* NUM_PKTS_1024_TO_1514_BYTES */
-	{ 93, 4, PEN_NTOP, V_SIZE + 5, 0, 0 },		/* NUM_PKTS_OVER_1514_BYTES */
-	{ 347, 4, PEN_NTOP, V_TTL + 0, 0, 0 },		/* NUM_PKTS_TTL_EQ_1 */
-	{ 346, 4, PEN_NTOP, V_TTL + 1, 0, 0 },		/* NUM_PKTS_TTL_2_5 */
-	{ 334, 4, PEN_NTOP, V_TTL + 2, 0, 0 },		/* NUM_PKTS_TTL_5_32 */
-	{ 335, 4, PEN_NTOP, V_TTL + 3, 0, 0 },		/* NUM_PKTS_TTL_32_64 */
-	{ 336, 4, PEN_NTOP, V_TTL + 4, 0, 0 },		/* NUM_PKTS_TTL_64_96 */
-	{ 337, 4, PEN_NTOP, V_TTL + 5, 0, 0 },		/* NUM_PKTS_TTL_96_128 */
-	{ 338, 4, PEN_NTOP, V_TTL + 6, 0, 0 },		/* NUM_PKTS_TTL_128_160 */
-	{ 339, 4, PEN_NTOP, V_TTL + 7, 0, 0 },		/* NUM_PKTS_TTL_160_192 */
-	{ 340, 4, PEN_NTOP, V_TTL + 8, 0, 0 },		/* NUM_PKTS_TTL_192_224 */
-	{ 341, 4, PEN_NTOP, V_TTL + 9, 0, 0 },		/* NUM_PKTS_TTL_224_255 */
+static const struct field_ref tail_layout[] = {
+	L_REC(F_SIZE_0), L_REC(F_SIZE_0 + 1), L_REC(F_SIZE_0 + 2), L_REC(F_SIZE_0 + 3),
+	L_REC(F_SIZE_0 + 4), L_REC(F_SIZE_0 + 5),
+	L_REC(F_TTLH_0), L_REC(F_TTLH_0 + 1), L_REC(F_TTLH_0 + 2), L_REC(F_TTLH_0 + 3),
+	L_REC(F_TTLH_0 + 4), L_REC(F_TTLH_0 + 5), L_REC(F_TTLH_0 + 6), L_REC(F_TTLH_0 + 7),
+	L_REC(F_TTLH_0 + 8), L_REC(F_TTLH_0 + 9),
+	L_FWD(F_VLAN), L_FWD(F_VLAN_INNER), L_FWD(F_SMAC), L_FWD(F_DMAC),
 };
 
 /* Options record: the first field is the scope. */
 static const struct field_spec stats_fields[] = {
-	{ 149, 4, 0, S_ODID, 0, 0 },			/* observationDomainId (scope) */
-	{ 34, 4, 0, S_SAMPLING, 0, 0 },			/* samplingInterval */
-	{ 164, 8, 0, S_IGN_PKTS, 0, 0 },		/* ignoredPacketTotalCount */
-	{ 165, 8, 0, S_IGN_OCTETS, 0, 0 },		/* ignoredOctetTotalCount */
-	{ 1, 8, PEN_FM, S_TBL_FULL, 0, 0 },		/* tableFullPacketTotalCount */
-	{ 2, 8, PEN_FM, S_PARSE_ERR, 0, 0 },		/* parseErrorPacketTotalCount */
-	{ 42, 8, 0, S_REC_SENT, 0, 0 },			/* exportedFlowRecordTotalCount */
-	{ 166, 8, 0, S_REC_DROP, 0, 0 },		/* notSentFlowTotalCount */
-	{ 41, 8, 0, S_MSG_SENT, 0, 0 },			/* exportedMessageTotalCount */
-	{ 40, 8, 0, S_OCT_SENT, 0, 0 },			/* exportedOctetTotalCount */
-	{ 36, 2, 0, S_ACTIVE, 0, 0 },			/* flowActiveTimeout */
-	{ 37, 2, 0, S_IDLE, 0, 0 },			/* flowIdleTimeout */
+	{ 149, 4, 0, S_ODID },			/* observationDomainId (scope) */
+	{ 34, 4, 0, S_SAMPLING },		/* samplingInterval */
+	{ 164, 8, 0, S_IGN_PKTS },		/* ignoredPacketTotalCount */
+	{ 165, 8, 0, S_IGN_OCTETS },		/* ignoredOctetTotalCount */
+	{ 1, 8, PEN_FM, S_TBL_FULL },		/* tableFullPacketTotalCount */
+	{ 2, 8, PEN_FM, S_PARSE_ERR },		/* parseErrorPacketTotalCount */
+	{ 42, 8, 0, S_REC_SENT },		/* exportedFlowRecordTotalCount */
+	{ 166, 8, 0, S_REC_DROP },		/* notSentFlowTotalCount */
+	{ 41, 8, 0, S_MSG_SENT },		/* exportedMessageTotalCount */
+	{ 40, 8, 0, S_OCT_SENT },		/* exportedOctetTotalCount */
+	{ 36, 2, 0, S_ACTIVE },			/* flowActiveTimeout */
+	{ 37, 2, 0, S_IDLE },			/* flowIdleTimeout */
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -188,14 +98,15 @@ struct wire_field {
 	uint16_t id;
 	uint16_t len;
 	uint32_t pen;
-	uint16_t val;
-	bool addr;
+	uint16_t val;		/* enum field_id, or enum stats_val (options template) */
+	uint8_t dir;		/* enum fdir of a flow field */
 };
 
 struct tmpl {
 	uint16_t tid;
 	uint16_t nfields;
 	uint16_t nscope;	/* options template: scope field count */
+	unsigned int tf;	/* IPFIX_TF_* of a data template */
 	struct wire_field f[MAX_FIELDS];
 };
 
@@ -222,59 +133,65 @@ static void put_uint(uint8_t *p, uint64_t v, unsigned int len)
 	}
 }
 
-static bool spec_selected(const struct field_spec *s, unsigned int tf)
-{
-	bool v6 = tf & IPFIX_TF_V6, egress = tf & IPFIX_TF_EGRESS;
-
-	if ((s->flags & F_V4 && v6) || (s->flags & F_V6 && !v6))
-		return false;
-	if ((s->flags & F_ING && egress) || (s->flags & F_EGR && !egress))
-		return false;
-	return !(s->flags & F_BI && tf & IPFIX_TF_UNI);
-}
-
 static void tmpl_push(struct tmpl *t, uint16_t id, uint16_t len, uint32_t pen, uint16_t val,
-		      bool addr)
+		      uint8_t dir)
 {
 	if (t->nfields < MAX_FIELDS)
-		t->f[t->nfields++] = (struct wire_field){ id, len, pen, val, addr };
+		t->f[t->nfields++] = (struct wire_field){ id, len, pen, val, dir };
 }
 
-static void push_specs(struct tmpl *t, const struct field_spec *s, size_t n, unsigned int tf)
+/*
+ * The element of form d of a field in template variant tf, 0 if the
+ * template has none. The reverse form follows RFC 5103: IANA elements under
+ * PEN 29305, vendor elements with the reverse bit, except the ntop elements
+ * that come in IN/OUT pairs, which use their OUT twin.
+ */
+static uint16_t field_elem(const struct field_ie *ie, unsigned int tf, int d, uint32_t *pen,
+			   uint16_t *len)
+{
+	bool v6 = tf & IPFIX_TF_V6, rev = d == FD_REV;
+	uint16_t id = v6 ? ie->id6 : ie->id;
+
+	if (!id || (ie->flags & IE_BI && tf & IPFIX_TF_UNI) ||
+	    (ie->flags & IE_L2 && !(tf & IPFIX_TF_L2)) || (ie->flags & IE_REVONLY && !rev))
+		return 0;
+	if (tf & IPFIX_TF_EGRESS && ie->id_eg)
+		id = ie->id_eg;
+	*len = v6 ? ie->len6 : ie->len;
+	*pen = ie->pen;
+	if (rev && ie->rev_id)
+		id = ie->rev_id;
+	else if (rev && !ie->pen)
+		*pen = IPFIX_PEN_REVERSE;
+	else if (rev)
+		id |= IPFIX_REVERSE_BIT;
+	return id;
+}
+
+static void push_ref(struct tmpl *t, uint16_t field, int d)
+{
+	uint16_t id, len = 0;
+	uint32_t pen = 0;
+
+	id = field_elem(&flow_fields[field].ie, t->tf, d, &pen, &len);
+	if (id)
+		tmpl_push(t, id, len, pen, field, d);
+}
+
+static void push_layout(struct tmpl *t, const struct field_ref *l, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (spec_selected(&s[i], tf))
-			tmpl_push(t, s[i].id, s[i].len, s[i].pen, s[i].val, s[i].flags & F_ADDR);
+		push_ref(t, l[i].field, l[i].dir);
 }
 
-/*
- * One direction's metrics. The reverse form follows RFC 5103: IANA elements
- * under PEN 29305, vendor elements with the reverse bit, except the ntop
- * elements that come in IN/OUT pairs, which use their OUT twin.
- */
-static void push_dir(struct tmpl *t, unsigned int tf, bool rev)
+static void push_dir(struct tmpl *t, int d)
 {
-	const struct field_spec *s;
-	uint16_t id, base = rev ? V_REV : V_FWD;
-	uint32_t pen;
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(dir_fields); i++) {
-		s = &dir_fields[i];
-		if (!spec_selected(s, tf) || (s->flags & F_REVONLY && !rev))
-			continue;
-		id = s->id;
-		pen = s->pen;
-		if (rev && s->rev_id)
-			id = s->rev_id;
-		else if (rev && !pen)
-			pen = IPFIX_PEN_REVERSE;
-		else if (rev)
-			id |= IPFIX_REVERSE_BIT;
-		tmpl_push(t, id, s->len, pen, base + s->val, false);
-	}
+	for (i = 0; i < ARRAY_LEN(dir_layout); i++)
+		push_ref(t, dir_layout[i], d);
 }
 
 /*
@@ -283,29 +200,37 @@ static void push_dir(struct tmpl *t, unsigned int tf, bool rev)
  * of a reverse element other than the counters and stores it over the
  * forward value; with the reverse block first, the forward value wins.
  */
-static void build_data(struct tmpl *t, unsigned int tf)
+static void build_data(struct tmpl *t)
 {
-	push_specs(t, key_fields, ARRAY_LEN(key_fields), tf);
-	if (!(tf & IPFIX_TF_UNI))
-		push_dir(t, tf, true);
-	push_specs(t, info_fields, ARRAY_LEN(info_fields), tf);
-	push_dir(t, tf, false);
-	push_specs(t, hist_fields, ARRAY_LEN(hist_fields), tf);
+	push_layout(t, key_layout, ARRAY_LEN(key_layout));
+	if (!(t->tf & IPFIX_TF_UNI))
+		push_dir(t, FD_REV);
+	push_layout(t, info_layout, ARRAY_LEN(info_layout));
+	push_dir(t, FD_FWD);
+	push_layout(t, tail_layout, ARRAY_LEN(tail_layout));
 }
 
 /* Fill t for template id tid; false if tid is not one of ours. */
 static bool tmpl_build(struct tmpl *t, uint16_t tid)
 {
+	size_t i;
+
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	if (tid == IPFIX_TID_STATS) {
-		push_specs(t, stats_fields, ARRAY_LEN(stats_fields), 0);
+		for (i = 0; i < ARRAY_LEN(stats_fields); i++)
+			tmpl_push(t, stats_fields[i].id, stats_fields[i].len, stats_fields[i].pen,
+				  stats_fields[i].val, 0);
 		t->nscope = 1;
 		return true;
 	}
-	if (tid < IPFIX_TID_DATA || tid >= IPFIX_TID_DATA + 8)
+	if (tid >= IPFIX_TID_DATA && tid < IPFIX_TID_DATA + 8)
+		t->tf = tid - IPFIX_TID_DATA;
+	else if (tid >= IPFIX_TID_L2 && tid < IPFIX_TID_L2 + 8)
+		t->tf = (tid - IPFIX_TID_L2) | IPFIX_TF_L2;
+	else
 		return false;
-	build_data(t, tid - IPFIX_TID_DATA);
+	build_data(t);
 	return true;
 }
 
@@ -334,6 +259,13 @@ size_t ipfix_template_rec_len(uint16_t tid)
 	struct tmpl t;
 
 	return tmpl_build(&t, tid) ? tmpl_rec_len(&t) : 0;
+}
+
+int ipfix_template_fields(uint16_t tid)
+{
+	struct tmpl t;
+
+	return tmpl_build(&t, tid) ? t.nfields : 0;
 }
 
 size_t ipfix_data_rec_len(uint16_t tid)
@@ -368,7 +300,7 @@ uint16_t ipfix_flow_tid(const struct flow_record *r, bool uniflow, bool rev)
 		tf |= IPFIX_TF_UNI;
 	if (m->dir == FLOW_DIR_EGRESS)
 		tf |= IPFIX_TF_EGRESS;
-	return IPFIX_TID_DATA + tf;
+	return (m->has_l2 ? IPFIX_TID_L2 : IPFIX_TID_DATA) + tf;
 }
 
 void ipfix_meter_from_counters(struct ipfix_meter_stats *ms, const uint64_t *cnt, size_t n)
@@ -480,169 +412,82 @@ int ipfix_msg_add_template(struct ipfix_msg *m, uint16_t tid)
 	return 0;
 }
 
-/* Values of one record and the addresses they go with. */
-struct rec_values {
-	uint64_t v[V_MAX];
-	const uint8_t *saddr;
-	const uint8_t *daddr;
+/* Stats values of the options record (enum stats_val). */
+struct stats_values {
+	uint64_t v[S_MAX];
 };
 
-static void encode_values(uint8_t *p, const struct tmpl *t, const struct rec_values *rv)
+/* One flow field's value, zeros for a direction without packets. */
+static void encode_field(uint8_t *p, const struct wire_field *w, const struct flow_view *v)
 {
-	const struct wire_field *f;
-	int i;
+	const struct field *f = &flow_fields[w->val];
+	struct fval val;
 
-	for (i = 0; i < t->nfields; i++) {
-		f = &t->f[i];
-		if (f->addr)
-			memcpy(p, f->val == V_SADDR ? rv->saddr : rv->daddr, f->len);
-		else
-			put_uint(p, rv->v[f->val], f->len);
-		p += f->len;
+	memset(&val, 0, sizeof(val));
+	f->get(f, v, w->dir, &val);
+	if (w->dir != FD_REC && !view_side(v, w->dir)->seen) {
+		memset(p, 0, w->len);
+		return;
+	}
+	switch (f->type) {
+	case FT_ADDR:
+	case FT_MAC:
+		memcpy(p, val.b, w->len);
+		break;
+	case FT_I64:
+		put_uint(p, val.i > 0 ? (uint64_t)val.i : 0, w->len);	/* dateTime: no sign */
+		break;
+	default:
+		put_uint(p, val.u, w->len);
+		break;
 	}
 }
 
-static int add_values(struct ipfix_msg *m, uint16_t tid, const struct rec_values *rv)
+/* Append one data record (flow view v) or the options record (stats st). */
+static int add_record(struct ipfix_msg *m, uint16_t tid, const struct flow_view *v,
+		      const struct stats_values *st)
 {
 	struct tmpl t;
 	uint8_t *p;
+	int i;
 
 	if (!tmpl_build(&t, tid))
 		return -EINVAL;
 	p = set_reserve(m, tid, tmpl_data_len(&t));
 	if (!p)
 		return -ENOSPC;
-	encode_values(p, &t, rv);
+	for (i = 0; i < t.nfields; p += t.f[i].len, i++) {
+		if (st)
+			put_uint(p, st->v[t.f[i].val], t.f[i].len);
+		else
+			encode_field(p, &t.f[i], v);
+	}
 	m->nrec++;
 	return 1;
 }
 
-/* ---- record values ---- */
-
-/* Kernel-clock ns + offset -> epoch ms (dateTimeMilliseconds). */
-static uint64_t wall_ms(uint64_t t, int64_t off)
-{
-	int64_t ns = (int64_t)t + off;
-
-	return ns > 0 ? (uint64_t)ns / 1000000 : 0;
-}
-
-static void fill_tcp(uint64_t *d, const struct flow_side *s)
-{
-	d[D_RETR_PKTS] = s->retr_pkts;
-	d[D_RETR_BYTES] = s->retr_bytes;
-	d[D_OOO_PKTS] = s->ooo_pkts;
-	/* raw window fields of segments without SYN; the kernel keeps ~0 until one */
-	d[D_WIN_MIN] = s->win_min == ~0U ? 0 : s->win_min;
-	d[D_WIN_MAX] = s->win_max;
-	d[D_MSS] = s->mss;
-	d[D_WSCALE] = s->wscale == FLOW_WSCALE_NONE ? 0 : s->wscale;	/* as JSON: 0 = none */
-}
-
-/* One direction's values into d (all zero for a direction never seen). */
-static void fill_dir(uint64_t *d, const struct flow_side *s, int64_t off)
-{
-	int i;
-
-	memset(d, 0, D_MAX * sizeof(*d));
-	if (!s || !s->packets)
-		return;
-	d[D_OCTETS] = s->bytes;
-	d[D_PKTS] = s->packets;
-	d[D_FLAGS] = s->tcp_flags & 0x1ff;
-	d[D_TOS] = s->tos;
-	d[D_TTL_MIN] = s->ttl_min;
-	d[D_TTL_MAX] = s->ttl_max;
-	d[D_LABEL] = s->flow_label & 0xfffff;
-	d[D_START] = wall_ms(s->first_seen, off);
-	d[D_END] = wall_ms(s->last_seen, off);
-	fill_tcp(d, s);
-	for (i = 0; i < FLOWMON_SIZE_BUCKETS; i++)
-		d[D_SIZE + i] = s->size_hist[i];
-	for (i = 0; i < FLOWMON_TTL_BUCKETS; i++)
-		d[D_TTL + i] = s->ttl_hist[i];
-}
-
-static bool is_icmp(const struct flow_key *k)
-{
-	return (k->ipver == 4 && k->proto == 1) || (k->ipver == 6 && k->proto == 58);
-}
-
-/* Key values; ICMP: sport 0, dport = icmpTypeCode = type * 256 + code. */
-static void fill_key(struct rec_values *rv, const struct flow_key *k)
-{
-	uint64_t *v = rv->v;
-
-	rv->saddr = k->saddr;
-	rv->daddr = k->daddr;
-	v[V_PROTO] = k->proto;
-	v[V_IPVER] = k->ipver;
-	if (is_icmp(k)) {
-		v[V_ICMP] = (uint16_t)(k->sport << 8 | (k->dport & 0xff));
-		v[V_SPORT] = 0;
-		v[V_DPORT] = v[V_ICMP];
-	} else {
-		v[V_ICMP] = 0;
-		v[V_SPORT] = k->sport;
-		v[V_DPORT] = k->dport;
-	}
-}
-
-/* Record-level values from the forward metrics m; times span both directions of a biflow. */
-static void fill_info(struct rec_values *rv, const struct flow_record *r,
-		      const struct flow_side *m, bool bi)
-{
-	uint64_t *v = rv->v, *f = v + V_FWD, *b = v + V_REV;
-	int i;
-
-	v[V_START] = f[D_START];
-	v[V_END] = f[D_END];
-	if (bi && b[D_PKTS]) {
-		if (!f[D_PKTS] || b[D_START] < v[V_START])
-			v[V_START] = b[D_START];
-		if (b[D_END] > v[V_END])
-			v[V_END] = b[D_END];
-	}
-	v[V_REASON] = r->end_reason;
-	v[V_DIR] = m->dir;
-	v[V_IFINDEX] = m->ifindex;
-	v[V_FLOWID] = r->flow_id;
-	/* RFC 5103 biflowDirection: 1 when only the forward side opened (SYN), else 0 arbitrary */
-	v[V_BIDIR] = m->state & FLOW_ST_INITIATOR &&
-		     !(bi && r->has_rev && r->rev.state & FLOW_ST_INITIATOR);
-	for (i = 0; i < FLOWMON_SIZE_BUCKETS; i++)
-		v[V_SIZE + i] = f[D_SIZE + i] + b[D_SIZE + i];
-	for (i = 0; i < FLOWMON_TTL_BUCKETS; i++)
-		v[V_TTL + i] = f[D_TTL + i] + b[D_TTL + i];
-}
-
 static int add_biflow(struct ipfix_msg *m, const struct flow_record *r)
 {
-	struct rec_values rv;
+	struct flow_view v;
 
-	fill_key(&rv, &r->key);
-	fill_dir(rv.v + V_FWD, &r->fwd, r->wall_offset_ns);
-	fill_dir(rv.v + V_REV, r->has_rev ? &r->rev : NULL, r->wall_offset_ns);
-	fill_info(&rv, r, &r->fwd, true);
-	return add_values(m, ipfix_flow_tid(r, false, false), &rv);
+	flow_view_init(&v, r, NULL);
+	return add_record(m, ipfix_flow_tid(r, false, false), &v, NULL);
 }
 
+/* One direction as a record of its own: the reverse one under the reverse key. */
 static int add_uniflow(struct ipfix_msg *m, const struct flow_record *r, bool rev)
 {
-	const struct flow_side *s = rev ? &r->rev : &r->fwd;
-	struct flow_key rkey;
-	struct rec_values rv;
+	struct flow_record u = *r;
+	struct flow_view v;
 
 	if (rev) {
-		flow_reverse_key(&r->key, &rkey);
-		fill_key(&rv, &rkey);
-	} else {
-		fill_key(&rv, &r->key);
+		flow_reverse_key(&r->key, &u.key);
+		u.fwd = r->rev;
 	}
-	fill_dir(rv.v + V_FWD, s, r->wall_offset_ns);
-	fill_dir(rv.v + V_REV, NULL, 0);
-	fill_info(&rv, r, s, false);
-	return add_values(m, ipfix_flow_tid(r, true, rev), &rv);
+	u.has_rev = false;
+	memset(&u.rev, 0, sizeof(u.rev));
+	flow_view_init(&v, &u, NULL);
+	return add_record(m, ipfix_flow_tid(r, true, rev), &v, NULL);
 }
 
 int ipfix_msg_add_flow(struct ipfix_msg *m, const struct flow_record *r, bool uniflow)
@@ -665,10 +510,10 @@ int ipfix_msg_add_flow(struct ipfix_msg *m, const struct flow_record *r, bool un
 
 int ipfix_msg_add_stats(struct ipfix_msg *m, const struct ipfix_stats *st)
 {
-	struct rec_values rv;
-	uint64_t *v = rv.v;
+	struct stats_values sv;
+	uint64_t *v = sv.v;
 
-	memset(&rv, 0, sizeof(rv));
+	memset(&sv, 0, sizeof(sv));
 	v[S_ODID] = m->odid;
 	v[S_SAMPLING] = 1;	/* every packet is accounted */
 	v[S_IGN_PKTS] = st->meter.table_full_pkts + st->meter.parse_errors;
@@ -681,7 +526,7 @@ int ipfix_msg_add_stats(struct ipfix_msg *m, const struct ipfix_stats *st)
 	v[S_OCT_SENT] = st->octets_sent;
 	v[S_ACTIVE] = st->meter.active_timeout_s;
 	v[S_IDLE] = st->meter.idle_timeout_s;
-	return add_values(m, IPFIX_TID_STATS, &rv);
+	return add_record(m, IPFIX_TID_STATS, NULL, &sv);
 }
 
 size_t ipfix_msg_finish(struct ipfix_msg *m, uint32_t export_time)

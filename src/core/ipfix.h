@@ -41,14 +41,18 @@
 
 /*
  * Template IDs: IPFIX_TID_DATA + a combination of the flags below, so 256..263
- * for flow records; the options template (exporter statistics) is 264.
+ * for flow records; the options template (exporter statistics) is 264. The
+ * records of interfaces with MAC addresses (flow_side.has_l2) use the L2
+ * templates 272..279: the same plus VLAN IDs and MAC addresses.
  */
 #define IPFIX_TID_DATA		256
+#define IPFIX_TID_L2		272
 #define IPFIX_TF_V6		0x1	/* IPv6 addresses, icmpTypeCodeIPv6, flowLabelIPv6 */
 #define IPFIX_TF_UNI		0x2	/* uniflow: no reverse elements */
 #define IPFIX_TF_EGRESS		0x4	/* seen at an egress hook: egressInterface, not ingress */
+#define IPFIX_TF_L2		0x8	/* (not part of the id) vlanId, dot1qCustomerVlanId, MACs */
 #define IPFIX_TID_STATS		264
-#define IPFIX_N_TEMPLATES	9
+#define IPFIX_N_TEMPLATES	9	/* announced at a session's start; L2 ones when first used */
 
 /* Metering process counters for the options record (kernel counters, summed over CPUs). */
 struct ipfix_meter_stats {
@@ -121,6 +125,8 @@ int ipfix_session_templates(bool uniflow, uint16_t *out, int max);
 /* Encoded length of template tid's record and of its data records; 0 if unknown. */
 size_t ipfix_template_rec_len(uint16_t tid);
 size_t ipfix_data_rec_len(uint16_t tid);
+/* Fields of template tid; 0 if unknown. */
+int ipfix_template_fields(uint16_t tid);
 
 /* Template id that encodes r's forward direction (uniflow: also the reverse, with rev). */
 uint16_t ipfix_flow_tid(const struct flow_record *r, bool uniflow, bool rev);

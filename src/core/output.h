@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * output.h - flow record formatters: the original's tab-separated text
- * (81 columns, original.md 4.4, then the new fields) and nProbe-style JSON
- * lines. Pure C: they write into a caller's buffer.
+ * output.h - the record formats' entry points: the original's tab-separated
+ * text (fmt_text.c) and nProbe-style JSON lines (fmt_json.c), both walking
+ * the field table of fields.h. Pure C: they write into a caller's buffer.
  */
 #ifndef __FLOWMON_OUTPUT_H
 #define __FLOWMON_OUTPUT_H

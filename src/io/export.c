@@ -39,6 +39,7 @@ struct collector {
 	uint64_t backoff_ms;
 	uint32_t seq;		/* data records sent in this session (header sequence) */
 	bool tmpl_due;		/* templates go at the start of the next message */
+	uint8_t l2_used;	/* L2 templates (bit = tid - IPFIX_TID_L2) sent and in use */
 	bool stats_due;		/* so does the statistics record */
 	uint64_t tmpl_ms;	/* templates last sent */
 	uint64_t stats_ms;	/* statistics last sent */
@@ -390,6 +391,11 @@ static void col_announce(struct ipfix_exporter *e, struct collector *c, uint64_t
 		for (i = 0; i < n; i++)
 			if (col_put(e, c, now, 0, tids[i], NULL) == -EPIPE)
 				return;
+		/* the L2 templates in use go again too */
+		for (i = 0; i < 8; i++)
+			if (c->l2_used & (1u << i) &&
+			    col_put(e, c, now, 0, IPFIX_TID_L2 + i, NULL) == -EPIPE)
+				return;
 	}
 	if (stats_due(e, c, now)) {
 		if (col_put(e, c, now, 1, 0, NULL) == -EPIPE)
@@ -400,6 +406,31 @@ static void col_announce(struct ipfix_exporter *e, struct collector *c, uint64_t
 		if (c->state == COL_UP)
 			col_reopen(e, c, now);
 	}
+}
+
+/*
+ * Records of interfaces with MAC addresses use the L2 templates; they are
+ * announced the first time a session needs one (most hosts never do).
+ */
+static int col_l2_templates(struct ipfix_exporter *e, struct collector *c, uint64_t now,
+			    const struct flow_record *r)
+{
+	uint16_t tid[2] = { ipfix_flow_tid(r, e->uniflow, false),
+			    ipfix_flow_tid(r, e->uniflow, true) };
+	int i, n = e->uniflow && r->has_rev ? 2 : 1;
+	unsigned int bit;
+
+	for (i = 0; i < n; i++) {
+		if (tid[i] < IPFIX_TID_L2)
+			continue;
+		bit = 1u << (tid[i] - IPFIX_TID_L2);
+		if (c->l2_used & bit)
+			continue;
+		if (col_put(e, c, now, 0, tid[i], NULL) < 0)
+			return -1;
+		c->l2_used |= bit;
+	}
+	return 0;
 }
 
 /* Open a message if none is (an old one is sent first), announcements first when due. */
@@ -511,7 +542,8 @@ int ipfix_exporter_add(struct ipfix_exporter *e, const struct flow_record *r, ui
 			continue;
 		}
 		col_begin(e, c, now_ms);
-		if (c->state != COL_UP || col_put(e, c, now_ms, 2, 0, r) < 0) {
+		if (c->state != COL_UP || col_l2_templates(e, c, now_ms, r) ||
+		    col_put(e, c, now_ms, 2, 0, r) < 0) {
 			c->st.records_dropped += flows;
 			continue;
 		}

@@ -629,8 +629,71 @@ TEST(ipfix_template_limits)
 		CHECK_EQ(dtmpl_rec_len(&s.tmpl[0]), ipfix_data_rec_len(tid));
 		CHECK(16 + 4 + ipfix_data_rec_len(tid) + 3 <= IPFIX_MIN_MAX_MSG);
 	}
+	/* L2 templates: 4 more fields; the biflow ones pass 60 (docs/IPFIX.md) */
+	for (tid = IPFIX_TID_L2; tid < IPFIX_TID_L2 + 8; tid++) {
+		memset(&s, 0, sizeof(s));
+		ipfix_msg_init(&msg, buf, sizeof(buf), 0, 0);
+		REQUIRE(ipfix_msg_add_template(&msg, tid) == 0);
+		REQUIRE(decode_msg(&s, buf, ipfix_msg_finish(&msg, 1), &m) == 0);
+		CHECK_EQ(s.tmpl[0].n, ipfix_template_fields(tid - IPFIX_TID_L2 + IPFIX_TID_DATA) + 4);
+		CHECK(s.tmpl[0].n <= (tid & IPFIX_TF_UNI ? 60 : 64));
+		CHECK(16 + 4 + ipfix_data_rec_len(tid) + 3 <= IPFIX_MIN_MAX_MSG);
+	}
 	CHECK_EQ(ipfix_msg_add_template(&msg, 255), -EINVAL);
 	CHECK_EQ(ipfix_msg_add_template(&msg, IPFIX_TID_STATS + 1), -EINVAL);
+}
+
+/* A record of an Ethernet interface: VLAN IDs and MAC addresses in the L2 templates. */
+static void l2_record(struct flow_record *r)
+{
+	static const uint8_t a[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x01 };
+	static const uint8_t b[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x02 };
+
+	tcp_record(r);
+	r->fwd.has_l2 = r->rev.has_l2 = 1;
+	r->fwd.vlan_outer = r->rev.vlan_outer = 100;
+	r->fwd.vlan_inner = r->rev.vlan_inner = 4094;
+	memcpy(r->fwd.smac, a, 6);
+	memcpy(r->fwd.dmac, b, 6);
+	memcpy(r->rev.smac, b, 6);
+	memcpy(r->rev.dmac, a, 6);
+}
+
+TEST(ipfix_l2_biflow_and_uniflow)
+{
+	static struct dsession s;
+	static struct dmsg m;
+	struct flow_record r;
+	const struct drec *d;
+	uint8_t buf[2048];
+
+	memset(&s, 0, sizeof(s));
+	l2_record(&r);
+	REQUIRE(encode_one(&r, false, buf, sizeof(buf), &s, &m) == 0);
+	REQUIRE(m.nrec == 1);
+	d = &m.rec[0];
+	CHECK_EQ(d->t->tid, IPFIX_TID_L2);
+	CHECK_EQ(dget(d, 0, 58, NULL), 100);		/* vlanId: the outer tag */
+	CHECK_EQ(dget(d, 0, 245, NULL), 4094);		/* dot1qCustomerVlanId: the inner */
+	CHECK_EQ(dget(d, 0, 56, NULL), 0x0200c6120001ULL);	/* sourceMacAddress */
+	CHECK_EQ(dget(d, 0, 80, NULL), 0x0200c6120002ULL);	/* destinationMacAddress */
+	CHECK(!dhas(d, 29305, 56));			/* the first packet's, forward only */
+	CHECK_EQ(dget(d, 0, 1, NULL), 340);		/* the rest as in template 256 */
+	CHECK_EQ(dget(d, 29305, 1, NULL), 1160);
+	/* uniflow: each direction with its own first packet's addresses */
+	memset(&s, 0, sizeof(s));
+	REQUIRE(encode_one(&r, true, buf, sizeof(buf), &s, &m) == 0);
+	REQUIRE(m.nrec == 2);
+	CHECK_EQ(m.rec[0].t->tid, IPFIX_TID_L2 + IPFIX_TF_UNI);
+	CHECK_EQ(dget(&m.rec[0], 0, 56, NULL), 0x0200c6120001ULL);
+	CHECK_EQ(dget(&m.rec[1], 0, 56, NULL), 0x0200c6120002ULL);
+	CHECK_EQ(dget(&m.rec[1], 0, 80, NULL), 0x0200c6120001ULL);
+	/* an L3 device (tun, wireguard): no L2 elements at all */
+	r.fwd.has_l2 = r.rev.has_l2 = 0;
+	memset(&s, 0, sizeof(s));
+	REQUIRE(encode_one(&r, false, buf, sizeof(buf), &s, &m) == 0);
+	CHECK_EQ(m.rec[0].t->tid, IPFIX_TID_DATA);
+	CHECK(!dhas(&m.rec[0], 0, 58) && !dhas(&m.rec[0], 0, 56));
 }
 
 TEST(ipfix_meter_from_counters)

@@ -6,7 +6,7 @@
 #include "output.h"
 #include "testlib.h"
 
-#define NCOLS (81 + 15)
+#define NCOLS (81 + 15 + 8)	/* the original 81, 15 added, 8 of layer 2 */
 
 static const char *ifn(uint32_t idx, char *buf, size_t len)
 {
@@ -190,6 +190,11 @@ TEST(output_text_header_columns)
 	CHECK_STR(col[80], "wscale_b");
 	CHECK_STR(col[81], "end_reason");
 	CHECK_STR(col[95], "flow_id");
+	CHECK_STR(col[96], "vlan_f");
+	CHECK_STR(col[97], "vlan_b");
+	CHECK_STR(col[98], "vlan_inner_f");
+	CHECK_STR(col[100], "smac_f");
+	CHECK_STR(col[103], "dmac_b");
 }
 
 /* Columns 1-96 of sample(), worked out by hand. */
@@ -213,6 +218,8 @@ static const char *const want_text[NCOLS] = {
 	"1000000", "4000000", "3000000", "4000000",			/* 86-89 */
 	"1000000", "0",							/* 90-91 stddev */
 	"2", "3", "egress", "ingress", "42",				/* 92-96 */
+	/* 97-104: VLANs and MAC addresses, absent on this L3 record */
+	"0", "0", "0", "0", "-", "-", "-", "-",
 };
 
 TEST(output_text_values)
@@ -704,6 +711,54 @@ TEST(output_json_ipv6_icmp)
 	jcheck(&o, "L4_DST_PORT=0");
 	jcheck(&o, "ICMP_TYPE=32768");
 	jcheck(&o, "SRC_FLOWLABEL=74565");
+}
+
+/* VLAN IDs and MAC addresses of each direction's first packet (Ethernet interfaces). */
+TEST(output_layer2_text_and_json)
+{
+	static const uint8_t a[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x01 };
+	static const uint8_t b[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0xab };
+	static struct jobj o;
+	struct flow_record r;
+	char buf[8192], *col[128];
+
+	sample(&r);
+	r.fwd.has_l2 = r.rev.has_l2 = 1;
+	r.fwd.vlan_outer = 100;
+	r.fwd.vlan_inner = 7;
+	r.rev.vlan_outer = 100;
+	memcpy(r.fwd.smac, a, 6);
+	memcpy(r.fwd.dmac, b, 6);
+	memcpy(r.rev.smac, b, 6);
+	memcpy(r.rev.dmac, a, 6);
+	REQUIRE(output_text(&r, ifn, buf, sizeof(buf)) > 0);
+	buf[strlen(buf) - 1] = '\0';
+	REQUIRE(split(buf, '\t', col, 128) == NCOLS);
+	CHECK_STR(col[95], "42");		/* the columns before are unchanged */
+	CHECK_STR(col[96], "100");
+	CHECK_STR(col[97], "100");
+	CHECK_STR(col[98], "7");
+	CHECK_STR(col[99], "0");
+	CHECK_STR(col[100], "02:00:c6:12:00:01");
+	CHECK_STR(col[101], "02:00:c6:12:00:ab");
+	CHECK_STR(col[102], "02:00:c6:12:00:ab");
+	CHECK_STR(col[103], "02:00:c6:12:00:01");
+	REQUIRE(output_json(&r, ifn, buf, sizeof(buf)) > 0);
+	REQUIRE(jparse(buf, &o) == 0);
+	jcheck(&o, "SRC_VLAN=100");
+	jcheck(&o, "DST_VLAN=100");
+	jcheck(&o, "SRC_INNER_VLAN=7");
+	jcheck(&o, "DST_INNER_VLAN=0");
+	jcheck(&o, "IN_SRC_MAC=\"02:00:c6:12:00:01\"");
+	jcheck(&o, "IN_DST_MAC=\"02:00:c6:12:00:ab\"");
+	jcheck(&o, "OUT_SRC_MAC=\"02:00:c6:12:00:ab\"");
+	jcheck(&o, "OUT_DST_MAC=\"02:00:c6:12:00:01\"");
+	CHECK_EQ(jdups(&o), 0);
+	/* the reverse direction on an L3 device: its keys are left out */
+	r.rev.has_l2 = 0;
+	REQUIRE(output_json(&r, ifn, buf, sizeof(buf)) > 0);
+	REQUIRE(jparse(buf, &o) == 0);
+	CHECK(jget(&o, "IN_SRC_MAC") && !jget(&o, "OUT_SRC_MAC") && !jget(&o, "DST_VLAN"));
 }
 
 TEST(output_json_escapes_strings)

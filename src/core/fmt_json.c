@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * fmt_json.c - the "json" format: one object per record and line, nProbe's
+ * key names, numbers as numbers. The keys come in the order users know,
+ * then every other field with a JSON key (a key whose value is absent,
+ * like DST_INPUT_SNMP of a one-way flow, is left out when the field says so).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "fmt_layout.h"
+#include "format.h"
+#include "sbuf.h"
+
+#define SIZES(dir) dir(F_SIZE_0), dir(F_SIZE_0 + 1), dir(F_SIZE_0 + 2), dir(F_SIZE_0 + 3), \
+	dir(F_SIZE_0 + 4), dir(F_SIZE_0 + 5)
+#define TTLS(dir) dir(F_TTLH_0), dir(F_TTLH_0 + 1), dir(F_TTLH_0 + 2), dir(F_TTLH_0 + 3), \
+	dir(F_TTLH_0 + 4), dir(F_TTLH_0 + 5), dir(F_TTLH_0 + 6), dir(F_TTLH_0 + 7),     \
+	dir(F_TTLH_0 + 8), dir(F_TTLH_0 + 9)
+#define DIR4(f1, f2) L_FWD(f1), L_FWD(f2), L_REV(f1), L_REV(f2)
+
+static const struct field_ref json_refs[] = {
+	L_REC(F_FLOW_ID), L_REC(F_IPVER), L_REC(F_SADDR), L_REC(F_DADDR), L_REC(F_PROTO),
+	L_REC(F_SPORT), L_REC(F_DPORT), L_REC(F_ICMP), L_REC(F_BIFLOW_DIR),
+	DIR4(F_PKTS, F_BYTES),
+	L_REC(F_START_MS), L_REC(F_END_MS), L_REC(F_DURATION_MS), L_REC(F_END_REASON),
+	L_FWD(F_IFINDEX), L_FWD(F_IFNAME), L_FWD(F_DIRECTION),
+	L_REV(F_IFINDEX), L_REV(F_IFNAME), L_REV(F_DIRECTION),
+	L_PAIR(F_TOS), L_PAIR(F_FLOW_LABEL),
+	L_REC(F_LEN_MIN), L_REC(F_LEN_MAX), DIR4(F_LEN_MIN, F_LEN_MAX),
+	SIZES(L_REC), SIZES(L_FWD), SIZES(L_REV),
+	L_REC(F_TTL_MIN), L_REC(F_TTL_MAX), TTLS(L_REC), DIR4(F_TTL_MIN, F_TTL_MAX),
+	TTLS(L_FWD), TTLS(L_REV),
+	L_REC(F_TCP_FLAGS), L_PAIR(F_TCP_FLAGS), L_PAIR(F_RETR_PKTS), L_PAIR(F_RETR_BYTES),
+	L_PAIR(F_OOO_PKTS), L_PAIR(F_OOO_BYTES),
+	L_FWD(F_WIN_MIN), L_FWD(F_WIN_MAX), L_FWD(F_MSS), L_FWD(F_WSCALE),
+	L_REV(F_WIN_MIN), L_REV(F_WIN_MAX), L_REV(F_MSS), L_REV(F_WSCALE),
+	L_FWD(F_IAT_MIN), L_FWD(F_IAT_MAX), L_FWD(F_IAT_MEAN), L_FWD(F_IAT_STDDEV),
+	L_REV(F_IAT_MIN), L_REV(F_IAT_MAX), L_REV(F_IAT_MEAN), L_REV(F_IAT_STDDEV),
+};
+
+static struct layout json_layout = { .refs = json_refs,
+				     .n = sizeof(json_refs) / sizeof(json_refs[0]) };
+
+static bool has_key(const struct field *f, int d)
+{
+	return f->json[d] != NULL;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629 table), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;	/* beyond U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A JSON string: quotes, backslashes and controls escaped, bad UTF-8 as U+FFFD. */
+static void js_string(struct sbuf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	sb_write(b, "\"", 1);
+	while (*s) {
+		if (*s == '"' || *s == '\\') {
+			sb_printf(b, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			sb_printf(b, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			sb_write(b, (const char *)s++, 1);
+		} else if ((n = utf8_len(s))) {
+			sb_write(b, (const char *)s, n);
+			s += n;
+		} else {
+			sb_write(b, "\\ufffd", 6);
+			s++;
+		}
+	}
+	sb_write(b, "\"", 1);
+}
+
+static void js_value(struct sbuf *b, const struct field *f, const struct fval *v)
+{
+	char mac[18];
+
+	switch (f->type) {
+	case FT_U64:
+		sb_u64(b, v->u);
+		break;
+	case FT_I64:
+		sb_i64(b, v->i);
+		break;
+	case FT_STR:
+	case FT_ADDR:
+		js_string(b, v->s ? v->s : "");
+		break;
+	case FT_MAC:
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->b[0], v->b[1],
+			 v->b[2], v->b[3], v->b[4], v->b[5]);
+		js_string(b, mac);
+		break;
+	}
+}
+
+int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t len)
+{
+	const struct field_ref *k;
+	const struct field *f;
+	struct flow_view v;
+	unsigned int i, n;
+	struct fval val;
+	struct sbuf b;
+
+	flow_view_init(&v, r, ifname);
+	sb_init(&b, buf, len);
+	sb_write(&b, "{", 1);
+	for (k = layout_walk(&json_layout, has_key, &n), i = 0; i < n; i++) {
+		f = &flow_fields[k[i].field];
+		memset(&val, 0, sizeof(val));
+		if (!f->get(f, &v, k[i].dir, &val) && (f->flags & FF_OPT))
+			continue;
+		/* member names are our own ASCII constants: no escaping needed */
+		if (b.items++)
+			sb_write(&b, ",", 1);
+		sb_write(&b, "\"", 1);
+		sb_puts(&b, field_json_key(f, k[i].dir, r->key.ipver));
+		sb_write(&b, "\":", 2);
+		js_value(&b, f, &val);
+	}
+	sb_write(&b, "}\n", 2);
+	return sb_finish(&b);
+}
+
+const struct record_format fmt_json = {
+	.name = "json",
+	.help = "one JSON object per line (nProbe key names)",
+	.record = output_json,
+};

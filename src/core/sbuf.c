@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* sbuf.c - a bounded string writer: no half record ever reaches a caller. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "sbuf.h"
+
+
+void sb_init(struct sbuf *b, char *buf, size_t len)
+{
+	b->buf = buf;
+	b->len = buf ? len : 0;
+	b->pos = 0;
+	b->full = !b->len;
+	b->items = 0;
+	if (b->len)
+		buf[0] = '\0';
+}
+
+void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->buf + b->pos, b->len - b->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->len - b->pos) {
+		b->full = true;
+		return;
+	}
+	b->pos += n;
+}
+
+void sb_write(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->full)
+		return;
+	if (n >= b->len - b->pos) {
+		b->full = true;
+		return;
+	}
+	memcpy(b->buf + b->pos, s, n);
+	b->pos += n;
+	b->buf[b->pos] = '\0';
+}
+
+void sb_u64(struct sbuf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_write(b, tmp + i, sizeof(tmp) - i);
+}
+
+void sb_i64(struct sbuf *b, int64_t v)
+{
+	if (v < 0) {
+		sb_write(b, "-", 1);
+		sb_u64(b, -(uint64_t)v);
+		return;
+	}
+	sb_u64(b, (uint64_t)v);
+}
+
+void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_write(b, s, strlen(s));
+}
+
+int sb_finish(struct sbuf *b)
+{
+	if (b->full) {
+		if (b->len)
+			b->buf[0] = '\0';	/* no half record for a careless caller */
+		return -1;
+	}
+	return (int)b->pos;
+}
+
+
+void sb_mac(struct sbuf *b, const uint8_t *m)
+{
+	sb_printf(b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
