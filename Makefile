@@ -54,7 +54,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: FORCE all clean test test-unit test-bpf test-e2e bench install uninstall help check-format \
+.PHONY: FORCE all clean docs test test-unit test-bpf test-e2e bench install uninstall help check-format \
 	deps run build-tests
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -118,6 +118,17 @@ $(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/test
 $(OUTPUT)/bench: $(BENCH_SRCS) $(wildcard bench/*.h) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
+
+# The docs' field lists come from the field table (src/core/docgen.h);
+# tests/unit/test_docs.c fails when they are out of date.
+DOC_FILES := docs/man/tc_flowmon_user.8 docs/IPFIX.md
+
+$(OUTPUT)/gen_docs: docs/gen_docs.c $(PURE_OBJS) | $(OUTPUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PURE_OBJS) -lm
+
+docs: $(OUTPUT)/gen_docs
+	$(Q)$(OUTPUT)/gen_docs $(DOC_FILES)
 
 # The README's two commands: both install what is missing first.
 deps:

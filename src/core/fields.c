@@ -541,3 +541,81 @@ const char *field_json_key(const struct field *f, int d, int ipver)
 		return f->json6;
 	return f->json[d];
 }
+
+/* ---- documentation ------------------------------------------------------- */
+
+/* man(7) text: a '-' is a minus sign unless escaped, a leading '.' a request. */
+static void man_text(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+static void man_names(FILE *out, const char *what, const char *a, const char *b,
+		      const char *c, bool *first)
+{
+	const char *n[3] = { a, b, c };
+	int i, k = 0;
+
+	for (i = 0; i < 3; i++) {
+		if (!n[i])
+			continue;
+		fprintf(out, "%s%s \\fB", k ? ", " : *first ? "" : "; ", k ? "" : what);
+		man_text(out, n[i]);
+		fprintf(out, "\\fR");
+		k++;
+	}
+	if (k)
+		*first = false;
+}
+
+/* The FIELDS list of tc_flowmon_user(8): one entry per field of the table. */
+static void doc_man(FILE *out)
+{
+	char tf[64], tb[64], ie[96];
+	const struct field *f;
+	bool first;
+	int i;
+
+	for (i = 0; i < F_MAX; i++) {
+		f = &flow_fields[i];
+		first = true;
+		fprintf(out, ".TP\n.B ");
+		man_text(out, f->name);
+		fprintf(out, "\n");
+		if (f->text && (f->flags & FF_DIR)) {
+			snprintf(tf, sizeof(tf), "%s_f", f->text);
+			snprintf(tb, sizeof(tb), "%s_b", f->text);
+			man_names(out, "text", tf, tb, NULL, &first);
+		} else {
+			man_names(out, "text", f->text, NULL, NULL, &first);
+		}
+		/* json6 is the IPv6 name of a record key: no direction forms then */
+		man_names(out, "JSON", f->json[0], f->json6 ? f->json6 : f->json[1], f->json[2],
+			  &first);
+		if (f->ie.id || f->ie.id6) {
+			if (f->ie.pen)
+				snprintf(ie, sizeof(ie), "%s (%u, PEN %u)", f->ie.name,
+					 f->ie.id ? f->ie.id : f->ie.id6, f->ie.pen);
+			else
+				snprintf(ie, sizeof(ie), "%s (%u)", f->ie.name,
+					 f->ie.id ? f->ie.id : f->ie.id6);
+			man_names(out, "IPFIX", ie, NULL, NULL, &first);
+		}
+		fprintf(out, "%s\n", first ? "" : ":");
+		man_text(out, f->doc);
+		fprintf(out, ".\n");
+	}
+}
+
+int fields_doc(FILE *out, const char *kind)
+{
+	if (!strcmp(kind, "man")) {
+		doc_man(out);
+		return 0;
+	}
+	return -1;
+}

@@ -539,3 +539,46 @@ size_t ipfix_msg_finish(struct ipfix_msg *m, uint32_t export_time)
 	put32(m->buf + 12, m->odid);
 	return m->len;
 }
+
+/* ---- documentation ---- */
+
+/* The element's name in form d: "reverse" + Name (RFC 5103), the ntop OUT twin. */
+static void elem_name(const struct field *f, int d, bool v6, char *out, size_t len)
+{
+	const char *n = f->ie.name, *slash = strchr(n, '/'), *in;
+	char base[64];
+
+	/* "sourceIPv4Address/sourceIPv6Address": the one of the template */
+	if (slash && v6)
+		snprintf(base, sizeof(base), "%s", slash + 1);
+	else
+		snprintf(base, sizeof(base), "%.*s", slash ? (int)(slash - n) : (int)strlen(n), n);
+	in = strstr(base, "_IN");
+	if (d == FD_REV && f->ie.rev_id && in)
+		snprintf(out, len, "%.*s_OUT%s", (int)(in - base), base, in + 3);
+	else if (d == FD_REV)
+		snprintf(out, len, "reverse%c%s", base[0] & ~0x20, base + 1);
+	else
+		snprintf(out, len, "%s", base);
+}
+
+int ipfix_doc_template(FILE *out, uint16_t tid)
+{
+	char name[96];
+	struct tmpl t;
+	int i;
+
+	if (!tmpl_build(&t, tid) || t.nscope)
+		return -EINVAL;
+	fprintf(out, "| # | IE | PEN | len | name | value |\n| --- | --- | --- | --- | --- | --- |\n");
+	for (i = 0; i < t.nfields; i++) {
+		const struct wire_field *w = &t.f[i];
+		const struct field *f = &flow_fields[w->val];
+
+		elem_name(f, w->dir, t.tf & IPFIX_TF_V6, name, sizeof(name));
+		fprintf(out, "| %d | %u | %u | %u | %s | %s%s |\n", i + 1, w->id & 0x7fff, w->pen,
+			w->len, name, w->dir == FD_REV ? "reverse direction: " :
+			w->dir == FD_FWD && f->flags & FF_DIR ? "forward direction: " : "", f->doc);
+	}
+	return t.nfields;
+}

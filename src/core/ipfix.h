@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "flowrec.h"
 
 #define IPFIX_VERSION		10
@@ -130,6 +131,9 @@ int ipfix_template_fields(uint16_t tid);
 
 /* Template id that encodes r's forward direction (uniflow: also the reverse, with rev). */
 uint16_t ipfix_flow_tid(const struct flow_record *r, bool uniflow, bool rev);
+
+/* Template tid as a Markdown table (docs/IPFIX.md). Returns its field count or -EINVAL. */
+int ipfix_doc_template(FILE *out, uint16_t tid);
 
 /* Meter counters from the kernel's per-CPU-summed flowmon_counters array (CNT_*). */
 void ipfix_meter_from_counters(struct ipfix_meter_stats *ms, const uint64_t *cnt, size_t n);

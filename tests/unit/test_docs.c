@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * test_docs.c - the docs cannot drift from the field table: the generated
+ * sections of tc_flowmon_user(8) and docs/IPFIX.md must be what the table
+ * makes of them now ("make docs" rewrites them), and the hand-written text
+ * around them must name every record format and command.
+ */
+#include <stdlib.h>
+#include "docgen.h"
+#include "fields.h"
+#include "format.h"
+#include "ipfix.h"
+#include "opts.h"
+#include "testlib.h"
+
+/* Files are found from the tree's root (tests/run.sh runs from there). */
+static const char *in_tree(const char *rel, char *buf, size_t len)
+{
+	const char *root = getenv("FLOWMON_ROOT");
+
+	snprintf(buf, len, "%s/%s", root ? root : ".", rel);
+	return buf;
+}
+
+static char *slurp_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[1 << 18];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+TEST(docs_generated_sections_up_to_date)
+{
+	static const char *const files[] = { "docs/man/tc_flowmon_user.8", "docs/IPFIX.md" };
+	char path[4096];
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		n = docgen_file(in_tree(files[i], path, sizeof(path)), false);
+		if (n)
+			FAILF("%s: %d generated section(s) out of date or unreadable (%d): "
+			      "run make docs", files[i], n, n);
+	}
+}
+
+/* Every field, JSON key and IPFIX element of the table is in the man page. */
+TEST(docs_man_names_every_field)
+{
+	char path[4096], *man;
+	const struct field *f;
+	int i, d;
+
+	man = slurp_file(in_tree("docs/man/tc_flowmon_user.8", path, sizeof(path)));
+	REQUIRE(man != NULL);
+	for (i = 0; i < F_MAX; i++) {
+		f = &flow_fields[i];
+		if (!strstr(man, f->name))
+			FAILF("field %s is not in the man page", f->name);
+		for (d = FD_REC; d <= FD_REV; d++)
+			if (f->json[d] && !strstr(man, f->json[d]))
+				FAILF("JSON key %s is not in the man page", f->json[d]);
+	}
+}
+
+/* The drift the seed had: docs said window scale 255 = no option, the code sent 0. */
+TEST(docs_window_scale_agrees)
+{
+	char path[4096], *md;
+
+	md = slurp_file(in_tree("docs/IPFIX.md", path, sizeof(path)));
+	REQUIRE(md != NULL);
+	CHECK(strstr(md, "255 = no option") == NULL);
+	CHECK(strstr(md, "| TCP_WIN_SCALE_IN | forward direction: window scale option of the "
+			 "SYN, 0 if none |") != NULL);
+}
+
+/* The man pages name every command and every record format. */
+TEST(docs_man_names_commands_and_formats)
+{
+	const struct record_format *fmt;
+	char path[4096], *man;
+	int i;
+
+	man = slurp_file(in_tree("docs/man/tc_flowmon_user.8", path, sizeof(path)));
+	REQUIRE(man != NULL);
+	for (i = 0; i < CMD_MAX; i++)
+		if (!strstr(man, opts_cmd_str(i)))
+			FAILF("command %s is not in the man page", opts_cmd_str(i));
+	for (i = 0; (fmt = format_at(i)); i++)
+		if (!strstr(man, fmt->name))
+			FAILF("format %s is not in the man page", fmt->name);
+	CHECK(!strcmp(format_at(0)->name, "text") && format_find("json"));
+}
