@@ -18,9 +18,7 @@ PIDFILE=$RUNDIR/tc_flowmon_user.pid
 ERRFILE=$RUNDIR/tc_flowmon_user.err
 
 first_file() {		# the first existing file among the arguments, resolved
-	local c
-	for c in "$@"; do [ -f "$c" ] && { readlink -f -- "$c"; return 0; }; done
-	return 1
+	local c; for c in "$@"; do [ -f "$c" ] && { readlink -f -- "$c"; return 0; }; done; return 1
 }
 
 IFACE=lo			# comma-separated list, or "all" (every interface that is up)
@@ -50,15 +48,11 @@ fi
 usage() {
 	cat <<EOF
 Usage: $PROG [options] {start|load|stop|unload|purge|status}
-  load      attach to the interfaces (tc_flowmon_user load; idempotent)
-  start     load, then run tc_flowmon_user as a daemon
-  stop      stop the daemon (it writes its open flows); the table is kept
-  unload    detach from -i/-a interfaces, else everywhere; stops the daemon when nothing is left
-  purge     stop, unload everywhere, remove the pinned maps
-  status    the daemon, then tc_flowmon_user status
-Options:
-  -i, --interface DEV[,DEV...]  interfaces (default: $IFACE)
-  -a, --all                     every interface that is up, lo included
+  load: attach (tc_flowmon_user load)    start: load, then run the daemon
+  stop: stop the daemon (it writes its open flows; the table stays)
+  unload: detach from -i/-a, else everywhere; the daemon stops when nothing is left
+  purge: stop, unload everywhere, remove the pinned maps    status: daemon and table
+  -i, --interface DEV[,DEV...]  interfaces (default: $IFACE); -a, --all: every one that is up
       --int SEC                 daemon scan period, 1-86400 (default: $INTERVAL)
   -p, --program OBJ             BPF object (default: ${BPFPROG:-built into the userland})
   -s, --section SEC             tc/ingress, tc/egress or auto (default: $BPFSEC)
@@ -67,10 +61,7 @@ Options:
   -w, --write DIR               dump directory (default: $DUMPDIR)
   -u, --userland PROG           userland program (default: $USERLAND)
   -j, --json                    JSON records (default: $FORMAT)
-      --show-defaults           print the effective settings and exit
-      --version                 print the version and exit
-  -h, --help                    print this help and exit
-Settings are read from $DEFAULTS_FILE when it exists.
+  --show-defaults, --version, -h/--help; settings also from $DEFAULTS_FILE
 EOF
 }
 die() { local rc=$1; shift; echo "$PROG: $*" >&2; exit "$rc"; }
@@ -124,12 +115,9 @@ case $DIR in ingress | egress | both) ;; *) usage_err "invalid direction '$DIR':
 	usage_err "invalid interval '$INTERVAL': expected seconds (1-86400)"
 case $BPFMAP in "" | . | .. | */*) usage_err "invalid map name '$BPFMAP': expected a name under $PIN_DIR" ;; esac
 case $FORMAT in plaintext | text) FMT=text ;; json) FMT=json ;; *) usage_err "invalid format '$FORMAT'" ;; esac
-abs() { case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
-DUMPDIR=$(abs "$DUMPDIR") LOGFILE=$(abs "$LOGFILE")
-[ -z "$BPFPROG" ] || BPFPROG=$(abs "$BPFPROG")
-up_ifaces() { ip -o link show up 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | paste -sd, -; }
-[ "$IFACE" != all ] || IFLIST=$(up_ifaces)
-[ "$IFACE" = all ] || IFLIST=$IFACE
+abs() { case $1 in /* | "") printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
+DUMPDIR=$(abs "$DUMPDIR") LOGFILE=$(abs "$LOGFILE") BPFPROG=$(abs "$BPFPROG") IFLIST=$IFACE
+[ "$IFACE" != all ] || IFLIST=$(ip -o link show up | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | paste -sd, -)
 ssd() { [ "$DAEMONIZER" = start-stop-daemon ] || { [ "$DAEMONIZER" = auto ] && command -v start-stop-daemon >/dev/null; }; }
 
 if [ "$SHOW_DEFAULTS" = yes ]; then
@@ -149,14 +137,12 @@ case $CMD in start | load | stop | unload | purge | status) ;; *) usage_err "unk
 U() { "$USERLAND" "$@" -p "$BPFMAP"; }
 
 daemon_pid() {		# the daemon's pid from the pid file, if it is alive and ours
-	local pid
-	read -r pid 2>/dev/null <"$PIDFILE" && [[ $pid =~ ^[0-9]+$ ]] || return 1
+	local pid; read -r pid 2>/dev/null <"$PIDFILE" && [[ $pid =~ ^[0-9]+$ ]] || return 1
 	[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "${USERLAND##*/}" ] && echo "$pid"
 }
-wait_gone() {		# pid seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do daemon_pid >/dev/null || return 0; sleep 0.1; done
+wait_gone() {		# seconds
+	local i; for ((i = 0; i < $1 * 10; i++)); do daemon_pid >/dev/null || return 0; sleep 0.1; done
 	! daemon_pid >/dev/null
 }
 do_load() {
@@ -189,10 +175,9 @@ do_start() {
 	echo "started ${USERLAND##*/} (pid $pid), flows in $DUMPDIR, log $LOGFILE"
 }
 do_stop() {
-	local pid
-	pid=$(daemon_pid) || { echo "${USERLAND##*/} not running"; rm -f "$PIDFILE"; return 0; }
+	local pid; pid=$(daemon_pid) || { echo "${USERLAND##*/} not running"; rm -f "$PIDFILE"; return 0; }
 	kill -TERM "$pid"
-	if ! wait_gone "$pid" "$STOP_TIMEOUT"; then
+	if ! wait_gone "$STOP_TIMEOUT"; then
 		kill -KILL "$pid"
 		rm -f "$PIDFILE"
 		die 1 "${USERLAND##*/} (pid $pid) did not exit in ${STOP_TIMEOUT}s, killed: its open flows stay in the table"
@@ -205,8 +190,7 @@ do_unload() {		# detach first, then stop: the daemon's last scan writes every pa
 	if U status -j | grep -q '"attached":\[\]'; then do_stop; else echo "still attached: the daemon keeps running"; fi
 }
 do_status() {
-	local pid
-	if pid=$(daemon_pid); then echo "daemon: running, pid $pid"; else echo "daemon: not running"; fi
+	local pid; if pid=$(daemon_pid); then echo "daemon: running, pid $pid"; else echo "daemon: not running"; fi
 	U status
 }
 case $CMD in
