@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# test_commands.sh - tc_flowmon_user's commands, in namespace A with its own
+# bpffs (fm_mntns): --version and help everywhere; per-command options;
+# load, run, status (text and JSON), unload (-I, -D, --all) and purge with a
+# table of another name (-p); replay FILE against -r FILE. Expected values
+# come from the kernel (tc filter show: our filters and their program ids),
+# bpffs (ls) and what the test sent, never from the program's own output.
+. "$(dirname "$0")/lib.sh"
+
+cleanup() {
+	fm_cleanup
+}
+trap cleanup EXIT
+
+PORT=7100
+PIN_DIR=/sys/fs/bpf/tc/globals
+
+U() {		# tc_flowmon_user in namespace A; stdout in $FM_TMP/u.out, stderr in u.err
+	fm_mnt "$NS_A" "$FM_USER" "$@" >"$FM_TMP/u.out" 2>"$FM_TMP/u.err"
+}
+
+U_rc() {	# expected-rc name args...
+	local want=$1 name=$2 rc
+
+	shift 2
+	U "$@"
+	rc=$?
+	tap_is "$rc" "$want" "$name (exit $want)" ||
+		tap_diag "$(cat "$FM_TMP/u.out" "$FM_TMP/u.err")"
+}
+
+ours() {	# our filters on a hook of namespace A
+	fm_count_ours fm_mnt "$NS_A" "$1" "$2"
+}
+
+prog_id() {	# id of our filter's program on a hook, from tc
+	fm_mnt "$NS_A" tc filter show dev "$1" "$2" | grep 'handle 0x464d' |
+		sed -n 's/.* id \([0-9]*\) .*/\1/p' | head -1
+}
+
+pins() {	# the pinned maps, sorted, on one line
+	fm_mnt "$NS_A" sh -c "ls $PIN_DIR 2>/dev/null" | sort | tr '\n' ' '
+}
+
+send() {	# sport count: UDP datagrams of 100 bytes from A to B
+	fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP4_B" --dport "$PORT" \
+		--sport "$1" --count "$2" --size 100
+}
+
+json() {	# python expression on the JSON object in u.out (as j)
+	"$FM_PY" -c "import json, sys; j = json.load(open(sys.argv[1])); print($1)" "$FM_TMP/u.out"
+}
+
+fm_init
+fm_pair || tap_bail "two namespaces joined by a veth pair"
+fm_mntns "$NS_A" || tap_bail "persistent mount namespace for $NS_A"
+fm_bg_ready "$NS_B" "$FM_TMP/sink.ready" udp-sink --bind "$IP4_B" --port "$PORT" \
+	--out "$FM_TMP/sink.json" || tap_bail "UDP sink listens"
+
+# --- --version and help: one version, the Makefile's ---
+VERSION=$(sed -n 's/^VERSION *:= *//p' "$FLOWMON_ROOT/Makefile")
+for args in --version "status --version" "load --version" version; do
+	# shellcheck disable=SC2086
+	U_rc 0 "$args" $args
+	tap_ok "$args: tc_flowmon_user (bpfFlowMon) $VERSION" \
+		grep -q "^tc_flowmon_user (bpfFlowMon) $VERSION, libbpf " "$FM_TMP/u.out"
+done
+U_rc 0 "load --help" load --help
+tap_ok "load --help: load's options, generated" sh -c "grep -q -- '--iface' '$FM_TMP/u.out' &&
+	grep -q -- '--max-flows' '$FM_TMP/u.out' && ! grep -q -- '--interval' '$FM_TMP/u.out'"
+U_rc 0 "help status" help status
+tap_ok "help status: status's usage" grep -q '^Usage: .* status ' "$FM_TMP/u.out"
+U_rc 2 "an option another command takes" load -I "$VETH_A" --interval 5
+tap_ok "...is named as not one of load's options" \
+	grep -q "option '--interval' is not one of load's options" "$FM_TMP/u.err"
+U_rc 2 "unload without -I or --all" unload
+U_rc 2 "replay without a file" replay
+
+# --- load -p: the table and its maps under the new name ---
+U_rc 0 "load -I $VETH_A -p fmtest" load -I "$VETH_A" -p fmtest
+tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags " \
+	"load -p fmtest pins fmtest and its maps beside it, nothing else"
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 "load: our filter on both hooks"
+send 44001 9
+U_rc 0 "run -p fmtest -i 0 (print the table once)" run -p fmtest -i 0 -j -o -
+read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport 44001 \
+	--dport "$PORT" "$FM_TMP/u.out")
+tap_is "$IP/$OP/$REV" "9/0/0" "run -p fmtest: the packets sent"
+
+# --- status: what the kernel says ---
+U_rc 0 "status -p fmtest" status -p fmtest
+tap_ok "status: $VETH_A ingress egress" grep -qx "  $VETH_A ingress egress" "$FM_TMP/u.out"
+tap_ok "status: the table fmtest" grep -qE "^table $PIN_DIR/fmtest: [1-9][0-9]* of 65536 entries" \
+	"$FM_TMP/u.out"
+U_rc 0 "status -p fmtest -j" status -p fmtest -j
+tap_is "$(json '[(a["ifname"], a["ingress"], a["egress"]) for a in j["attached"]]')" \
+	"[('$VETH_A', True, True)]" "status -j: attached"
+tap_is "$(json '"%d %d" % (j["attached"][0]["ingress_prog_id"], j["attached"][0]["egress_prog_id"])')" \
+	"$(prog_id "$VETH_A" ingress) $(prog_id "$VETH_A" egress)" \
+	"status -j: the program ids tc filter show gives"
+tap_is "$(json 'j["table"]["loaded"], j["table"]["max_entries"], j["table"]["entries"] >= 1')" \
+	"True 65536 True" "status -j: the table"
+tap_is "$(json '"other_hook" in j["counters"]')" True "status -j: the kernel counters"
+U_rc 0 "status of the default table" status -j
+tap_is "$(json 'j["table"]["loaded"]')" False "status -j: flowmon_stats is not loaded"
+
+# --- unload: -D egress, then --all; the empty clsact qdisc goes ---
+U_rc 0 "unload -I $VETH_A -D egress" unload -I "$VETH_A" -D egress
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/0 "unload -D egress: ingress stays"
+U_rc 0 "unload --all" unload --all
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload --all: no filter left"
+tap_ok "unload --all: the empty clsact qdisc is gone" \
+	sh -c "! ip netns exec '$NS_A' tc qdisc show dev '$VETH_A' | grep -q clsact"
+tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags " "unload: the maps stay"
+
+# --- purge -p fmtest ---
+U_rc 0 "load again, then purge -p fmtest" load -I "$VETH_A" -p fmtest
+U_rc 0 "purge -p fmtest" purge -p fmtest
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "purge: no filter left"
+tap_ok "purge: the pins and the pin folders are gone" fm_mnt "$NS_A" test ! -e /sys/fs/bpf/tc
+U_rc 0 "status after purge" status -p fmtest
+tap_ok "status: not loaded" grep -qx "table $PIN_DIR/fmtest: not loaded" "$FM_TMP/u.out"
+
+# --- replay FILE is -r FILE ---
+PCAP=$FLOWMON_ROOT/../shared/pcaps/arkime-v6.pcap
+if [ -f "$PCAP" ]; then
+	strip() { grep '^{' "$1" | sed 's/"FLOW_ID":[0-9]*,//' | sort; }
+	U_rc 0 "replay FILE" replay "$PCAP" -j -o -
+	strip "$FM_TMP/u.out" >"$FM_TMP/replay.a"
+	U_rc 0 "-r FILE" -r "$PCAP" -j -o -
+	strip "$FM_TMP/u.out" >"$FM_TMP/replay.b"
+	tap_ok "replay FILE and -r FILE write the same records" \
+		sh -c "[ -s '$FM_TMP/replay.a' ] && cmp -s '$FM_TMP/replay.a' '$FM_TMP/replay.b'"
+else
+	tap_skip "replay FILE and -r FILE" "no $PCAP"
+fi
+
+tap_done
