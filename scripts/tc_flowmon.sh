@@ -135,6 +135,10 @@ case $CMD in start | load | stop | unload | purge | status) ;; *) usage_err "unk
 [ "$(id -u)" -eq 0 ] || [ "$CMD" = status ] || die 1 "$CMD needs root"
 [ -f "$USERLAND" ] && [ -x "$USERLAND" ] || die 1 "failed to find userland program $USERLAND: not an executable file"
 U() { "$USERLAND" "$@" -p "$BPFMAP"; }
+if [ "$CMD" != status ]; then	# one changing verb at a time
+	mkdir -p "$RUNDIR" && exec 9>"$RUNDIR/lock" && { ! command -v flock >/dev/null || flock -w 60 9; } ||
+		die 1 "failed to lock $RUNDIR/lock: another $PROG is running"
+fi
 
 daemon_pid() {		# the daemon's pid from the pid file, if it is alive and ours
 	local pid; read -r pid 2>/dev/null <"$PIDFILE" && [[ $pid =~ ^[0-9]+$ ]] || return 1
@@ -149,7 +153,6 @@ do_load() {
 	local args=(load -I "$IFLIST" -D "$DIR")
 	[ -n "$BPFPROG" ] && args+=(--obj "$BPFPROG")
 	[ -n "$MAX_FLOWS" ] && args+=(--max-flows "$MAX_FLOWS")
-	mkdir -p "$RUNDIR" || die 1 "failed to create $RUNDIR"
 	U "${args[@]}"
 }
 do_start() {
@@ -163,10 +166,10 @@ do_start() {
 	args=(run -p "$BPFMAP" -i "$INTERVAL" -d "$DUMPDIR" -l "$LOGFILE" --format "$FMT" "${extra[@]}")
 	if ssd; then
 		start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$PIDFILE" \
-			--startas "$USERLAND" --chdir / --output "$ERRFILE" -- "${args[@]}" ||
+			--startas "$USERLAND" --chdir / --output "$ERRFILE" -- "${args[@]}" 9>&- ||
 			die 1 "failed to start $USERLAND with start-stop-daemon"
 	else	# not a group leader here, so setsid does not fork: $! is the daemon
-		(cd / && exec setsid "$USERLAND" "${args[@]}" </dev/null >"$ERRFILE" 2>&1) &
+		(cd / && exec setsid "$USERLAND" "${args[@]}" </dev/null >"$ERRFILE" 2>&1 9>&-) &
 		echo $! >"$PIDFILE"
 	fi
 	sleep 0.5	# a daemon that cannot open its table exits at once

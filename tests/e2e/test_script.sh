@@ -47,8 +47,8 @@ in_ns() {	# test -e etc. inside the mount namespace
 	fm_mnt "$NS_A" "$@"
 }
 
-run_state() {	# what the script keeps in /run/bpfflowmon: the pid file (and the daemon's stderr) only
-	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^tc_flowmon_user.err$"'
+run_state() {	# what the script keeps in /run/bpfflowmon: the pid file (and the daemon's stderr, the lock) only
+	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^tc_flowmon_user.err$" -e "^lock$"'
 }
 
 send() {	# sport count: UDP datagrams of 100 bytes from A to B
