@@ -18,7 +18,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "failed to generate %s: %s\n", argv[i], strerror(-n));
 			rc = 1;
 		} else if (n) {
-			printf("%s: %d section(s) %s\n", argv[i], n, write ? "updated" : "out of date");
+			printf("%s: %d section(s) %s\n", argv[i], n,
+			       write ? "updated" : "out of date");
 			rc |= !write;
 		}
 	}

@@ -22,7 +22,7 @@ struct loader_opts {
 	uint64_t idle_ns;	/* kernel-side record split on idle (0: off) */
 	uint64_t active_ns;	/* kernel-side record split on active timeout (0: off) */
 	const char *pin_dir;	/* NULL: no pinning (replay, tests); else reuse/create pins */
-	const char *table_name;	/* pin name of the flow table (NULL: flowmon_stats), see pinname.h */
+	const char *table_name;	/* pin name of the table (NULL: flowmon_stats), pinname.h */
 	/*
 	 * Programs to load besides flowmon_ingress/flowmon_egress (NULL-
 	 * terminated names, NULL: none). Every other program of the object

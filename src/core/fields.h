@@ -47,7 +47,7 @@ struct flow_view {
 	bool icmp;			/* ICMP or ICMPv6: sport is the type, dport the code */
 	uint16_t icmp_type_code;	/* type * 256 + code */
 	int64_t start_ms, end_ms;	/* first and last packet of either direction, epoch ms */
-	uint64_t biflow_dir;		/* RFC 5103: 1 initiator when only the forward side opened */
+	uint64_t biflow_dir;		/* RFC 5103: 1 when only the forward side opened */
 	char saddr[48], daddr[48];
 };
 

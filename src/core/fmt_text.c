@@ -84,6 +84,13 @@ int output_text_header(char *buf, size_t len)
 	return sb_finish(&b);
 }
 
+static const char *dir_name(uint64_t dir, bool on)
+{
+	if (!on)
+		return "UNKNOWN";
+	return dir == FLOW_DIR_EGRESS ? "egress" : "ingress";
+}
+
 static void tx_value(struct sbuf *b, const struct field *f, const struct fval *v, bool on)
 {
 	switch (f->type) {
@@ -91,7 +98,7 @@ static void tx_value(struct sbuf *b, const struct field *f, const struct fval *v
 		if (f->flags & FF_HEX)
 			sb_printf(b, "%08llx", (unsigned long long)v->u);
 		else if (f->flags & FF_DIRNAME)
-			sb_puts(b, !on ? "UNKNOWN" : v->u == FLOW_DIR_EGRESS ? "egress" : "ingress");
+			sb_puts(b, dir_name(v->u, on));
 		else
 			sb_u64(b, v->u);
 		break;

@@ -502,7 +502,7 @@ int ipfix_msg_add_flow(struct ipfix_msg *m, const struct flow_record *r, bool un
 		return err;
 	err = add_uniflow(m, r, true);
 	if (err < 0) {
-		*m = saved;	/* both directions or neither: set headers are written at close */
+		*m = saved;	/* both directions or neither: set headers come at close */
 		return err;
 	}
 	return 2;
@@ -570,7 +570,8 @@ int ipfix_doc_template(FILE *out, uint16_t tid)
 
 	if (!tmpl_build(&t, tid) || t.nscope)
 		return -EINVAL;
-	fprintf(out, "| # | IE | PEN | len | name | value |\n| --- | --- | --- | --- | --- | --- |\n");
+	fprintf(out, "| # | IE | PEN | len | name | value |\n");
+	fprintf(out, "| --- | --- | --- | --- | --- | --- |\n");
 	for (i = 0; i < t.nfields; i++) {
 		const struct wire_field *w = &t.f[i];
 		const struct field *f = &flow_fields[w->val];
