@@ -125,7 +125,7 @@ static void log_started(const struct flowmon_opts *o, const struct sink *s)
 	else
 		snprintf(from, sizeof(from), "table %s", o->map_path);
 	pr_info("started: pid %d, flows from %s every %u s, %s records to %s%s%s\n",
-		(int)getpid(), from, o->interval, o->json ? "JSON" : "text",
+		(int)getpid(), from, o->interval, o->format,
 		o->out_file ? s->w.path : o->dump_dir, o->out_file ? "" : "/DATE/TIME.txt",
 		s->x ? ", IPFIX export on" : "");
 }
