@@ -30,7 +30,7 @@ static void on_signal(int sig)
 		stop_requested = 1;
 }
 
-static void install_signals(void)
+void run_install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -41,6 +41,11 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+bool run_should_stop(void)
+{
+	return stop_requested;
+}
+
 static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -49,40 +54,50 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
-static void ft_config_from(const struct flowmon_opts *o, struct ft_config *cfg, bool offline)
+void run_ft_config(const struct flowmon_opts *o, struct ft_config *cfg, bool offline)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->idle_ns = (uint64_t)o->idle_sec * NSEC;
 	cfg->active_ns = (uint64_t)o->active_sec * NSEC;
 	/* long enough for the last ACK of a FIN exchange, short against reuse */
 	cfg->linger_ns = 2 * NSEC;
-	cfg->pair_wait_ns = 2 * NSEC + (uint64_t)o->interval * NSEC;
 	cfg->lazy_idle = offline;
 }
 
-/* One verbose block per period: the original's statistics, and the kernel's. */
-static void log_period(const struct collector *c, time_t wall)
+/* The kernel's counters in one verbose line. */
+void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall)
 {
 	static const char *names[] = FLOWMON_COUNTER_NAMES;
-	uint64_t cnt[CNT_MAX];
 	char when[32];
 	int i;
 
 	if (log_level() < LOG_VERBOSE)
 		return;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
-	collector_counters(c, cnt);
-	pr_verbose("%s flows: active %llu ended %llu written %llu purged %llu "
-		   "(table %llu/%u entries, %llu kernel-ended records, %llu stale)\n", when,
-		   (unsigned long long)(c->last_entries - c->last_purged),
-		   (unsigned long long)c->last_ended, (unsigned long long)c->written,
-		   (unsigned long long)c->purged, (unsigned long long)c->last_entries,
-		   c->max_entries, (unsigned long long)c->events,
-		   (unsigned long long)c->stale_events);
 	pr_verbose("%s kernel:", when);
 	for (i = 0; i < CNT_MAX; i++)
 		pr_verbose(" %s %llu", names[i], (unsigned long long)cnt[i]);
 	pr_verbose("\n");
+}
+
+/* One verbose block per period: the original's statistics, and the kernel's. */
+static void log_period(const struct collector *c, time_t wall)
+{
+	uint64_t cnt[CNT_MAX];
+	char when[32];
+
+	if (log_level() < LOG_VERBOSE)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
+	collector_counters(c, cnt);
+	pr_verbose("%s flows: active %llu ended %llu written %llu purged %llu "
+		   "(table %llu/%u entries, %llu kernel records, sweep %llu us)\n", when,
+		   (unsigned long long)(c->last_entries - c->last_purged),
+		   (unsigned long long)c->last_ended, (unsigned long long)c->written,
+		   (unsigned long long)c->purged, (unsigned long long)c->last_entries,
+		   c->max_entries, (unsigned long long)c->events,
+		   (unsigned long long)(c->last_sweep_ns / 1000));
+	run_log_counters(cnt, wall);
 }
 
 /* Sleep one period in short steps, so that signals are seen at once. */
@@ -95,20 +110,24 @@ static void sleep_period(unsigned int sec)
 }
 
 /* The kernel's counters travel in the IPFIX options record. */
+void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], struct sink *s)
+{
+	if (s->x)
+		sink_set_meter(s, cnt, CNT_MAX, o->idle_sec, o->active_sec);
+}
+
 static void set_meter(const struct flowmon_opts *o, const struct collector *c, struct sink *s)
 {
 	uint64_t cnt[CNT_MAX];
 
-	if (!s->x)
-		return;
 	collector_counters(c, cnt);
-	sink_set_meter(s, cnt, CNT_MAX, o->idle_sec, o->active_sec);
+	run_set_meter(o, cnt, s);
 }
 
 /* Now on the kernel's live clock; also refreshes the offset to wall-clock time. */
 static uint64_t live_now(struct collector *c)
 {
-	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
 	return now;
@@ -135,7 +154,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 		sleep_period(o->interval);
 	}
 	/* SIGINT/SIGTERM: every remaining flow is written, nothing is lost */
-	err = collector_flush(c, live_now(c), FLOW_END_FORCED);
+	err = collector_flush(c, live_now(c));
 	set_meter(o, c, s);
 	pr_info("stopped: %llu records written\n", (unsigned long long)c->written);
 	return err;
@@ -146,43 +165,64 @@ static int print_once(struct collector *c)
 	return collector_print(c, live_now(c));
 }
 
-/* The pinned table of a loaded program (tc_flowmon.sh load / --attach). */
-static int open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int *events)
+/* Close what open_pinned opened. */
+static void close_pinned(struct table_fds *t, struct flowmon_bpf *fm)
 {
-	char dir[4096], path[4200];
+	loader_close(fm);	/* the sweeper and its maps (pins stay) */
+	if (t->flows >= 0)
+		close(t->flows);
+	t->flows = -1;
+}
 
-	*flows = bpf_obj_get(o->map_path);
-	if (*flows < 0) {
-		int err = -errno;
+/*
+ * The pinned table of a loaded program (tc_flowmon.sh load, load): the
+ * flow table by path, and the sweeper loaded over it with the ring and
+ * counters pinned beside it.
+ */
+static int open_pinned(const struct flowmon_opts *o, struct table_fds *t,
+		       struct flowmon_bpf **fm)
+{
+	struct loader_opts lo;
+	char dir[4096];
+	int err;
 
+	*fm = NULL;
+	t->flows = bpf_obj_get(o->map_path);
+	if (t->flows < 0) {
+		err = -errno;
 		pr_err("failed to open pinned map %s: %s\n", o->map_path, strerror(-err));
 		return err;
 	}
-	if (collector_check_map(*flows, o->map_path, NULL)) {
-		close(*flows);
+	if (collector_check_map(t->flows, o->map_path, NULL)) {
+		close(t->flows);
 		return -EINVAL;
 	}
 	snprintf(dir, sizeof(dir), "%s", o->map_path);
-	dirname(dir);
-	snprintf(path, sizeof(path), "%s/%s", dir, FLOWMON_MAP_COUNTERS);
-	*counters = bpf_obj_get(path);
-	snprintf(path, sizeof(path), "%s/%s", dir, FLOWMON_MAP_EVENTS);
-	*events = bpf_obj_get(path);
-	if (*events < 0)
-		pr_verbose("no ring buffer at %s: kernel-ended records are not read\n", path);
+	run_loader_opts(o, &lo);
+	lo.pin_dir = dirname(dir);
+	lo.sweep_only = true;
+	lo.flows_fd = t->flows;
+	err = loader_open(&lo, fm);
+	if (err) {
+		close(t->flows);
+		return err;
+	}
+	t->counters = loader_counters_fd(*fm);
+	t->events = loader_events_fd(*fm);
+	t->sweep = loader_sweep_fd(*fm);
 	return 0;
 }
 
-static int run_collector(const struct flowmon_opts *o, int flows, int counters, int events)
+static int run_collector(const struct flowmon_opts *o, const struct table_fds *t)
 {
 	struct ft_config cfg;
 	struct collector c;
 	struct sink s;
 	int err;
 
-	ft_config_from(o, &cfg, false);
+	run_ft_config(o, &cfg, false);
 	/* check the table before creating any dump file */
-	err = collector_init(&c, flows, counters, events, &cfg, sink_emit, &s);
+	err = collector_init(&c, t->flows, t->counters, t->events, t->sweep, &cfg, sink_emit, &s);
 	if (err)
 		return 1;
 	err = sink_open(&s, o, time(NULL));
@@ -190,7 +230,7 @@ static int run_collector(const struct flowmon_opts *o, int flows, int counters, 
 		collector_free(&c);
 		return 1;
 	}
-	install_signals();
+	run_install_signals();
 	err = o->interval ? scan_loop(o, &c, &s) : print_once(&c);
 	collector_free(&c);
 	sink_close(&s);
@@ -199,76 +239,17 @@ static int run_collector(const struct flowmon_opts *o, int flows, int counters, 
 
 int run_live(const struct flowmon_opts *o)
 {
-	int flows, counters, events, rc;
+	struct flowmon_bpf *fm;
+	struct table_fds t;
+	int rc;
 
 	if (o->ifaces)
 		return ifaces_run(o, run_collector);
-	if (open_pinned(o, &flows, &counters, &events))
+	if (open_pinned(o, &t, &fm))
 		return 1;
-	rc = run_collector(o, flows, counters, events);
-	close(flows);
-	if (counters >= 0)
-		close(counters);
-	if (events >= 0)
-		close(events);
+	rc = run_collector(o, &t);
+	close_pinned(&t, fm);
 	return rc;
-}
-
-struct offline {
-	struct collector *c;
-	uint64_t next_scan;
-	uint64_t last_ts;
-};
-
-/* Timeouts on packet time: before each packet, as the clock passes a second. */
-static int offline_tick(void *ctx, uint64_t ts)
-{
-	struct offline *off = ctx;
-	struct collector *c = off->c;
-
-	if (ts > off->last_ts)
-		off->last_ts = ts;
-	collector_drain_events(c, off->last_ts);
-	if (off->last_ts < off->next_scan)
-		return stop_requested;
-	/* lazy idle keeps the oracle's semantics; a nearly full table cannot wait */
-	c->cfg.lazy_idle = c->last_entries * 4 < (uint64_t)c->max_entries * 3;
-	collector_scan(c, off->last_ts);
-	off->next_scan = off->last_ts + NSEC;
-	return stop_requested;
-}
-
-static int offline_replay(const struct flowmon_opts *o, struct flowmon_bpf *fm, struct sink *s)
-{
-	struct offline off = { 0 };
-	struct replay_stats st;
-	struct ft_config cfg;
-	struct collector c;
-	int err, rc;
-
-	ft_config_from(o, &cfg, true);
-	err = collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm),
-			     loader_events_fd(fm), &cfg, sink_emit, s);
-	if (err)
-		return 1;
-	off.c = &c;
-	install_signals();
-	rc = replay_file(o->pcap, loader_prog_fd(fm, true), offline_tick, &off, &st);
-	if (st.failed)	/* e.g. frames shorter than Ethernet + IP: the kernel refuses them */
-		pr_err("failed to replay %llu packets of %s (first: packet %llu: %s)\n",
-		       (unsigned long long)st.failed, o->pcap,
-		       (unsigned long long)st.first_failed, strerror(-st.first_err));
-	/* at end of file: closed TCP connections end (3), the rest is forced (4) */
-	c.cfg.lazy_idle = true;
-	collector_scan(&c, off.last_ts + c.cfg.linger_ns + 1);
-	collector_flush(&c, off.last_ts, FLOW_END_FORCED);
-	set_meter(o, &c, s);
-	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", o->pcap,
-		   (unsigned long long)st.packets, (unsigned long long)st.replayed,
-		   (unsigned long long)st.skipped, (unsigned long long)c.written);
-	log_period(&c, time(NULL));
-	collector_free(&c);
-	return rc ? 1 : 0;
 }
 
 void run_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
@@ -278,56 +259,34 @@ void run_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
 	lo->max_flows = o->max_flows;
 	lo->idle_ns = (uint64_t)o->idle_sec * NSEC;
 	lo->active_ns = (uint64_t)o->active_sec * NSEC;
-}
-
-int run_offline(const struct flowmon_opts *o)
-{
-	struct loader_opts lo;
-	struct flowmon_bpf *fm;
-	struct sink s;
-	int rc;
-
-	run_loader_opts(o, &lo);
-	lo.replay = true;	/* pcap time; and nothing pinned (pin_dir NULL) */
-
-	/* a file that cannot be read leaves no empty dump file behind */
-	if (replay_check(o->pcap))
-		return 1;
-	if (loader_open(&lo, &fm))
-		return 1;
-	if (sink_open(&s, o, time(NULL))) {
-		loader_close(fm);
-		return 1;
-	}
-	rc = offline_replay(o, fm, &s);
-	sink_close(&s);
-	loader_close(fm);
-	return rc;
+	lo->features_set = o->features >= 0;
+	lo->features = o->features >= 0 ? (uint8_t)o->features : FLOWMON_F_ALL;
+	lo->precise_clock = o->precise_clock;
 }
 
 int run_table_status(const struct flowmon_opts *o)
 {
 	static const char *names[] = FLOWMON_COUNTER_NAMES;
-	int flows, counters, events, i;
 	struct ft_config cfg = { 0 };
-	struct collector c;
+	struct flowmon_bpf *fm;
 	uint64_t cnt[CNT_MAX];
+	struct table_fds t;
+	struct collector c;
 	ssize_t n;
+	int i;
 
-	if (open_pinned(o, &flows, &counters, &events))
+	if (open_pinned(o, &t, &fm))
 		return 1;
-	if (collector_init(&c, flows, counters, -1, &cfg, NULL, NULL))
+	if (collector_init(&c, t.flows, t.counters, -1, -1, &cfg, NULL, NULL)) {
+		close_pinned(&t, fm);
 		return 1;
-	n = collector_read(&c);
+	}
+	n = collector_count(&c);
 	printf("table %s: %zd of %u entries\n", o->map_path, n, c.max_entries);
 	collector_counters(&c, cnt);
 	for (i = 0; i < CNT_MAX; i++)
 		printf("  %s %llu\n", names[i], (unsigned long long)cnt[i]);
 	collector_free(&c);
-	close(flows);
-	if (counters >= 0)
-		close(counters);
-	if (events >= 0)
-		close(events);
+	close_pinned(&t, fm);
 	return 0;
 }

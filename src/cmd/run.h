@@ -7,8 +7,13 @@
 #ifndef __FLOWMON_RUN_H
 #define __FLOWMON_RUN_H
 
+#include <stdbool.h>
+#include <time.h>
+#include "flowtable.h"
 #include "loader.h"
 #include "opts.h"
+
+struct sink;
 
 /* Loader settings from the command line (no pinning, live clock). */
 void run_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo);
@@ -18,6 +23,13 @@ int run_offline(const struct flowmon_opts *o);
 int run_attach(const struct flowmon_opts *o);
 int run_detach(const struct flowmon_opts *o);
 int run_status(const struct flowmon_opts *o);
+/* What the live and offline modes share (run.c). */
+void run_install_signals(void);
+bool run_should_stop(void);
+void run_ft_config(const struct flowmon_opts *o, struct ft_config *cfg, bool offline);
+void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], struct sink *s);
+void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall);
+
 /* Occupancy of the pinned table and the kernel's counters. */
 int run_table_status(const struct flowmon_opts *o);
 

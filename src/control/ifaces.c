@@ -135,7 +135,14 @@ int ifaces_run(const struct flowmon_opts *o, collect_fn collect)
 		loader_close(fm);
 		return 1;
 	}
-	rc = collect(o, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm));
+	struct table_fds t = {
+		.flows = loader_flows_fd(fm),
+		.counters = loader_counters_fd(fm),
+		.events = loader_events_fd(fm),
+		.sweep = loader_sweep_fd(fm),
+	};
+
+	rc = collect(o, &t);
 	detach_all(&l);
 	loader_close(fm);
 	return rc;

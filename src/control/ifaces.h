@@ -23,7 +23,15 @@ struct iface_list {
  */
 int ifaces_parse(const char *list, struct iface_list *out);
 
-typedef int (*collect_fn)(const struct flowmon_opts *o, int flows, int counters, int events);
+/* The maps and the sweeper of a loaded (or adopted) table. */
+struct table_fds {
+	int flows;
+	int counters;	/* -1 when absent */
+	int events;	/* -1 when absent */
+	int sweep;	/* flowmon_sweep, -1 when not loaded */
+};
+
+typedef int (*collect_fn)(const struct flowmon_opts *o, const struct table_fds *t);
 
 /* Load unpinned, attach on -I, collect until a signal, detach: leaves nothing behind. */
 int ifaces_run(const struct flowmon_opts *o, collect_fn collect);

@@ -27,6 +27,7 @@ struct flowmon_bpf {
 	struct bpf_object *obj;
 	struct bpf_program *prog_in;
 	struct bpf_program *prog_eg;
+	struct bpf_program *prog_sweep;
 	struct bpf_map *flows;
 	struct bpf_map *counters;
 	struct bpf_map *events;
@@ -96,6 +97,8 @@ static int set_knobs(struct bpf_object *obj, const struct loader_opts *o)
 		.idle_timeout_ns = o->idle_ns,
 		.active_timeout_ns = o->active_ns,
 		.replay_mode = o->replay,
+		.features = o->features_set ? o->features : FLOWMON_F_ALL,
+		.precise_clock = o->precise_clock,
 	};
 	struct bpf_map *map;
 	const void *init;
@@ -150,26 +153,41 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 		max = pinned;
 	fm->prog_in = bpf_object__find_program_by_name(fm->obj, FLOWMON_PROG_INGRESS);
 	fm->prog_eg = bpf_object__find_program_by_name(fm->obj, FLOWMON_PROG_EGRESS);
+	fm->prog_sweep = bpf_object__find_program_by_name(fm->obj, FLOWMON_PROG_SWEEP);
 	fm->flows = bpf_object__find_map_by_name(fm->obj, FLOWMON_MAP_FLOWS);
 	fm->counters = bpf_object__find_map_by_name(fm->obj, FLOWMON_MAP_COUNTERS);
 	fm->events = bpf_object__find_map_by_name(fm->obj, FLOWMON_MAP_EVENTS);
-	if (!fm->prog_in || !fm->prog_eg || !fm->flows || !fm->counters || !fm->events)
+	if (!fm->prog_in || !fm->prog_eg || !fm->prog_sweep || !fm->flows || !fm->counters ||
+	    !fm->events)
 		return -ENOENT;
 	/* libbpf 1.1 does not know the "tc/ingress" section names (1.3+ does) */
 	bpf_program__set_type(fm->prog_in, BPF_PROG_TYPE_SCHED_CLS);
 	bpf_program__set_type(fm->prog_eg, BPF_PROG_TYPE_SCHED_CLS);
+	bpf_program__set_type(fm->prog_sweep, BPF_PROG_TYPE_SCHED_CLS);
 	err = bpf_map__set_max_entries(fm->flows, max);
 	if (err)
 		return err;
+	if (o->sweep_only) {
+		/* a reader of a table loaded elsewhere: no packet program of its own */
+		bpf_program__set_autoload(fm->prog_in, false);
+		bpf_program__set_autoload(fm->prog_eg, false);
+	}
+	if (o->flows_fd > 0) {
+		err = bpf_map__reuse_fd(fm->flows, o->flows_fd);
+		if (err)
+			return err;
+	}
 	bpf_object__for_each_map(map, fm->obj) {
 		char path[PATH_MAX];
 
-		if (!o->pin_dir || bpf_map__pin_path(map) == NULL) {
-			err = bpf_map__set_pin_path(map, NULL);
-		} else {
-			snprintf(path, sizeof(path), "%s/%s", o->pin_dir, bpf_map__name(map));
+		snprintf(path, sizeof(path), "%s/%s", o->pin_dir ? o->pin_dir : "",
+			 bpf_map__name(map));
+		if (!o->pin_dir || bpf_map__pin_path(map) == NULL ||
+		    (map == fm->flows && o->flows_fd > 0) ||
+		    (o->sweep_only && access(path, F_OK)))
+			err = bpf_map__set_pin_path(map, NULL);	/* private to this process */
+		else
 			err = bpf_map__set_pin_path(map, path);
-		}
 		if (err)
 			return err;
 	}
@@ -234,6 +252,11 @@ void loader_close(struct flowmon_bpf *fm)
 int loader_prog_fd(const struct flowmon_bpf *fm, bool ingress)
 {
 	return bpf_program__fd(ingress ? fm->prog_in : fm->prog_eg);
+}
+
+int loader_sweep_fd(const struct flowmon_bpf *fm)
+{
+	return bpf_program__fd(fm->prog_sweep);
 }
 
 int loader_flows_fd(const struct flowmon_bpf *fm)

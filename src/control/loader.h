@@ -19,6 +19,11 @@ struct loader_opts {
 	uint64_t idle_ns;	/* kernel-side record split on idle (0: off) */
 	uint64_t active_ns;	/* kernel-side record split on active timeout (0: off) */
 	const char *pin_dir;	/* NULL: no pinning (replay, tests); else reuse/create pins */
+	bool features_set;	/* features below, else FLOWMON_F_ALL */
+	uint8_t features;	/* FLOWMON_F_*: the profile */
+	bool precise_clock;	/* read the clock on every packet */
+	bool sweep_only;	/* load only flowmon_sweep; pins reused, never created */
+	int flows_fd;		/* > 0: use this flow table (a pinned one opened by path) */
 };
 
 /* Open, configure and load. Returns 0 or -errno; prints one error line. */
@@ -26,6 +31,7 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out);
 void loader_close(struct flowmon_bpf *fm);
 
 int loader_prog_fd(const struct flowmon_bpf *fm, bool ingress);
+int loader_sweep_fd(const struct flowmon_bpf *fm);
 int loader_flows_fd(const struct flowmon_bpf *fm);
 int loader_counters_fd(const struct flowmon_bpf *fm);
 int loader_events_fd(const struct flowmon_bpf *fm);

@@ -27,6 +27,9 @@ enum {
 	OPT_ATTACH,
 	OPT_DETACH,
 	OPT_STATUS,
+	OPT_ENGINE,
+	OPT_FEATURES,
+	OPT_PRECISE_CLOCK,
 };
 
 /* '+': stop at the first non-option (no argv permutation); ':': report missing arguments. */
@@ -56,6 +59,9 @@ static const struct option long_opts[] = {
 	{ "attach", no_argument, NULL, OPT_ATTACH },
 	{ "detach", no_argument, NULL, OPT_DETACH },
 	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "features", required_argument, NULL, OPT_FEATURES },
+	{ "precise-clock", no_argument, NULL, OPT_PRECISE_CLOCK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -279,6 +285,48 @@ static void opts_defaults(struct flowmon_opts *o)
 	o->active_sec = FLOWMON_DEFAULT_ACTIVE_SEC;
 	o->hooks = HOOK_BOTH;
 	o->max_flows = FLOWMON_DEFAULT_MAX_FLOWS;
+	o->features = -1;
+}
+
+/* --engine: which datapath replays a capture (-r). */
+static int opt_engine(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
+{
+	if (!strcmp(s, "native"))
+		o->kernel_engine = false;
+	else if (!strcmp(s, "kernel"))
+		o->kernel_engine = true;
+	else
+		return fail(c, "invalid engine '%s': native or kernel", s);
+	return 0;
+}
+
+/* --features: the metering profile, "all", "none" or a list of iat,hist,tcp,l2. */
+static int opt_features(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
+{
+	static const struct {
+		const char *name;
+		int bit;
+	} names[] = { { "iat", FLOWMON_F_IAT }, { "hist", FLOWMON_F_HIST },
+		      { "tcp", FLOWMON_F_TCP }, { "l2", FLOWMON_F_L2 },
+		      { "all", FLOWMON_F_ALL }, { "none", 0 } };
+	const char *p = s;
+	int f = 0;
+	size_t i, n;
+
+	while (*p) {
+		n = strcspn(p, ",");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (strlen(names[i].name) == n && !strncmp(p, names[i].name, n))
+				break;
+		}
+		if (i == sizeof(names) / sizeof(names[0]))
+			return fail(c, "invalid features '%s': a list of iat, hist, tcp, l2, "
+				    "all, none", s);
+		f |= names[i].bit;
+		p += n + (p[n] == ',');
+	}
+	o->features = f;
+	return 0;
 }
 
 /* Options with a numeric argument. */
@@ -333,6 +381,9 @@ static int opt_flag(struct parse_ctx *c, struct flowmon_opts *o, int opt)
 		return opt_cmd(c, o, CMD_DETACH);
 	case OPT_STATUS:
 		return opt_cmd(c, o, CMD_STATUS);
+	case OPT_PRECISE_CLOCK:
+		o->precise_clock = true;
+		return 0;
 	}
 	return fail(c, "unhandled option %d", opt);
 }
@@ -355,6 +406,10 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_string(c, "pcap file", s, &o->pcap);
 	case OPT_OBJ:
 		return opt_string(c, "object file", s, &o->obj_path);
+	case OPT_ENGINE:
+		return opt_engine(c, o, s);
+	case OPT_FEATURES:
+		return opt_features(c, o, s);
 	case 'x':
 		return opt_collector(c, o, s);
 	case 'I':
@@ -448,6 +503,12 @@ static const char *const usage_lines[] = {
 	"      --max-flows N         flow table entries, 1024-67108864 (default 65536)",
 	"      --obj FILE            tc_flowmon_kern.o to load (default: next to the binary, "
 		"then the library dir)",
+	"      --engine ENGINE       -r runs the datapath natively (native) or in the kernel "
+		"with BPF_PROG_TEST_RUN (kernel) (default native)",
+	"      --features LIST       what is metered: all, none, or iat,hist,tcp,l2 "
+		"(default all)",
+	"      --precise-clock       read the clock on every packet (default: the kernel's "
+		"stamps and a 1 ms tick)",
 	"      --attach              load, pin and attach on the -I interfaces, then exit",
 	"      --detach              remove our filters from the -I interfaces, then exit",
 	"      --status              print attachments, table occupancy and counters, then exit",

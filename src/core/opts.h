@@ -46,6 +46,9 @@ struct flowmon_opts {
 	int hooks;			/* -D ingress|egress|both (default both) */
 	uint32_t max_flows;		/* --max-flows N (default 65536) */
 	const char *obj_path;		/* --obj FILE: tc_flowmon_kern.o to load */
+	bool kernel_engine;		/* --engine kernel: -r through BPF_PROG_TEST_RUN */
+	int features;			/* --features: FLOWMON_F_*, -1: all (the default) */
+	bool precise_clock;		/* --precise-clock: read the clock per packet */
 };
 
 /* Defaults, then argv. Returns 0, 1 if help was printed (exit 0), -1 on error (err set). */
