@@ -24,7 +24,7 @@ IFACE_LIST=$RUNDIR/iface.list
 PIDFILE=$RUNDIR/tc_flowmon_user.pid
 ERRFILE=$RUNDIR/tc_flowmon_user.err
 LOCKFILE=$RUNDIR/lock
-PINNED_MAPS=(flowmon_stats flowmon_counters flowmon_events flowmon_frags)
+PINNED_MAPS=(flowmon_stats flowmon_counters flowmon_events flowmon_frags flowmon_tick)
 SECTIONS=(tc/ingress tc/egress)
 
 # --- where make install (or a build tree) put the userland and the object ---

@@ -35,7 +35,7 @@ void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
 	o->ttl_min = m->ttl_min;
 	o->ttl_max = m->ttl_max;
 	o->dir = m->dir;
-	o->state = m->state;
+	o->state = m->state & ~(FLOW_ST_WIN | FLOW_ST_L2);	/* these two are decoded here */
 	o->vlan_outer = m->vlan_outer;
 	o->vlan_inner = m->vlan_inner;
 	o->has_l2 = !!(m->state & FLOW_ST_L2);

@@ -24,7 +24,7 @@ void flow_reverse_key(const struct flow_key *k, struct flow_key *rev)
 	*rev = r;
 }
 
-bool flow_b_is_forward(const struct flow_metrics *a, const struct flow_metrics *b)
+bool flow_b_is_forward(const struct flow_side *a, const struct flow_side *b)
 {
 	bool ai, bi;
 
@@ -44,38 +44,31 @@ bool flow_b_is_forward(const struct flow_metrics *a, const struct flow_metrics *
 	return b->first_seen < a->first_seen;	/* a tie keeps a */
 }
 
-/* Copy the two directions into r, either of them possibly inside r already. */
-static void set_dirs(struct flow_record *r, const struct flow_metrics *fwd,
-		     const struct flow_metrics *rev)
-{
-	struct flow_side f, v;
-
-	memset(&f, 0, sizeof(f));
-	memset(&v, 0, sizeof(v));
-	if (fwd)
-		flow_side_decode(fwd, &f);
-	if (rev)
-		flow_side_decode(rev, &v);
-	memset(r, 0, sizeof(*r));
-	r->fwd = f;
-	r->rev = v;
-}
-
 void flow_record_build(struct flow_record *r, const struct flow_key *ka,
 		       const struct flow_metrics *a, const struct flow_metrics *b,
 		       uint8_t reason, int64_t wall_offset_ns)
 {
+	struct flow_side sa, sb;
 	struct flow_key k;
 
 	/* copies first: ka, a or b may point into *r */
 	memset(&k, 0, sizeof(k));
 	memcpy(&k, ka, KEY_ID_LEN);
-	if (!a || flow_b_is_forward(a, b)) {
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	if (a)
+		flow_side_decode(a, &sa);
+	if (b)
+		flow_side_decode(b, &sb);
+	memset(r, 0, sizeof(*r));
+	if (!a || flow_b_is_forward(&sa, b ? &sb : NULL)) {
 		/* b leads: the record's key is b's, i.e. the reverse of ka */
 		flow_reverse_key(&k, &k);
-		set_dirs(r, b, a);
+		r->fwd = sb;
+		r->rev = sa;
 	} else {
-		set_dirs(r, a, b);
+		r->fwd = sa;
+		r->rev = sb;
 	}
 	r->key = k;
 	r->has_rev = a && b;

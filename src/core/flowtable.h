@@ -34,7 +34,7 @@ void flow_reverse_key(const struct flow_key *k, struct flow_key *rev);
  * true when b should be the forward direction instead of a: b sent a SYN
  * without ACK and a did not, else b was seen first.
  */
-bool flow_b_is_forward(const struct flow_metrics *a, const struct flow_metrics *b);
+bool flow_b_is_forward(const struct flow_side *a, const struct flow_side *b);
 
 /* Build a merged record from one or two directions (orientation decided inside). */
 void flow_record_build(struct flow_record *r, const struct flow_key *ka,

@@ -235,7 +235,9 @@ if [ -e /usr/local/lib/flowmon/tc_flowmon_kern.o ]; then
 	tap_skip "installed binary without its object fails" \
 		"/usr/local/lib/flowmon/tc_flowmon_kern.o exists on this host (the built-in fallback)"
 else
-	(cd "$FLOWMON_ROOT" && timeout 30 "$USER_I" -q -r "$PCAP" -j -o - >"$FM_TMP/noobj.json" \
+	# the kernel engine needs the object (the native one, -r's default, does not)
+	(cd "$FLOWMON_ROOT" && timeout 30 "$USER_I" -q -r "$PCAP" --engine kernel -j -o - \
+		>"$FM_TMP/noobj.json" \
 		2>"$FM_TMP/noobj.err")
 	rc=$?
 	tap_ok "installed binary without its object fails (exit $rc), not using the tree's" \
