@@ -324,10 +324,12 @@ static int compare(const struct kern_ctx *k, const struct kern_case *c,
 	if (err)
 		return err;
 	for (i = 0; i < S_MAX; i++) {
-		if (k->s[i].prog_fd < 0)
-			continue;
-		figure_of(v[i], n, &f[i]);
-		print_fig(k->s[i].name, &f[i], &f[S_NOP]);
+		if (k->s[i].prog_fd >= 0)
+			figure_of(v[i], n, &f[i]);
+	}
+	for (i = 0; i < S_MAX; i++) {
+		if (k->s[i].prog_fd >= 0)
+			print_fig(k->s[i].name, &f[i], &f[S_NOP]);
 	}
 	print_ratios(k, f);
 	return 0;

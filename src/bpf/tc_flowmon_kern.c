@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "account.h"
 #include "meter.h"
+#include "fast.h"
 #include "sweep.h"
 
 #define FM_SKB_CLOCK_MONOTONIC	1	/* skb->tstamp_type of a delivery time */
@@ -74,8 +75,6 @@ __noinline int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
 	p.has_l2 = skb_has_l2(skb);
 	/* a replayed capture of another link type got a made-up Ethernet header */
 	p.fake_l2 = flowmon_cfg.replay_mode && skb->cb[1];
-	m->frame_len = skb_frame_len(skb);
-	m->gso_segs = skb->gso_segs;
 	m->gso_size = skb->gso_size;
 	if (skb->vlan_present) {
 		/* the outer tag was taken out of the frame into metadata */
@@ -93,23 +92,47 @@ __noinline int account_meta(struct fm_meta *m)
 	return 0;
 }
 
-static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
+/* What both paths know of the packet before parsing it. */
+static __always_inline void meta_start(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
 {
-	struct fm_meta m;
+	m->wscale = FLOW_WSCALE_NONE;
+	m->ifindex = skb->ifindex;
+	m->dir = dir;
+	m->tstamp = skb->tstamp;
+	m->tstamp_mono = skb->tstamp_type == FM_SKB_CLOCK_MONOTONIC;
+	m->frame_len = skb_frame_len(skb);
+	m->gso_segs = skb->gso_segs;
+}
+
+/* The general path: every header the parsers know, every case of the table. */
+static __always_inline void tc_general(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
+{
 	int err;
 
-	__builtin_memset(&m, 0, sizeof(m));
-	m.wscale = FLOW_WSCALE_NONE;
-	m.ifindex = skb->ifindex;
-	m.dir = dir;
-	m.tstamp = skb->tstamp;
-	m.tstamp_mono = skb->tstamp_type == FM_SKB_CLOCK_MONOTONIC;
-	err = parse_skb(skb, &m);
+	__builtin_memset(m, 0, sizeof(*m));
+	meta_start(skb, m, dir);
+	err = parse_skb(skb, m);
 	if (err) {
 		fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
-		return TC_ACT_UNSPEC;
+		return;
 	}
-	account_meta(&m);
+	account_meta(m);
+}
+
+static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_SKB };
+	struct fm_meta m;
+
+	/* the fast path (fast.h) reads only what it sets here */
+	__builtin_memset(&m.key, 0, sizeof(m.key));
+	m.is_tcp = 0;
+	meta_start(skb, &m, dir);
+	p.data = (void *)(long)skb->data;
+	p.end = (void *)(long)skb->data_end;
+	p.has_l2 = skb_has_l2(skb);
+	if (!fm_fast_parse(&p, &m) || !fm_fast_account(&m))
+		tc_general(skb, &m, dir);
 	return TC_ACT_UNSPEC;
 }
 

@@ -247,8 +247,10 @@ struct ip6_walk {
 	__u8 nh;		/* next header to look at */
 	__u8 frag;		/* FRAG_* */
 	__u8 err;
-	__u8 pad;
+	__u8 jumbo;		/* the chain starts with an 8-byte hop-by-hop jumbo header */
 };
+
+#define IPV6_TLV_JUMBO	0xC2	/* RFC 2675: Jumbo Payload option, 4 bytes of length */
 
 FM_INLINE int ip6_is_ext(__u8 nh)
 {
@@ -275,6 +277,9 @@ FM_INLINE void ipv6_walk_ext_body(const struct fm_pkt *p, struct ip6_walk *w)
 			w->err = CNT_ERR_IP6_EXT;
 			return;
 		}
+		if (!i && w->nh == FM_IPPROTO_HOPOPTS && h[1] == 0 && h[2] == IPV6_TLV_JUMBO &&
+		    h[3] == 4)
+			w->jumbo = 1;
 		if (w->nh == FM_IPPROTO_FRAGMENT) {
 			fo = ((__u16)h[2] << 8) | h[3];
 			w->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) |
@@ -370,6 +375,15 @@ FM_INLINE int parse_ipv6(const struct fm_pkt *p, struct hdr_cursor *c, struct fm
 	m->frag_id = w.frag_id;
 	m->hdr_len = sizeof(*ip6) + w.ext_len;
 	m->key.proto = w.nh;
+	/*
+	 * BIG TCP: an IPv6 GSO aggregate over 64 KiB carries a hop-by-hop jumbo
+	 * header that none of its segments has on the wire (segmentation takes
+	 * it out): neither the packet nor its repeated headers count it.
+	 */
+	if (!plen && w.jumbo && m->gso_segs > 1 && m->gso_size) {
+		m->l3_len -= 8;
+		m->hdr_len -= 8;
+	}
 	return 0;
 }
 

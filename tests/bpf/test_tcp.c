@@ -589,3 +589,50 @@ BPF_TEST(gso_by_frags)
 	CHECK_EQ(s.size_hist[4], 3);	/* 3 segments of (3028 + 56) / 3 = 1028 on average */
 	fx_close(&f);
 }
+
+/*
+ * IPv6 BIG TCP: an aggregate over 64 KiB has payload length 0 and a
+ * hop-by-hop jumbo header (RFC 2675) that segmentation takes out: its two
+ * segments go on the wire as 40 + 20 + 40000 bytes each. Counting the jumbo
+ * header once per segment gave 8 bytes too many per packet over 32 KiB.
+ */
+BPF_TEST(gso_big_tcp_ipv6_jumbo_header_not_on_the_wire)
+{
+	const uint32_t gso = 40000, wire_seg = 40 + 20 + gso;
+	struct flow_side s;
+	struct flow_key k;
+	struct pkt p;
+	struct fx f;
+	uint8_t *hbh;
+
+	REQUIRE(fx_open(&f, NULL) == 0);
+	seg(&p, 6, 5099, 0, TH_ACK, 1, NULL, 200);
+	if (!gso_supported(&f, &p)) {
+		fx_close(&f);
+		SKIP("this kernel refuses gso_segs/gso_size in BPF_PROG_TEST_RUN ctx_in");
+	}
+	pkt_init(&p);
+	pkt_eth(&p);
+	pkt_ipv6(&p, &(struct ip6_opts){ .saddr = A6, .daddr = B6 });
+	pkt_ip6_ext(&p, PROTO_HOPOPTS, 8);
+	pkt_tcp(&p, &(struct tcp_opts){ .sport = 5200, .dport = 80, .seq = 1,
+					.flags = TH_ACK, .window = 9 });
+	pkt_payload(&p, 300);	/* the rest lies beyond the test run's data */
+	pkt_finish(&p);
+	pkt_set_ip6_plen(&p, 0);
+	hbh = p.buf + p.l3_off + 40;
+	hbh[2] = 0xc2;		/* Jumbo Payload option, 4 bytes: the real length */
+	hbh[3] = 4;
+	hbh[4] = 0;
+	hbh[5] = (uint8_t)((8 + 20 + 2 * gso) >> 16);
+	hbh[6] = (uint8_t)((8 + 20 + 2 * gso) >> 8);
+	hbh[7] = (uint8_t)(8 + 20 + 2 * gso);
+	RUN(&f, &p, .ts = T0, .gso_segs = 2, .gso_size = gso,
+	    .wire_len = 14 + 40 + 8 + 20 + 2 * gso);
+	key_tcp(&k, 6, 5200);
+	CHECK_FLOW(&f, &k, 2, 2 * wire_seg, &s);
+	CHECK_EQ(s.len_min, wire_seg);
+	CHECK_EQ(s.len_max, wire_seg);
+	CHECK_COUNTERS(&f, 0);
+	fx_close(&f);
+}
