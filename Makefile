@@ -20,8 +20,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror=undef
-SRC_DIRS   := src/core src/control src/io src/cmd
-SRC_INC    := $(addprefix -I,$(SRC_DIRS))
+SRC_DIRS   := src/core src/control src/io src/cmd src/native
+SRC_INC    := $(addprefix -I,$(SRC_DIRS)) -Isrc/datapath
 USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) \
 	-DFLOWMON_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
@@ -35,9 +35,11 @@ BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h
 # flow table, IPFIX encoding, link types, options), unit-tested without
 # root; src/io does files and sockets; src/control talks to the kernel
 # through libbpf; src/cmd holds the commands.
-PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/export.c
-BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c $(filter-out src/cmd/main.c,$(wildcard src/cmd/*.c))
-USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS))) include/flowmon.h
+PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/export.c \
+		src/native/engine.c
+BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c \
+		$(filter-out src/cmd/main.c,$(wildcard src/cmd/*.c))
+USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)) src/datapath/*.h) include/flowmon.h
 PURE_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(PURE_SRCS))
 LBPF_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(BPF_SRCS))
 MAIN_OBJ   := $(OUTPUT)/obj/cmd/main.o

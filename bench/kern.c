@@ -19,28 +19,47 @@ struct subject {
 	const char *name;
 	int prog_fd;
 	int map_fd;		/* -1: no table (nop) */
-	bool flowmon;		/* value is struct flow_metrics (read with BPF_F_LOCK) */
+	bool flowmon;		/* value is struct flow_metrics */
 };
 
+/*
+ * The builds of ours measured next to the floor: the default profile as a
+ * daemon runs it, the leanest profile (counters only), every packet reading
+ * the clock (what the tick saves), and the knobs of the kernel replay engine.
+ */
+enum { S_LIVE, S_LEAN, S_PRECISE, S_REPLAY, S_FLOOR, S_NOP, S_MAX };
+
 struct kern_ctx {
-	struct flowmon_bpf *live;	/* production knobs: boot clock, 15 s / 1800 s */
-	struct flowmon_bpf *replay;	/* -r knobs: skb->tstamp clock */
+	struct flowmon_bpf *ours[S_FLOOR];
 	struct bpf_object *floor;
-	struct subject s[4];		/* ours live, ours replay, floor, nop */
+	struct subject s[S_MAX];
 	int trials;
 };
 
-enum { S_LIVE, S_REPLAY, S_FLOOR, S_NOP };
+static const struct variant {
+	const char *name;
+	bool replay;
+	bool lean;
+	bool precise;
+} variants[S_FLOOR] = {
+	[S_LIVE] = { "ours, default profile", false, false, false },
+	[S_LEAN] = { "ours, --features none", false, true, false },
+	[S_PRECISE] = { "ours, --precise-clock", false, false, true },
+	[S_REPLAY] = { "ours, replay knobs", true, false, false },
+};
 
-static int open_ours(const char *obj, bool replay, struct flowmon_bpf **fm)
+static int open_ours(const char *obj, const struct variant *v, struct flowmon_bpf **fm)
 {
 	struct loader_opts lo = {
 		.obj_path = obj,
-		.replay = replay,
+		.replay = v->replay,
 		.max_flows = KERN_FLOWS,
 		.idle_ns = FLOWMON_DEFAULT_IDLE_SEC * NSEC_PER_SEC,
 		.active_ns = FLOWMON_DEFAULT_ACTIVE_SEC * NSEC_PER_SEC,
 		.pin_dir = NULL,
+		.features_set = v->lean,
+		.features = 0,
+		.precise_clock = v->precise,
 	};
 
 	return loader_open(&lo, fm);
@@ -78,25 +97,26 @@ static int floor_fd(struct bpf_object *obj, const char *prog)
 
 static int kern_open(const struct bench_opts *o, struct kern_ctx *k)
 {
-	int err;
+	int i, err;
 
 	memset(k, 0, sizeof(*k));
 	k->trials = o->trials;
-	err = open_ours(o->obj, false, &k->live);
-	if (!err)
-		err = bench_open_floor(o->floor, KERN_FLOWS, &k->floor);
+	for (i = 0; i < S_FLOOR; i++) {
+		k->s[i] = (struct subject){ variants[i].name, -1, -1, true };
+		err = open_ours(o->obj, &variants[i], &k->ours[i]);
+		if (err) {
+			fprintf(stderr, "  %s: does not load: %s\n", variants[i].name,
+				bench_verifier_error());
+			if (i == S_LIVE)
+				return err;
+			continue;
+		}
+		k->s[i].prog_fd = loader_prog_fd(k->ours[i], true);
+		k->s[i].map_fd = loader_flows_fd(k->ours[i]);
+	}
+	err = bench_open_floor(o->floor, KERN_FLOWS, &k->floor);
 	if (err)
 		return err;
-	k->s[S_LIVE] = (struct subject){ "ours (live knobs)", loader_prog_fd(k->live, true),
-					 loader_flows_fd(k->live), true };
-	k->s[S_REPLAY] = (struct subject){ "ours (replay knobs): does not load", -1, -1, true };
-	if (open_ours(o->obj, true, &k->replay))
-		fprintf(stderr, "  replay knobs rejected by the verifier: %s\n",
-			bench_verifier_error());
-	else
-		k->s[S_REPLAY] = (struct subject){ "ours (replay knobs)",
-						   loader_prog_fd(k->replay, true),
-						   loader_flows_fd(k->replay), true };
 	k->s[S_FLOOR] = (struct subject){ "floor", floor_fd(k->floor, "floor_count"),
 					  bpf_map__fd(bpf_object__find_map_by_name(k->floor,
 									   "floor_flows")),
@@ -108,8 +128,10 @@ static int kern_open(const struct bench_opts *o, struct kern_ctx *k)
 
 static void kern_close(struct kern_ctx *k)
 {
-	loader_close(k->live);
-	loader_close(k->replay);
+	int i;
+
+	for (i = 0; i < S_FLOOR; i++)
+		loader_close(k->ours[i]);
 	bpf_object__close(k->floor);
 }
 
@@ -138,43 +160,38 @@ static uint64_t entry_packets(const struct subject *s, const struct bench_pkt *p
 
 	key_of(p, &k);
 	if (s->flowmon)
-		return bpf_map_lookup_elem_flags(s->map_fd, &k, &m, BPF_F_LOCK) ? 0 : m.packets;
+		return bpf_map_lookup_elem(s->map_fd, &k, &m) ? 0 : m.packets;
 	return bpf_map_lookup_elem(s->map_fd, &k, v) ? 0 : v[0];
 }
 
-struct figure {
-	double med, min, max;
-};
 
 /*
- * Established flow: one run creates the entry, then trials runs of
- * EST_REPEAT; the kernel's average per run of each, median over trials.
+ * Established flow: one run creates the entry (setup), then every trial is
+ * one run of EST_REPEAT: the kernel's average per run.
  */
-static int established(const struct kern_ctx *k, const struct subject *s,
-		       const struct bench_pkt *p, struct figure *f)
+static int est_setup(const struct subject *s, const struct bench_pkt *p)
 {
-	double v[64];
-	uint32_t ns;
-	int t, n = k->trials < 64 ? k->trials : 64, err;
-
 	if (s->map_fd >= 0)
 		bench_map_clear(s->map_fd);
-	err = bench_test_run(s->prog_fd, p, BENCH_T0, 1, NULL);
-	for (t = 0; t < n && !err; t++) {
-		err = bench_test_run(s->prog_fd, p, BENCH_T0, EST_REPEAT, &ns);
-		v[t] = ns;
-	}
-	if (err)
-		return err;
-	if (s->map_fd >= 0 && entry_packets(s, p) != 1 + (uint64_t)n * EST_REPEAT) {
+	return bench_test_run(s->prog_fd, p, BENCH_T0, 1, NULL);
+}
+
+static int est_trial(const struct subject *s, struct bench_pkt *p, int t, double *v)
+{
+	uint32_t ns;
+	int err = bench_test_run(s->prog_fd, p, BENCH_T0, EST_REPEAT, &ns);
+
+	*v = ns;
+	return err;
+}
+
+static int est_check(const struct subject *s, const struct bench_pkt *p, int trials)
+{
+	if (s->map_fd >= 0 && entry_packets(s, p) != 1 + (uint64_t)trials * EST_REPEAT) {
 		fprintf(stderr, "%s: entry does not hold every run: not the update path\n",
 			s->name);
 		return -EPROTO;
 	}
-	bench_median(v, n);
-	f->min = v[0];
-	f->max = v[n - 1];
-	f->med = bench_median(v, n);
 	return 0;
 }
 
@@ -198,46 +215,52 @@ static int one_pass(const struct subject *s, struct bench_pkt *p, uint32_t t, ui
 }
 
 /*
- * Many flows, repeat=1 per run, the kernel's time of each, mean per trial,
- * median over trials. The table is emptied before every trial (so it is
- * never more than half full), then filled by pass 1; with passes == 2 the
- * second pass over the same flows is the one timed: updates of flows that
- * are not hot in the cache, unlike the repeat loop of established().
+ * Many flows, repeat=1 per run, the kernel's time of each, mean per trial.
+ * The table is emptied before every trial (so it is never more than half
+ * full), then filled by pass 1; with passes == 2 the second pass over the
+ * same flows is the one timed: updates of flows that are not hot in the
+ * cache, unlike the repeat loop of the established case.
  */
-static int spread(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
-		  struct figure *f, int passes)
+static int spread(const struct subject *s, struct bench_pkt *p, int t, double *v, int passes)
 {
-	double v[64];
 	uint64_t sum = 0;
-	int t, n = k->trials < 64 ? k->trials : 64, pass, err = 0;
+	int pass, err = 0;
 
-	for (t = 0; t < n && !err; t++) {
-		if (s->map_fd >= 0)
-			bench_map_clear(s->map_fd);
-		for (pass = 0; pass < passes && !err; pass++)
-			err = one_pass(s, p, t, BENCH_T0 + (uint64_t)pass * INS_KEYS, &sum);
-		v[t] = (double)sum / INS_KEYS;
-	}
-	if (err)
-		return err;
-	bench_median(v, n);
-	f->min = v[0];
-	f->max = v[n - 1];
-	f->med = bench_median(v, n);
-	return 0;
+	if (s->map_fd >= 0)
+		bench_map_clear(s->map_fd);
+	for (pass = 0; pass < passes && !err; pass++)
+		err = one_pass(s, p, t, BENCH_T0 + (uint64_t)pass * INS_KEYS, &sum);
+	*v = (double)sum / INS_KEYS;
+	return err;
 }
 
-static int inserts(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
-		   struct figure *f)
+static int ins_trial(const struct subject *s, struct bench_pkt *p, int t, double *v)
 {
-	return spread(k, s, p, f, 1);
+	return spread(s, p, t, v, 1);
 }
 
-static int updates(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
-		   struct figure *f)
+static int upd_trial(const struct subject *s, struct bench_pkt *p, int t, double *v)
 {
-	return spread(k, s, p, f, 2);
+	return spread(s, p, t, v, 2);
 }
+
+typedef int (*trial_fn)(const struct subject *s, struct bench_pkt *p, int t, double *v);
+
+/* One packet shape: how to measure it. */
+struct kern_case {
+	const char *title;
+	int ipver;
+	enum bench_l4 kind;
+	uint32_t payload;
+	bool established;
+	int (*setup)(const struct subject *s, const struct bench_pkt *p);
+	trial_fn trial;
+	int (*check)(const struct subject *s, const struct bench_pkt *p, int trials);
+};
+
+struct figure {
+	double med, min, max;
+};
 
 static void print_fig(const char *what, const struct figure *f, const struct figure *nop)
 {
@@ -245,67 +268,86 @@ static void print_fig(const char *what, const struct figure *f, const struct fig
 	       f->med - nop->med);
 }
 
-static void print_ratio(const struct figure *ours, const struct figure *floor,
-			const struct figure *nop)
+static void print_ratios(const struct kern_ctx *k, const struct figure *f)
 {
-	printf("  %-34s %8.2fx %28.2fx\n", "ratio ours (live) / floor", ours->med / floor->med,
-	       (ours->med - nop->med) / (floor->med - nop->med));
+	int i;
+
+	for (i = 0; i < S_FLOOR; i++) {
+		if (k->s[i].prog_fd < 0 || i == S_REPLAY)
+			continue;
+		printf("  ratio %-28s %8.2fx %28.2fx\n", k->s[i].name, f[i].med / f[S_FLOOR].med,
+		       (f[i].med - f[S_NOP].med) / (f[S_FLOOR].med - f[S_NOP].med));
+	}
 }
 
-typedef int (*measure_fn)(const struct kern_ctx *k, const struct subject *s,
-			  struct bench_pkt *p, struct figure *f);
 
-/* One packet shape through the four subjects; prints four lines and the ratio. */
-static int compare(const struct kern_ctx *k, measure_fn fn, const char *title,
+static void figure_of(double *v, int n, struct figure *f)
+{
+	f->med = bench_median(v, n);	/* sorts v */
+	f->min = v[0];
+	f->max = v[n - 1];
+}
+
+/*
+ * One packet shape through every subject, trials interleaved (trial t of
+ * each subject, then trial t + 1), so that the machine's drift hits them
+ * alike; prints a line each and the ratios to the floor.
+ */
+static int compare(const struct kern_ctx *k, const struct kern_case *c,
 		   const struct bench_pkt *tmpl)
 {
-	struct figure f[4];
-	struct bench_pkt p;
-	int i, err;
+	int i, t, n = k->trials < 64 ? k->trials : 64, err = 0;
+	struct bench_pkt p[S_MAX];
+	struct figure f[S_MAX];
+	double v[S_MAX][64];
 
-	printf("%s\n", title);
-	for (i = 0; i < 4; i++) {
-		p = *tmpl;
+	printf("%s\n", c->title);
+	for (i = 0; i < S_MAX; i++) {
+		p[i] = *tmpl;
 		f[i] = (struct figure){ 0 };
-		if (k->s[i].prog_fd < 0)
-			continue;	/* reported as such */
-		err = fn(k, &k->s[i], &p, &f[i]);
-		if (err) {
-			fprintf(stderr, "failed to measure %s: %s\n", k->s[i].name,
-				strerror(-err));
-			return err;
+		if (k->s[i].prog_fd >= 0 && c->setup)
+			err = err ? err : c->setup(&k->s[i], &p[i]);
+	}
+	for (t = 0; t < n && !err; t++) {
+		for (i = 0; i < S_MAX && !err; i++) {
+			if (k->s[i].prog_fd >= 0)
+				err = c->trial(&k->s[i], &p[i], t, &v[i][t]);
+			if (err)
+				fprintf(stderr, "failed to measure %s: %s\n", k->s[i].name,
+					strerror(-err));
 		}
 	}
-	for (i = 0; i < 4; i++) {
-		if (k->s[i].prog_fd < 0)
-			printf("  %s\n", k->s[i].name);
-		else
+	for (i = 0; i < S_MAX && !err; i++) {
+		if (k->s[i].prog_fd >= 0 && c->check)
+			err = c->check(&k->s[i], &p[i], n);
+	}
+	if (err)
+		return err;
+	for (i = 0; i < S_MAX; i++) {
+		if (k->s[i].prog_fd >= 0)
+			figure_of(v[i], n, &f[i]);
+	}
+	for (i = 0; i < S_MAX; i++) {
+		if (k->s[i].prog_fd >= 0)
 			print_fig(k->s[i].name, &f[i], &f[S_NOP]);
 	}
-	print_ratio(&f[S_LIVE], &f[S_FLOOR], &f[S_NOP]);
+	print_ratios(k, f);
 	return 0;
 }
 
-static int est_fn(const struct kern_ctx *k, const struct subject *s, struct bench_pkt *p,
-		  struct figure *f)
-{
-	return established(k, s, p, f);
-}
-
 /* The packet shapes measured, in report order. */
-static const struct kern_case {
-	const char *title;
-	int ipver;
-	enum bench_l4 kind;
-	uint32_t payload;
-	measure_fn fn;
-} cases[] = {
-	{ "established TCP/IPv4, ACK|PSH + 100 B payload", 4, BL4_TCP_ACK, 100, est_fn },
-	{ "established TCP/IPv6, ACK|PSH + 100 B payload", 6, BL4_TCP_ACK, 100, est_fn },
-	{ "new flow: TCP/IPv4 SYN with 20 B of options", 4, BL4_TCP_SYN, 0, inserts },
-	{ "new flow: UDP/IPv4, 100 B payload", 4, BL4_UDP, 100, inserts },
+static const struct kern_case cases[] = {
+	{ "established TCP/IPv4, ACK|PSH + 100 B payload", 4, BL4_TCP_ACK, 100, true, est_setup,
+	  est_trial, est_check },
+	{ "established UDP/IPv6, 100 B payload", 6, BL4_UDP, 100, true, est_setup, est_trial,
+	  est_check },
+	{ "established TCP/IPv6, ACK|PSH + 100 B payload", 6, BL4_TCP_ACK, 100, true, est_setup,
+	  est_trial, est_check },
+	{ "new flow: TCP/IPv4 SYN with 20 B of options", 4, BL4_TCP_SYN, 0, false, NULL,
+	  ins_trial, NULL },
+	{ "new flow: UDP/IPv4, 100 B payload", 4, BL4_UDP, 100, false, NULL, ins_trial, NULL },
 	{ "existing flows, not cache-hot: TCP/IPv4 ACK, 32768 flows, repeat=1", 4, BL4_TCP_ACK,
-	  100, updates },
+	  100, false, NULL, upd_trial, NULL },
 };
 
 int bench_kern(const struct bench_opts *o, int argc, char **argv)
@@ -322,17 +364,18 @@ int bench_kern(const struct bench_opts *o, int argc, char **argv)
 		return 1;
 	}
 	printf("kernel cost per packet: BPF_PROG_TEST_RUN on CPU %d, opts.duration (ns/run),\n"
-	       "median of %d trials; established: %d runs per trial (repeat); new and\n"
-	       "existing flows: %d distinct keys per trial, repeat=1 each (the timer's\n"
-	       "own cost is in the nop line), mean per trial; tables %u entries\n",
+	       "median of %d trials, the subjects' trials interleaved; established: %d runs\n"
+	       "per trial (repeat); new and existing flows: %d distinct keys per trial,\n"
+	       "repeat=1 each (the timer's own cost is in the nop line), mean per trial;\n"
+	       "tables %u entries. Ratios: whole run, then with the nop subtracted\n",
 	       o->cpu, o->trials, EST_REPEAT, INS_KEYS, KERN_FLOWS);
 	printf("  %-34s %8s  %-18s  %8s\n", "", "ns/pkt", "[min .. max]", "- nop");
 	for (i = 0; !err && i < sizeof(cases) / sizeof(cases[0]); i++) {
 		/* "established": the repeat-loop cases only; "many": the others */
-		if (only && (cases[i].fn == est_fn) != !strcmp(only, "established"))
+		if (only && cases[i].established != !strcmp(only, "established"))
 			continue;
 		bench_pkt_build(&p, cases[i].ipver, cases[i].kind, cases[i].payload);
-		err = compare(&k, cases[i].fn, cases[i].title, &p);
+		err = compare(&k, &cases[i], &p);
 	}
 	kern_close(&k);
 	return err ? 1 : 0;

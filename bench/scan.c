@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* scan.c - userland ns/flow of collector_read, flowtable_plan and a purging scan. */
+/* scan.c - ns/flow of a scan that ends nothing, and of one that ends and purges every flow. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +14,16 @@
 #include "bench.h"
 
 #define SCAN_MAX_FLOWS	(1u << 20)	/* table capacity: 1,000,000 flows fill 95 % */
-#define SCAN_REPS	3		/* read and plan timings per fill (non-destructive) */
+#define SCAN_REPS	3		/* idle scans per fill (they end nothing) */
 #define SCAN_MAX_FILLS	16
 #define FILL_GAP_NS	1000		/* packet clock step while filling */
 
 /* What one child measured on one filled table. */
 struct scan_sample {
-	double read_ns[SCAN_REPS];
-	double plan_ns[SCAN_REPS];
+	double idle_ns[SCAN_REPS];	/* collector_scan with nothing due */
 	double scan_ns;		/* collector_scan ending and purging every flow */
-	long read;		/* entries collector_read returned */
-	long ends;		/* connections flowtable_plan listed */
+	long read;		/* entries the idle scan visited */
+	long ends;		/* records the purging scan wrote */
 	long purged;		/* entries deleted by the scan */
 	long written;		/* records it built */
 	long left;		/* entries left in the table afterwards */
@@ -43,7 +42,7 @@ static uint64_t scan_now(const struct scan_env *e, uint32_t n)
 
 	if (e->replay)
 		return BENCH_T0 + (uint64_t)n * FILL_GAP_NS + NSEC_PER_SEC;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + NSEC_PER_SEC;
 }
 
@@ -62,45 +61,43 @@ static double fill(int prog_fd, uint32_t n)
 	return (double)(bench_now_ns() - t0) / n;
 }
 
-/* A plan that ends everything: idle timeout 1 ns, no linger, no laziness. */
-static void purge_cfg(struct ft_config *cfg)
+/* Records are built (flow_record_from_event), then dropped: no formatting. */
+static int count_record(void *ctx, struct flow_record *r)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->idle_ns = 1;
-	cfg->active_ns = FLOWMON_DEFAULT_ACTIVE_SEC * NSEC_PER_SEC;
-	cfg->pair_wait_ns = 0;
-	cfg->lazy_idle = false;
+	(*(long *)ctx)++;
+	return 0;
 }
 
-/* In the child: time read and plan SCAN_REPS times, then one purging scan. */
+/*
+ * In the child: SCAN_REPS scans with nothing due (the cost of every scan
+ * period), then one with an idle timeout of 1 ns: it ends every connection,
+ * builds its record from the event, and deletes both entries.
+ */
 static void measure(const struct scan_env *e, uint32_t n, struct scan_sample *s)
 {
 	uint64_t now = scan_now(e, n), t0;
 	struct flowmon_bpf *fm = e->fm;
-	struct ft_config cfg;
+	struct ft_config cfg = { .idle_ns = 3600 * NSEC_PER_SEC, .linger_ns = 0 };
 	struct collector c;
-	ssize_t got = 0;
+	long records = 0;
 	int r;
 
-	purge_cfg(&cfg);
 	s->err = collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm),
-				loader_events_fd(fm), &cfg, NULL, NULL);
+				loader_events_fd(fm), loader_sweep_fd(fm), &cfg, count_record,
+				&records);
 	if (s->err)
 		return;
-	for (r = 0; r < SCAN_REPS; r++) {
+	for (r = 0; r < SCAN_REPS && !s->err; r++) {
 		t0 = bench_now_ns();
-		got = collector_read(&c);
-		s->read_ns[r] = bench_now_ns() - t0;
+		s->err = collector_scan(&c, now);
+		s->idle_ns[r] = bench_now_ns() - t0;
 	}
-	s->read = got;
-	for (r = 0; r < SCAN_REPS && got > 0; r++) {
-		t0 = bench_now_ns();
-		s->ends = flowtable_plan(&cfg, c.keys, c.vals, got, now, c.ends, c.max_entries);
-		s->plan_ns[r] = bench_now_ns() - t0;
-	}
+	s->read = c.last_entries;
+	c.cfg.idle_ns = 1;
 	t0 = bench_now_ns();
-	s->err = collector_scan(&c, now);
+	s->err = s->err ? s->err : collector_scan(&c, now);
 	s->scan_ns = bench_now_ns() - t0;
+	s->ends = records;
 	s->purged = c.purged;
 	s->written = c.written;
 	s->left = bench_map_count(c.flows_fd);
@@ -148,24 +145,23 @@ static int check(uint32_t n, const struct scan_sample *s)
 {
 	if (s->read != n || s->ends != expect_ends(n) || s->purged != n ||
 	    s->written != expect_ends(n) || s->left != 0) {
-		fprintf(stderr, "scan of %u flows: read %ld, planned %ld (expected %ld), purged %ld, "
-			"written %ld, left %ld\n", n, s->read, s->ends, expect_ends(n), s->purged,
-			s->written, s->left);
+		fprintf(stderr, "scan of %u flows: visited %ld, records %ld (expected %ld), "
+			"purged %ld, written %ld, left %ld\n", n, s->read, s->ends, expect_ends(n),
+			s->purged, s->written, s->left);
 		return -EPROTO;
 	}
 	return 0;
 }
 
 struct scan_fig {
-	double fill, read, plan, scan;
+	double fill, idle, scan;
 	long rss_kib;
 	int fills;
 };
 
 static int scan_one(const struct scan_env *e, uint32_t n, int fills, struct scan_fig *f)
 {
-	double fl[SCAN_MAX_FILLS], rd[SCAN_MAX_FILLS * SCAN_REPS], pl[SCAN_MAX_FILLS * SCAN_REPS];
-	double sc[SCAN_MAX_FILLS];
+	double fl[SCAN_MAX_FILLS], id[SCAN_MAX_FILLS * SCAN_REPS], sc[SCAN_MAX_FILLS];
 	struct scan_sample s;
 	int i, r, err;
 	long rss = 0;
@@ -177,31 +173,29 @@ static int scan_one(const struct scan_env *e, uint32_t n, int fills, struct scan
 		err = err ? err : check(n, &s);
 		if (err)
 			return err;
-		for (r = 0; r < SCAN_REPS; r++) {
-			rd[i * SCAN_REPS + r] = s.read_ns[r] / n;
-			pl[i * SCAN_REPS + r] = s.plan_ns[r] / n;
-		}
+		for (r = 0; r < SCAN_REPS; r++)
+			id[i * SCAN_REPS + r] = s.idle_ns[r] / n;
 		sc[i] = s.scan_ns / n;
 		f->rss_kib = rss > f->rss_kib ? rss : f->rss_kib;
 	}
 	f->fills = fills;
 	f->fill = bench_median(fl, fills);
-	f->read = bench_median(rd, fills * SCAN_REPS);
-	f->plan = bench_median(pl, fills * SCAN_REPS);
+	f->idle = bench_median(id, fills * SCAN_REPS);
 	f->scan = bench_median(sc, fills);
 	return 0;
 }
 
 static void print_header(const struct bench_opts *o, const struct scan_env *e)
 {
-	printf("userland scan: tc_flowmon_kern.o unpinned (%s knobs), table %u entries;\n"
-	       "N entries = N/4 two-way connections + N/2 one-way flows; CLOCK_MONOTONIC on\n"
-	       "CPU %d; read and plan %d times per fill, one purging scan per fill, medians\n",
+	printf("scan (collector_scan: the kernel's sweeper, the event ring, records built):\n"
+	       "tc_flowmon_kern.o unpinned (%s knobs), table %u entries; N entries = N/4\n"
+	       "two-way connections + N/2 one-way flows; CLOCK_MONOTONIC on CPU %d; %d scans\n"
+	       "with nothing due, then one that ends and purges everything, per fill; medians\n",
 	       e->replay ? "replay" : "live", SCAN_MAX_FLOWS, o->cpu, SCAN_REPS);
-	printf("  %9s %5s %10s %10s %10s %12s %12s %10s\n", "flows", "fills", "read", "plan",
-	       "scan+purge", "(delete+rec)", "fill/pkt", "max RSS");
-	printf("  %9s %5s %10s %10s %10s %12s %12s %10s\n", "", "", "ns/flow", "ns/flow",
-	       "ns/flow", "ns/flow", "ns", "MiB");
+	printf("  %9s %5s %12s %12s %12s %12s\n", "flows", "fills", "idle scan", "scan+purge",
+	       "fill/pkt", "max RSS");
+	printf("  %9s %5s %12s %12s %12s %12s\n", "", "", "ns/flow", "ns/flow", "ns",
+	       "MiB");
 }
 
 /* Replay knobs as -r loads them; the live ones (boot clock) if those are rejected. */
@@ -244,8 +238,8 @@ int bench_scan(const struct bench_opts *o, int argc, char **argv)
 			err = err ? err : -EINVAL;
 			break;
 		}
-		printf("  %9u %5d %10.1f %10.1f %10.1f %12.1f %12.1f %10.1f\n", n, f.fills, f.read,
-		       f.plan, f.scan, f.scan - f.read - f.plan, f.fill, f.rss_kib / 1024.0);
+		printf("  %9u %5d %12.1f %12.1f %12.1f %12.1f\n", n, f.fills, f.idle, f.scan, f.fill,
+		       f.rss_kib / 1024.0);
 	}
 	loader_close(e.fm);
 	return err ? 1 : 0;

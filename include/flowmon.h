@@ -5,19 +5,13 @@
  * This is the only header shared across the kernel/user boundary. Every
  * structure here is laid out with explicit padding so that the BPF and the
  * x86-64/arm64 userland compilers agree byte for byte; userland checks the
- * sizes with _Static_assert and against the map's BTF at run time.
+ * sizes with _Static_assert and against the map's shape at run time.
  */
 #ifndef __FLOWMON_H
 #define __FLOWMON_H
 
 #ifndef __VMLINUX_H__
 #include <linux/types.h>
-struct bpf_spin_lock_abi {
-	__u32 val;
-};
-#define FLOWMON_LOCK_T struct bpf_spin_lock_abi
-#else
-#define FLOWMON_LOCK_T struct bpf_spin_lock
 #endif
 
 /* Names users and scripts know: the original pinned its table here. */
@@ -26,10 +20,13 @@ struct bpf_spin_lock_abi {
 #define FLOWMON_MAP_COUNTERS	"flowmon_counters"
 #define FLOWMON_MAP_EVENTS	"flowmon_events"
 #define FLOWMON_MAP_FRAGS	"flowmon_frags"
+#define FLOWMON_MAP_TICK	"flowmon_tick"
 #define FLOWMON_SEC_INGRESS	"tc/ingress"
 #define FLOWMON_SEC_EGRESS	"tc/egress"
+#define FLOWMON_SEC_SWEEP	"tc/sweep"
 #define FLOWMON_PROG_INGRESS	"flowmon_ingress"
 #define FLOWMON_PROG_EGRESS	"flowmon_egress"
+#define FLOWMON_PROG_SWEEP	"flowmon_sweep"
 
 #define FLOWMON_DEFAULT_MAX_FLOWS	65536
 #define FLOWMON_FRAG_ENTRIES		8192
@@ -64,66 +61,109 @@ struct flow_key {
 	__u8 pad[2];
 };
 
+/*
+ * Feature profiles, chosen at load time (flowmon_config.features): each one
+ * a block of per-packet work the verifier removes when it is off. The entry
+ * records the profile it was metered with (flow_metrics.features), so that a
+ * reader tells "not measured" from "zero".
+ */
+#define FLOWMON_F_IAT	0x01	/* inter-arrival min/max/sum of squares */
+#define FLOWMON_F_HIST	0x02	/* packet size and TTL histograms */
+#define FLOWMON_F_TCP	0x04	/* sequence analysis, windows, MSS, window scale */
+#define FLOWMON_F_L2	0x08	/* MAC addresses and VLAN IDs of the first packet */
+#define FLOWMON_F_ALL	0x0f
+
 /* flow_metrics.state bits */
 #define FLOW_ST_SEQ_VALID	0x01	/* next_seq holds a sequence number */
 #define FLOW_ST_HOLE_VALID	0x02	/* hole_seq marks a sequence gap */
 #define FLOW_ST_SYN_WIN		0x04	/* syn_win was set by a SYN */
 #define FLOW_ST_INITIATOR	0x08	/* sent a SYN without ACK: opened the connection */
-#define FLOW_ST_LEADER		0x10	/* created while the reverse did not exist: seen first */
+#define FLOW_ST_LEADER		0x10	/* seen first in its connection (kept across splits) */
+#define FLOW_ST_WIN		0x20	/* win_min/win_max hold a non-SYN window */
+#define FLOW_ST_L2		0x40	/* smac/dmac were read from an Ethernet header */
 #define FLOW_WSCALE_NONE	0xff
 
 /*
- * Per-direction metrics. One entry per flow_key in flowmon_stats; the
- * kernel updates it under the embedded spin lock, userland reads and deletes
- * it with BPF_F_LOCK so that every copy is consistent.
+ * flow_metrics.owner: the low 32 bits are the fingerprint of the entry's
+ * key (never 0), bit 32 is the entry's lock. 0 means "taken": the sweeper
+ * wrote the record out and is deleting the entry. A packet locks an entry
+ * with one compare-and-swap from "its fingerprint, unlocked" to "its
+ * fingerprint, locked", so the lock also proves the memory still holds the
+ * packet's flow (a hash map may hand freed memory to another flow at once).
+ */
+#define FLOW_OWNER_LOCK		(1ULL << 32)
+#define FLOW_OWNER_FP_MASK	0xffffffffULL
+
+/*
+ * Per-direction metrics: the value of flowmon_stats. The first 64 bytes are
+ * what every packet touches (one cache line when the map's element layout
+ * aligns it); the parts after them are touched only by the features that
+ * use them.
  *
- * Times are nanoseconds of CLOCK_BOOTTIME (bpf_ktime_get_boot_ns), which
- * keeps counting during suspend; userland converts them to wall-clock time.
- * In replay mode (BPF_PROG_TEST_RUN) they are the caller's skb->tstamp,
- * i.e. nanoseconds since the Unix epoch taken from the pcap.
+ * Times are nanoseconds of CLOCK_MONOTONIC (the clock of bpf_ktime_get_ns
+ * and of the delivery time TCP stamps on its packets); userland converts
+ * them to wall-clock time. In replay mode they are the packets' capture
+ * times, nanoseconds since the Unix epoch. See docs/DESIGN.md "Time" for
+ * the resolution of each field.
  *
  * bytes are L3 bytes (IP header + payload, like IPFIX octetDeltaCount). A
  * segmentation-offload aggregate counts as the gso_segs packets it stands
  * for, each with its own headers.
  */
 struct flow_metrics {
-	FLOWMON_LOCK_T lock;
-	__u32 ifindex;		/* interface of the hook that first saw the flow */
+	/* hot: every packet */
+	__u64 owner;		/* key fingerprint | FLOW_OWNER_LOCK, see above */
 	__u64 first_seen;
 	__u64 last_seen;
 	__u64 packets;
 	__u64 bytes;
-	__u64 arrivals;		/* skbs: inter-arrival gaps = arrivals - 1 */
+	__u32 ifindex;		/* interface of the hook that counts the flow */
+	__u32 arrivals;		/* skbs: inter-arrival gaps = arrivals - 1 (saturates) */
+	__u32 len_min;		/* IP length, per packet on the wire */
+	__u32 len_max;
+	__u16 tcp_flags;	/* OR of FIN..CWR (bits 0-7) and NS (bit 8) */
+	__u8 dir;		/* enum flowmon_dir of that hook */
+	__u8 state;		/* FLOW_ST_* */
+	__u8 ttl_min;
+	__u8 ttl_max;
+	__u8 tos;		/* full TOS / traffic class byte of the first packet */
+	__u8 features;		/* FLOWMON_F_* this record was metered with */
+	/* FLOWMON_F_IAT */
 	__u64 iat_min;		/* smallest gap between arrivals, ns */
 	__u64 iat_max;		/* largest gap, ns */
 	__u64 iat_sumsq;	/* sum of squared gaps, in us^2 (variance) */
-	__u64 retr_pkts;	/* TCP segments carrying already-seen data */
-	__u64 retr_bytes;	/* their payload bytes */
-	__u64 ooo_pkts;		/* TCP segments filling an earlier gap */
-	__u64 ooo_bytes;
+	/* FLOWMON_F_HIST */
 	__u32 size_hist[FLOWMON_SIZE_BUCKETS];	/* <128 <256 <512 <1024 <1514 >=1514 */
 	__u32 ttl_hist[FLOWMON_TTL_BUCKETS];	/* 0-1 2-5 6-32 33-64 ... 225-255 */
-	__u32 len_min;		/* IP length, per packet on the wire */
-	__u32 len_max;
+	/* FLOWMON_F_TCP */
 	__u32 next_seq;		/* highest TCP sequence end seen */
 	__u32 hole_seq;		/* where the newest gap in the sequence starts */
-	__u32 win_min;		/* raw TCP window field, non-SYN segments */
-	__u32 win_max;
-	__u32 syn_win;		/* window of the SYN (never scaled, RFC 7323 2.2) */
-	__u32 flow_label;	/* IPv6 flow label of the first packet */
-	__u16 tcp_flags;	/* OR of FIN..CWR (bits 0-7) and NS (bit 8) */
+	__u32 hole_end;		/* where that gap ends (the segment that opened it) */
+	__u32 retr_pkts;	/* TCP segments carrying already-seen data */
+	__u32 ooo_pkts;		/* TCP segments filling an earlier gap */
+	__u16 win_min;		/* raw TCP window field, non-SYN segments (FLOW_ST_WIN) */
+	__u16 win_max;
+	__u16 syn_win;		/* window of the SYN (never scaled, RFC 7323 2.2) */
 	__u16 mss;		/* MSS option of the SYN, 0 if none */
 	__u8 wscale;		/* window scale option, FLOW_WSCALE_NONE if none */
-	__u8 tos;		/* full TOS / traffic class byte of the first packet */
-	__u8 ttl_min;
-	__u8 ttl_max;
-	__u8 dir;		/* enum flowmon_dir of the first hook */
-	__u8 ipver;
-	__u8 state;		/* FLOW_ST_* */
-	__u8 pad;
-	__u32 hole_end;		/* where that gap ends (the segment that opened it) */
-	__u32 key_fp;		/* fingerprint of the entry's key (see account.bpf.h) */
-	__u32 pad2;
+	__u8 pad[3];
+	__u64 retr_bytes;	/* payload bytes of retr_pkts */
+	__u64 ooo_bytes;
+	/* first packet of the record */
+	__u32 flow_label;	/* IPv6 flow label */
+	__u16 vlan_outer;	/* FLOWMON_F_L2: VLAN ID of the outer tag (0: none) */
+	__u16 vlan_inner;	/* VLAN ID of the second tag (0: none) */
+	__u8 smac[6];		/* FLOWMON_F_L2 and FLOW_ST_L2: Ethernet addresses */
+	__u8 dmac[6];
+	__u8 pad2[4];
+};
+
+/* Sweeper modes (struct flowmon_sweep.mode). */
+enum flowmon_sweep_mode {
+	SWEEP_SCAN = 0,		/* end connections that are over: idle, closed */
+	SWEEP_FLUSH,		/* end every connection (FLOW_END_FORCED) */
+	SWEEP_PRINT,		/* copy every connection out, delete nothing */
+	SWEEP_PRESSURE,		/* SCAN, and idle ends regardless of lazy_idle */
 };
 
 /*
@@ -135,8 +175,10 @@ struct flow_metrics {
 struct flowmon_config {
 	__u64 idle_timeout_ns;	/* kernel ends a record when a packet comes after this */
 	__u64 active_timeout_ns;	/* ... or when the record is older than this */
-	__u8 replay_mode;	/* 1: time = skb->tstamp (BPF_PROG_TEST_RUN), else boot time */
-	__u8 pad[7];
+	__u8 replay_mode;	/* 1: time = skb->tstamp (BPF_PROG_TEST_RUN), else live clock */
+	__u8 features;		/* FLOWMON_F_*: what is metered (default all) */
+	__u8 precise_clock;	/* 1: read the clock on every packet (see DESIGN.md "Time") */
+	__u8 pad[5];
 };
 
 /* IPFIX flowEndReason (IE 136) values. */
@@ -149,22 +191,48 @@ enum flowmon_end_reason {
 };
 
 /*
- * Ring buffer record: the kernel ends a record itself when a packet arrives
- * for a flow that has been idle longer than the idle timeout, whose record
- * is older than the active timeout, or (TCP) that opens a new connection
- * on a key that already saw FIN or RST. The old metrics travel here and the
- * entry restarts with the new packet, so the new record's start is exact.
+ * Ring buffer record: one connection's record, both directions. The kernel
+ * ends records itself: when a packet arrives for a connection idle longer
+ * than the idle timeout, whose record is older than the active timeout, or
+ * (TCP) that opens a new connection on a key that saw FIN or RST; and when
+ * the sweeper (flowmon_sweep, run by userland) finds a connection over.
+ * Half b is the reverse direction of a (has_b 0: never seen, or empty).
  */
 struct flow_event {
-	struct flow_key key;
-	struct flow_metrics stats;
-	__u8 reason;		/* enum flowmon_end_reason */
-	__u8 pad[7];
+	struct flow_key key_a;
+	struct flow_key key_b;
+	struct flow_metrics a;
+	struct flow_metrics b;
+	__u8 reason;		/* enum flowmon_end_reason; 0: a copy (SWEEP_PRINT) */
+	__u8 has_a;		/* a holds packets */
+	__u8 has_b;		/* b holds packets */
+	__u8 pad[5];
 };
+
+/*
+ * What userland passes to flowmon_sweep (BPF_PROG_TEST_RUN), in the
+ * packet data after a 14-byte pseudo Ethernet header, and what it gets back
+ * in data_out. The sweeper visits every entry once per run (the kernel's
+ * bpf_for_each_map_elem); when the ring buffer fills it stops and says so
+ * (more = 1): userland consumes the ring and runs it again.
+ */
+struct flowmon_sweep {
+	__u64 now;		/* time of the scan, the table's clock */
+	__u64 idle_ns;		/* connection idle this long: over */
+	__u64 linger_ns;	/* after FIN both ways or RST, quiet this long: over */
+	__u32 mode;		/* enum flowmon_sweep_mode */
+	__u32 lazy_idle;	/* offline: idle connections wait for their next packet */
+	/* out */
+	__u32 visited;		/* entries seen */
+	__u32 ended;		/* connections written to the ring */
+	__u32 purged;		/* entries deleted */
+	__u32 more;		/* stopped early: ring full */
+};
+#define FLOWMON_SWEEP_HDR	14	/* the pseudo Ethernet header before the args */
 
 /* Per-CPU counters in flowmon_counters (index = enum value). */
 enum flowmon_counter {
-	CNT_OTHER_HOOK = 0,		/* seen again at a later hook: not counted twice */
+	CNT_OTHER_HOOK = 0,	/* seen again at a later hook: not counted twice */
 	CNT_NON_IP,		/* ARP, LLDP, ...: not a flow */
 	CNT_TABLE_FULL_PKTS,	/* packets of flows the full table could not take */
 	CNT_TABLE_FULL_BYTES,
@@ -175,7 +243,7 @@ enum flowmon_counter {
 	CNT_ERR_IP6,		/* IPv6 header truncated or bad version */
 	CNT_ERR_IP6_EXT,	/* extension header chain truncated or too long */
 	CNT_ERR_L4,		/* TCP/UDP/ICMP/SCTP header truncated, TCP doff < 5 */
-	CNT_RACE_LOST,		/* entry deleted and reused under a packet, then re-created */
+	CNT_RACE_LOST,		/* entry taken by the sweeper under a packet, twice */
 	CNT_MAX,
 };
 

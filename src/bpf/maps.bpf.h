@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* maps.bpf.h - every map of tc_flowmon_kern.o, pinned by name in bpffs. */
+/* maps.bpf.h - every map of tc_flowmon_kern.o; the shared ones pinned by name in bpffs. */
 #ifndef __FLOWMON_MAPS_BPF_H
 #define __FLOWMON_MAPS_BPF_H
 
 /*
- * flowmon_stats: flow_key -> flow_stats, one entry per unidirectional flow,
- * shared by every interface and hook the program is attached to. The kernel
- * inserts (BPF_NOEXIST) and updates in place under the entry's spin lock;
- * only userland deletes, with an atomic lookup-and-delete. max_entries is
- * set by the loader (bpf_map__set_max_entries) without recompiling.
+ * flowmon_stats: flow_key -> flow_metrics, one entry per unidirectional
+ * flow, shared by every interface and hook the program is attached to.
+ * Packets insert (BPF_NOEXIST) and update in place under the entry's owner
+ * lock (account.h); only the sweeper deletes (sweep.h). max_entries is set
+ * by the loader without recompiling.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -28,9 +28,10 @@ struct {
 } flowmon_counters SEC(".maps");
 
 /*
- * flowmon_events: records the kernel ended itself (idle, active timeout,
- * new TCP connection on a closed key); userland consumes them. When it is
- * full the kernel keeps accumulating in the entry instead: nothing is lost.
+ * flowmon_events: connections' records ended in the kernel (record splits
+ * on the packet path, and the sweeper); userland consumes them. When it is
+ * full a split waits (the entry keeps accumulating) and the sweeper stops
+ * until userland has read: nothing is lost.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -52,18 +53,30 @@ struct {
 } flowmon_frags SEC(".maps");
 
 /*
- * Scratch space for a new entry: flow_metrics is too big for the stack
- * budget. Typed as plain words: a per-CPU map may not hold a spin lock.
+ * flowmon_tick: the tick clock (clock.h). Pinned because the kernel runs
+ * a map's timers only while a process or a pin holds the map.
  */
-struct scratch {
-	__u64 w[sizeof(struct flow_metrics) / 8];
+struct fm_tick {
+	struct bpf_timer timer;
+	__u64 now;		/* CLOCK_MONOTONIC at the last tick */
+	__u64 last_use;		/* a packet read it (to FM_TICK_USE_NS) */
+	__u64 armed;		/* the timer runs */
 };
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fm_tick);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} flowmon_tick SEC(".maps");
+
+/* Room for a new entry: flow_metrics is large for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct scratch);
+	__type(value, struct flow_metrics);
 } flowmon_scratch SEC(".maps");
 
 /*
@@ -71,14 +84,6 @@ struct {
  * same packet passing a second hook (lo: egress, then ingress) is not
  * counted twice in the table-full counters.
  */
-struct full_miss {
-	struct flow_key key;
-	__u64 when;
-	__u32 ifindex;
-	__u8 dir;
-	__u8 pad[3];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -86,12 +91,11 @@ struct {
 	__type(value, struct full_miss);
 } flowmon_fullmiss SEC(".maps");
 
-static __always_inline void count(__u32 idx, __u64 n)
+static __always_inline struct full_miss *fm_full_miss_slot(void)
 {
-	__u64 *c = bpf_map_lookup_elem(&flowmon_counters, &idx);
+	__u32 zero = 0;
 
-	if (c)
-		*c += n;	/* per-CPU slot: no atomic needed */
+	return bpf_map_lookup_elem(&flowmon_fullmiss, &zero);
 }
 
 #endif /* __FLOWMON_MAPS_BPF_H */

@@ -1,25 +1,34 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * tc_flowmon_kern.c - per-flow metering on the TC (clsact) hook.
+ * tc_flowmon_kern.c - per-flow metering on the TC (clsact or tcx) hook.
  *
- * Two thin entry points, one per hook direction, over one worker. The
- * program never drops or changes a packet and returns TC_ACT_UNSPEC, so
- * filters after it on the same hook still run.
+ * Thin entry points over the hook-agnostic datapath (src/datapath): each
+ * fills the packet context from the skb and hands it on. The program never
+ * drops or changes a packet and returns TC_ACT_UNSPEC, so filters after it
+ * on the same hook still run.
  *
- * Counting rule: a packet is counted once per host, at the first hook that
- * saw its flow (the ifindex and direction stored in the entry). On lo with
- * both hooks a packet passes egress then ingress; a forwarded packet passes
- * ingress of one interface and egress of another: only the first counts.
- * A first hook that has not seen the flow for a second hands it over.
+ * flowmon_sweep is not attached anywhere: userland runs it with
+ * BPF_PROG_TEST_RUN once per scan period (sweep.h). A test run keeps bottom
+ * halves off around the program, which the entry lock relies on.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "flowmon.h"
+#include "types.h"
 #include "config.bpf.h"
 #include "maps.bpf.h"
+#include "platform.h"
+#include "pkt.h"
+#include "pairing.h"
 #include "parse.h"
+#include "clock.h"
 #include "account.h"
+#include "meter.h"
+#include "fast.h"
+#include "sweep.h"
+
+#define FM_SKB_CLOCK_MONOTONIC	1	/* skb->tstamp_type of a delivery time */
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
@@ -28,7 +37,7 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
  * leaves mac_header equal to network_header there, and skb->data points
  * at the IP header.
  */
-static __always_inline int has_l2(struct __sk_buff *skb)
+static __always_inline int skb_has_l2(struct __sk_buff *skb)
 {
 	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 
@@ -36,130 +45,130 @@ static __always_inline int has_l2(struct __sk_buff *skb)
 }
 
 /*
- * Global (not inlined): the verifier checks the parsers once, instead of
- * once for every path through the accounting code that follows.
+ * Length of the whole frame, for IP length fields of 0 (TSO, BIG TCP) and
+ * the check that a length field stays inside the frame. A replayed capture
+ * passes its packet's original length in cb[0]: BPF_PROG_TEST_RUN carries
+ * only about a page of it, and caps wire_len at 64 KiB.
  */
-__noinline int parse_packet(struct __sk_buff *skb, struct pkt_meta *m)
+static __always_inline __u32 skb_frame_len(struct __sk_buff *skb)
 {
-	struct hdr_cursor c = {
-		.pos = (void *)(long)skb->data,
-		.end = (void *)(long)skb->data_end,
-		.start = (void *)(long)skb->data,
-	};
-	__u16 proto;
-	int err;
+	__u32 len = skb->len, wire;
 
-	if (!m)
-		return PARSE_NON_IP;
-	m->frame_len = frame_len(skb);
-
-	if (has_l2(skb)) {
-		err = parse_eth(&c, &proto);
-		if (err)
-			return err;
-	} else {
-		__u8 *v = c.pos;
-
-		if ((void *)(v + 1) > c.end)
-			return CNT_ERR_L2;
-		if ((*v >> 4) == 4)
-			proto = ETH_P_IP;
-		else if ((*v >> 4) == 6)
-			proto = ETH_P_IPV6;
-		else
-			return PARSE_NON_IP;
+	if (flowmon_cfg.replay_mode) {
+		wire = skb->cb[0];
+		if (wire > len)
+			return wire;
 	}
-	if (proto == ETH_P_IP)
-		err = parse_ipv4(skb, &c, m);
-	else if (proto == ETH_P_IPV6)
-		err = parse_ipv6(skb, &c, m);
-	else
-		return PARSE_NON_IP;
-	if (err)
-		return err;
-	err = parse_l4(skb, &c, m);
-	if (!err && m->frag == FRAG_FIRST)
-		frag_remember(m);
-	return err;
+	return len;
 }
 
-/*
- * The hook that first saw a flow counts it. If that hook has not seen the
- * flow for HOOK_SILENCE_NS while another one does (the route moved, the
- * first hook was detached), the other hook takes the flow over.
- */
-static __always_inline int hook_take_over(struct flow_metrics *s, __u32 fp, __u32 ifindex,
-					  __u8 dir, __u64 now)
+/* Global: the verifier checks the parsers once for both hooks of TC. */
+__noinline int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
 {
-	int taken = 0;
+	struct fm_pkt p = { .hook = FM_HOOK_SKB };
 
-	if ((__s64)(now - s->last_seen) <= HOOK_SILENCE_NS)
-		return 0;
-	bpf_spin_lock(&s->lock);
-	if (s->key_fp == fp && (__s64)(now - s->last_seen) > HOOK_SILENCE_NS) {
-		s->ifindex = ifindex;
-		s->dir = dir;
-		taken = 1;
+	if (!skb || !m)
+		return PARSE_NON_IP;
+	p.data = (void *)(long)skb->data;
+	p.end = (void *)(long)skb->data_end;
+	p.ctx = skb;
+	p.has_l2 = skb_has_l2(skb);
+	/* a replayed capture of another link type got a made-up Ethernet header */
+	p.fake_l2 = flowmon_cfg.replay_mode && skb->cb[1];
+	m->gso_size = skb->gso_size;
+	if (skb->vlan_present) {
+		/* the outer tag was taken out of the frame into metadata */
+		m->vlan_outer = skb->vlan_tci & VLAN_VID_MASK;
+		m->vlan_meta = 1;
 	}
-	bpf_spin_unlock(&s->lock);
-	return taken;
+	return fm_parse(&p, m);
 }
 
-static __always_inline int flow_account(struct __sk_buff *skb, __u8 dir)
+/* Global: accounting is hook-agnostic and verified once for every hook. */
+__noinline int account_meta(struct fm_meta *m)
 {
-	struct pkt_meta m;
-	struct flow_metrics *s;
-	struct wire w;
-	__u64 now;
+	if (m)
+		fm_account(m);
+	return 0;
+}
+
+/* What both paths know of the packet before parsing it. */
+static __always_inline void meta_start(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
+{
+	m->wscale = FLOW_WSCALE_NONE;
+	m->ifindex = skb->ifindex;
+	m->dir = dir;
+	m->tstamp = skb->tstamp;
+	m->tstamp_mono = skb->tstamp_type == FM_SKB_CLOCK_MONOTONIC;
+	m->frame_len = skb_frame_len(skb);
+	m->gso_segs = skb->gso_segs;
+}
+
+/* The general path: every header the parsers know, every case of the table. */
+static __always_inline void tc_general(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
+{
 	int err;
 
-	__builtin_memset(&m, 0, sizeof(m));
-	m.wscale = FLOW_WSCALE_NONE;
-	err = parse_packet(skb, &m);
+	__builtin_memset(m, 0, sizeof(*m));
+	meta_start(skb, m, dir);
+	err = parse_skb(skb, m);
 	if (err) {
-		count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
-		return TC_ACT_UNSPEC;
+		fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
+		return;
 	}
-	now = flowmon_cfg.replay_mode ? skb->tstamp : bpf_ktime_get_boot_ns();
-	wire_fill(skb, &m, &w);
-	m.key_fp = key_fingerprint(&m.key);
+	account_meta(m);
+}
 
-	s = bpf_map_lookup_elem(&flowmon_stats, &m.key);
-	if (!s) {
-		if (flow_insert(skb, &m, &w, now, dir) != -EEXIST)
-			return TC_ACT_UNSPEC;
-		/* another CPU created it first: update that entry */
-		s = bpf_map_lookup_elem(&flowmon_stats, &m.key);
-		if (!s)
-			return TC_ACT_UNSPEC;
-	}
-	/* memory another flow got after userland deleted ours: start afresh */
-	if (s->key_fp != m.key_fp) {
-		if (flow_insert(skb, &m, &w, now, dir) == -EEXIST)
-			count(CNT_RACE_LOST, w.pkts);
-		return TC_ACT_UNSPEC;
-	}
-	if ((s->ifindex != skb->ifindex || s->dir != dir) &&
-	    !hook_take_over(s, m.key_fp, skb->ifindex, dir, now)) {
-		count(CNT_OTHER_HOOK, w.pkts);	/* already counted at its first hook */
-		return TC_ACT_UNSPEC;
-	}
-	if (flow_update(s, &m, &w, now) == -EAGAIN &&
-	    flow_insert(skb, &m, &w, now, dir) == -EEXIST)
-		count(CNT_RACE_LOST, w.pkts);	/* deleted, reused, re-created: give up */
+static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_SKB };
+	struct fm_meta m;
+
+	/* the fast path (fast.h) reads only what it sets here */
+	__builtin_memset(&m.key, 0, sizeof(m.key));
+	m.is_tcp = 0;
+	meta_start(skb, &m, dir);
+	p.data = (void *)(long)skb->data;
+	p.end = (void *)(long)skb->data_end;
+	p.has_l2 = skb_has_l2(skb);
+	if (!fm_fast_parse(&p, &m) || !fm_fast_account(&m))
+		tc_general(skb, &m, dir);
 	return TC_ACT_UNSPEC;
 }
 
 SEC("tc/ingress")
 int flowmon_ingress(struct __sk_buff *skb)
 {
-	return flow_account(skb, FLOW_DIR_INGRESS);
+	return tc_meter(skb, FLOW_DIR_INGRESS);
 }
 
 SEC("tc/egress")
 int flowmon_egress(struct __sk_buff *skb)
 {
-	return flow_account(skb, FLOW_DIR_EGRESS);
+	return tc_meter(skb, FLOW_DIR_EGRESS);
+}
+
+static long sweep_cb(struct bpf_map *map, struct flow_key *k, struct flow_metrics *s,
+		     struct flowmon_sweep *a)
+{
+	return sweep_visit(k, s, a);
+}
+
+/* The arguments travel in the test run's packet, the results come back in it. */
+SEC("tc/sweep")
+int flowmon_sweep(struct __sk_buff *skb)
+{
+	struct flowmon_sweep a;
+
+	if (bpf_skb_load_bytes(skb, FLOWMON_SWEEP_HDR, &a, sizeof(a)))
+		return 1;
+	a.visited = 0;
+	a.ended = 0;
+	a.purged = 0;
+	a.more = 0;
+	bpf_for_each_map_elem(&flowmon_stats, sweep_cb, &a, 0);
+	bpf_skb_store_bytes(skb, FLOWMON_SWEEP_HDR, &a, sizeof(a), 0);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * cmds.h - the commands of tc_flowmon_user, one function each, dispatched
- * from main.c's command table: run and replay (run.c), load, unload and
+ * from main.c's command table: run (run.c), replay (offline.c), load, unload and
  * purge (manage.c), status (status.c). Each returns the exit status.
  */
 #ifndef __FLOWMON_CMDS_H
 #define __FLOWMON_CMDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "flowmon.h"
 #include "loader.h"
 #include "opts.h"
 
@@ -25,5 +29,25 @@ void cmd_pin_dir(const struct flowmon_opts *o, char *dir, size_t len);
 const char *cmd_table_name(const struct flowmon_opts *o);
 /* The pinned table (checked) and its counters and ring buffer (-1 when absent). 0 or -errno. */
 int cmd_open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int *events);
+
+/* What run (run.c) and replay (offline.c) share. */
+struct ft_config;
+struct sink;
+struct sink_cfg;
+
+/* The maps and the sweeper of a loaded (or adopted) table. */
+struct table_fds {
+	int flows;
+	int counters;	/* -1 when absent */
+	int events;	/* -1 when absent */
+	int sweep;	/* flowmon_sweep, -1 when not loaded */
+};
+
+void run_install_signals(void);
+bool run_should_stop(void);
+void run_ft_config(const struct flowmon_opts *o, struct ft_config *cfg, bool offline);
+void run_sink_cfg(const struct flowmon_opts *o, struct sink_cfg *sc);
+void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], struct sink *s);
+void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall);
 
 #endif /* __FLOWMON_CMDS_H */

@@ -21,6 +21,9 @@
 
 #define NSEC 1000000000ULL
 
+/* The commands that read a table load the sweeper (src/datapath/sweep.h). */
+static const char *const sweep_prog[] = { FLOWMON_PROG_SWEEP, NULL };
+
 static volatile sig_atomic_t stop_requested, rotate_requested;
 
 static void on_signal(int sig)
@@ -31,7 +34,7 @@ static void on_signal(int sig)
 		stop_requested = 1;
 }
 
-static void install_signals(void)
+void run_install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -42,6 +45,11 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+bool run_should_stop(void)
+{
+	return stop_requested;
+}
+
 static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -50,40 +58,50 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
-static void ft_config_from(const struct flowmon_opts *o, struct ft_config *cfg, bool offline)
+void run_ft_config(const struct flowmon_opts *o, struct ft_config *cfg, bool offline)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->idle_ns = (uint64_t)o->idle_sec * NSEC;
 	cfg->active_ns = (uint64_t)o->active_sec * NSEC;
 	/* long enough for the last ACK of a FIN exchange, short against reuse */
 	cfg->linger_ns = 2 * NSEC;
-	cfg->pair_wait_ns = 2 * NSEC + (uint64_t)o->interval * NSEC;
 	cfg->lazy_idle = offline;
 }
 
-/* One verbose block per period: the original's statistics, and the kernel's. */
-static void log_period(const struct collector *c, time_t wall)
+/* The kernel's counters in one verbose line. */
+void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall)
 {
 	static const char *names[] = FLOWMON_COUNTER_NAMES;
-	uint64_t cnt[CNT_MAX];
 	char when[32];
 	int i;
 
 	if (log_level() < LOG_VERBOSE)
 		return;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
-	collector_counters(c, cnt);
-	pr_verbose("%s flows: active %llu ended %llu written %llu purged %llu "
-		   "(table %llu/%u entries, %llu kernel-ended records, %llu stale)\n", when,
-		   (unsigned long long)(c->last_entries - c->last_purged),
-		   (unsigned long long)c->last_ended, (unsigned long long)c->written,
-		   (unsigned long long)c->purged, (unsigned long long)c->last_entries,
-		   c->max_entries, (unsigned long long)c->events,
-		   (unsigned long long)c->stale_events);
 	pr_verbose("%s kernel:", when);
 	for (i = 0; i < CNT_MAX; i++)
 		pr_verbose(" %s %llu", names[i], (unsigned long long)cnt[i]);
 	pr_verbose("\n");
+}
+
+/* One verbose block per period: the original's statistics, and the kernel's. */
+static void log_period(const struct collector *c, time_t wall)
+{
+	uint64_t cnt[CNT_MAX];
+	char when[32];
+
+	if (log_level() < LOG_VERBOSE)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
+	collector_counters(c, cnt);
+	pr_verbose("%s flows: active %llu ended %llu written %llu purged %llu "
+		   "(table %llu/%u entries, %llu kernel records, sweep %llu us)\n", when,
+		   (unsigned long long)(c->last_entries - c->last_purged),
+		   (unsigned long long)c->last_ended, (unsigned long long)c->written,
+		   (unsigned long long)c->purged, (unsigned long long)c->last_entries,
+		   c->max_entries, (unsigned long long)c->events,
+		   (unsigned long long)(c->last_sweep_ns / 1000));
+	run_log_counters(cnt, wall);
 }
 
 /* Sleep one period in short steps, so that signals are seen at once. */
@@ -96,20 +114,24 @@ static void sleep_period(unsigned int sec)
 }
 
 /* The kernel's counters travel in the IPFIX options record. */
+void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], struct sink *s)
+{
+	if (s->x)
+		sink_set_meter(s, cnt, CNT_MAX, o->idle_sec, o->active_sec);
+}
+
 static void set_meter(const struct flowmon_opts *o, const struct collector *c, struct sink *s)
 {
 	uint64_t cnt[CNT_MAX];
 
-	if (!s->x)
-		return;
 	collector_counters(c, cnt);
-	sink_set_meter(s, cnt, CNT_MAX, o->idle_sec, o->active_sec);
+	run_set_meter(o, cnt, s);
 }
 
 /* Now on the kernel's live clock; also refreshes the offset to wall-clock time. */
 static uint64_t live_now(struct collector *c)
 {
-	uint64_t now = clock_ns(CLOCK_BOOTTIME);
+	uint64_t now = clock_ns(CLOCK_MONOTONIC);
 
 	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
 	return now;
@@ -154,7 +176,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 		sleep_period(o->interval);
 	}
 	/* SIGINT/SIGTERM: every remaining flow is written, nothing is lost */
-	err = collector_flush(c, live_now(c), FLOW_END_FORCED);
+	err = collector_flush(c, live_now(c));
 	set_meter(o, c, s);
 	pr_info("stopped: %llu records written\n", (unsigned long long)c->written);
 	return err;
@@ -176,7 +198,7 @@ static void close_fds(int flows, int counters, int events)
 		close(events);
 }
 
-static void sink_cfg_from(const struct flowmon_opts *o, struct sink_cfg *sc)
+void run_sink_cfg(const struct flowmon_opts *o, struct sink_cfg *sc)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->dump_dir = o->dump_dir;
@@ -214,7 +236,7 @@ int cmd_open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int
 	return 0;
 }
 
-static int run_collector(const struct flowmon_opts *o, int flows, int counters, int events)
+static int run_collector(const struct flowmon_opts *o, const struct table_fds *t)
 {
 	struct sink_cfg sc;
 	struct ft_config cfg;
@@ -222,18 +244,18 @@ static int run_collector(const struct flowmon_opts *o, int flows, int counters, 
 	struct sink s;
 	int err;
 
-	ft_config_from(o, &cfg, false);
+	run_ft_config(o, &cfg, false);
 	/* check the table before creating any dump file */
-	err = collector_init(&c, flows, counters, events, &cfg, sink_emit, &s);
+	err = collector_init(&c, t->flows, t->counters, t->events, t->sweep, &cfg, sink_emit, &s);
 	if (err)
 		return 1;
-	sink_cfg_from(o, &sc);
+	run_sink_cfg(o, &sc);
 	err = sink_open(&s, &sc, time(NULL));
 	if (err) {
 		collector_free(&c);
 		return 1;
 	}
-	install_signals();
+	run_install_signals();
 	err = o->interval ? scan_loop(o, &c, &s) : print_once(&c);
 	collector_free(&c);
 	sink_close(&s);
@@ -251,89 +273,70 @@ static int run_self_contained(const struct flowmon_opts *o)
 	if (ifaces_parse(o->ifaces, &l) || ifaces_check_free(&l, o->hooks))
 		return 1;
 	cmd_loader_opts(o, &lo);
+	lo.progs = sweep_prog;
 	if (loader_open(&lo, &fm))
 		return 1;
 	if (ifaces_attach(loader_prog_fd(fm, true), loader_prog_fd(fm, false), &l, o->hooks)) {
 		loader_close(fm);
 		return 1;
 	}
-	rc = run_collector(o, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm));
+	rc = run_collector(o, &(struct table_fds){ loader_flows_fd(fm), loader_counters_fd(fm),
+						   loader_events_fd(fm), loader_sweep_fd(fm) });
 	/* a clsact qdisc is removed only when this run made it and it is empty */
 	ifaces_detach(&l, o->hooks, true);
 	loader_close(fm);
 	return rc;
 }
 
+/*
+ * A pinned table (load, tc_flowmon.sh load, iproute2): the sweeper loaded
+ * over it, with the instance's ring and counters pinned beside it.
+ */
+static int open_reader(const struct flowmon_opts *o, struct table_fds *t,
+		       struct flowmon_bpf **fm)
+{
+	struct loader_opts lo;
+	char dir[4096];
+	int err;
+
+	err = cmd_open_pinned(o, &t->flows, &t->counters, &t->events);
+	if (err)
+		return err;
+	close_fds(-1, t->counters, t->events);
+	cmd_pin_dir(o, dir, sizeof(dir));
+	cmd_loader_opts(o, &lo);
+	lo.pin_dir = dir;
+	lo.table_name = cmd_table_name(o);
+	lo.progs = sweep_prog;
+	lo.sweep_only = true;
+	lo.flows_fd = t->flows;
+	err = loader_open(&lo, fm);
+	if (err) {
+		close(t->flows);
+		return err;
+	}
+	t->counters = loader_counters_fd(*fm);
+	t->events = loader_events_fd(*fm);
+	t->sweep = loader_sweep_fd(*fm);
+	return 0;
+}
+
 int cmd_run(const struct flowmon_opts *o)
 {
-	int flows, counters, events, rc;
+	struct flowmon_bpf *fm;
+	struct table_fds t;
+	int rc;
 
 	if (o->pcap)
 		return cmd_replay(o);
 	if (o->ifaces)
 		return run_self_contained(o);
-	if (cmd_open_pinned(o, &flows, &counters, &events))
+	if (open_reader(o, &t, &fm))
 		return 1;
-	rc = run_collector(o, flows, counters, events);
-	close_fds(flows, counters, events);
+	rc = run_collector(o, &t);
+	loader_close(fm);
+	close(t.flows);
 	return rc;
-}
-
-struct offline {
-	struct collector *c;
-	uint64_t next_scan;
-	uint64_t last_ts;
-};
-
-/* Timeouts on packet time: before each packet, as the clock passes a second. */
-static int offline_tick(void *ctx, uint64_t ts)
-{
-	struct offline *off = ctx;
-	struct collector *c = off->c;
-
-	if (ts > off->last_ts)
-		off->last_ts = ts;
-	collector_drain_events(c, off->last_ts);
-	if (off->last_ts < off->next_scan)
-		return stop_requested;
-	/* lazy idle keeps the oracle's semantics; a nearly full table cannot wait */
-	c->cfg.lazy_idle = c->last_entries * 4 < (uint64_t)c->max_entries * 3;
-	collector_scan(c, off->last_ts);
-	off->next_scan = off->last_ts + NSEC;
-	return stop_requested;
-}
-
-static int offline_replay(const struct flowmon_opts *o, struct flowmon_bpf *fm, struct sink *s)
-{
-	struct offline off = { 0 };
-	struct replay_stats st;
-	struct ft_config cfg;
-	struct collector c;
-	int err, rc;
-
-	ft_config_from(o, &cfg, true);
-	err = collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm),
-			     loader_events_fd(fm), &cfg, sink_emit, s);
-	if (err)
-		return 1;
-	off.c = &c;
-	install_signals();
-	rc = replay_file(o->pcap, loader_prog_fd(fm, true), offline_tick, &off, &st);
-	if (st.failed)	/* e.g. frames shorter than Ethernet + IP: the kernel refuses them */
-		pr_err("failed to replay %llu packets of %s (first: packet %llu: %s)\n",
-		       (unsigned long long)st.failed, o->pcap,
-		       (unsigned long long)st.first_failed, strerror(-st.first_err));
-	/* at end of file: closed TCP connections end (3), the rest is forced (4) */
-	c.cfg.lazy_idle = true;
-	collector_scan(&c, off.last_ts + c.cfg.linger_ns + 1);
-	collector_flush(&c, off.last_ts, FLOW_END_FORCED);
-	set_meter(o, &c, s);
-	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", o->pcap,
-		   (unsigned long long)st.packets, (unsigned long long)st.replayed,
-		   (unsigned long long)st.skipped, (unsigned long long)c.written);
-	log_period(&c, time(NULL));
-	collector_free(&c);
-	return rc ? 1 : 0;
 }
 
 void cmd_pin_dir(const struct flowmon_opts *o, char *dir, size_t len)
@@ -360,31 +363,7 @@ void cmd_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
 	lo->max_flows = o->max_flows;
 	lo->idle_ns = (uint64_t)o->idle_sec * NSEC;
 	lo->active_ns = (uint64_t)o->active_sec * NSEC;
-}
-
-int cmd_replay(const struct flowmon_opts *o)
-{
-	struct loader_opts lo;
-	struct flowmon_bpf *fm;
-	struct sink_cfg sc;
-	struct sink s;
-	int rc;
-
-	cmd_loader_opts(o, &lo);
-	lo.replay = true;	/* pcap time; and nothing pinned (pin_dir NULL) */
-
-	/* a file that cannot be read leaves no empty dump file behind */
-	if (replay_check(o->pcap))
-		return 1;
-	if (loader_open(&lo, &fm))
-		return 1;
-	sink_cfg_from(o, &sc);
-	if (sink_open(&s, &sc, time(NULL))) {
-		loader_close(fm);
-		return 1;
-	}
-	rc = offline_replay(o, fm, &s);
-	sink_close(&s);
-	loader_close(fm);
-	return rc;
+	lo->features_set = o->features >= 0;
+	lo->features = o->features >= 0 ? (uint8_t)o->features : FLOWMON_F_ALL;
+	lo->precise_clock = o->precise_clock;
 }

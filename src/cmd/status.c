@@ -32,12 +32,12 @@ static int read_table(const struct flowmon_opts *o, struct table_state *st)
 		return 0;
 	if (cmd_open_pinned(o, &flows, &counters, &events))
 		return 1;
-	if (collector_init(&c, flows, counters, -1, &cfg, NULL, NULL)) {
+	if (collector_init(&c, flows, counters, -1, -1, &cfg, NULL, NULL)) {
 		close(flows);
 		return 1;
 	}
 	st->loaded = true;
-	st->entries = collector_read(&c);
+	st->entries = collector_count(&c);
 	st->max_entries = c.max_entries;
 	collector_counters(&c, st->cnt);
 	collector_free(&c);

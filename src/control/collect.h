@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * collect.h - the userland side of the flow table: read it (batched, with
- * BPF_F_LOCK so every entry is a consistent copy), end connections with an
- * atomic lookup-and-delete per key, consume the records the kernel ended
- * itself, and hand merged records to an emit callback.
+ * collect.h - the userland side of the flow table. Each scan runs the
+ * kernel's sweeper (flowmon_sweep, src/datapath/sweep.h), which ends the
+ * connections that are over inside the kernel and writes them to the event
+ * ring with the records the packets ended themselves; the collector turns
+ * each event into a merged record and hands it to an emit callback. It
+ * holds no copy of the table.
  */
 #ifndef __FLOWMON_COLLECT_H
 #define __FLOWMON_COLLECT_H
@@ -18,35 +20,28 @@
 typedef int (*emit_fn)(void *ctx, struct flow_record *r);
 
 struct ring_buffer;
-struct taken_slot;
 
 struct collector {
 	int flows_fd;
 	int counters_fd;	/* -1 when absent */
 	int events_fd;		/* -1 when absent */
+	int sweep_fd;		/* flowmon_sweep; -1: no sweeps (status) */
 	uint32_t max_entries;
 	struct ring_buffer *rb;
 	struct ft_config cfg;
-	struct ft_pending *pending;
 	emit_fn emit;
 	void *emit_ctx;
 	int64_t wall_offset_ns;	/* kernel clock -> wall clock */
 	uint64_t now;		/* time of the current scan (kernel clock) */
-	struct flow_key *keys;
-	struct flow_metrics *vals;
-	struct ft_end *ends;
-	struct taken_slot *taken;	/* recently deleted halves (see collect.c) */
-	uint32_t gen;			/* scan generation */
-	bool batch_ok;		/* the kernel accepts BPF_MAP_LOOKUP_BATCH here */
 	/* per-scan and total statistics */
-	uint64_t last_entries;	/* table entries read by the last scan */
+	uint64_t last_entries;	/* table entries the last scan visited */
 	uint64_t last_ended;	/* connections it ended */
 	uint64_t last_purged;	/* entries it deleted */
+	uint64_t last_sweep_ns;	/* how long its sweeps took */
 	uint64_t written;
 	uint64_t purged;
-	uint64_t events;
+	uint64_t events;	/* records read from the ring */
 	uint64_t emit_errors;
-	uint64_t stale_events;	/* kernel records of entries already written */
 };
 
 /*
@@ -56,18 +51,18 @@ struct collector {
 int collector_check_map(int fd, const char *what, uint32_t *max_entries);
 
 int collector_init(struct collector *c, int flows_fd, int counters_fd, int events_fd,
-		   const struct ft_config *cfg, emit_fn emit, void *emit_ctx);
+		   int sweep_fd, const struct ft_config *cfg, emit_fn emit, void *emit_ctx);
 void collector_free(struct collector *c);
 
-/* Read every entry into c->keys/c->vals. Returns the count or -errno. */
-ssize_t collector_read(struct collector *c);
-/* One period: records ended by the kernel, then end what flowtable_plan says. */
+/* Entries in the table now (a walk over its keys), or -errno. */
+ssize_t collector_count(struct collector *c);
+/* One period: records the kernel ended, then a sweep of what is over. */
 int collector_scan(struct collector *c, uint64_t now);
-/* Records ended by the kernel (ring buffer), paired with their reverse half. */
+/* Only the records the kernel ended (the event ring). */
 int collector_drain_events(struct collector *c, uint64_t now);
-/* Write and delete every entry with 'reason' (SIGTERM, end of file). */
-int collector_flush(struct collector *c, uint64_t now, uint8_t reason);
-/* Write every current flow without deleting anything (-i 0). */
+/* Write and delete every connection (SIGTERM, end of file): FLOW_END_FORCED. */
+int collector_flush(struct collector *c, uint64_t now);
+/* Write every current connection without deleting anything (-i 0). */
 int collector_print(struct collector *c, uint64_t now);
 /* Sum of the per-CPU kernel counters (zeros when the map is absent). */
 int collector_counters(const struct collector *c, uint64_t out[CNT_MAX]);

@@ -123,12 +123,14 @@ static int set_programs(struct bpf_object *obj, const struct loader_opts *o)
 
 	bpf_object__for_each_program(p, obj) {
 		name = bpf_program__name(p);
-		if (!strcmp(name, FLOWMON_PROG_INGRESS) || !strcmp(name, FLOWMON_PROG_EGRESS)) {
-			/* libbpf 1.1 does not know the "tc/ingress" section names (1.3+ does) */
-			err = bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS);
-		} else {
+		/* libbpf 1.1 does not know the "tc/ingress" section names (1.3+ does) */
+		err = bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS);
+		if (err)
+			return err;
+		if (!strcmp(name, FLOWMON_PROG_INGRESS) || !strcmp(name, FLOWMON_PROG_EGRESS))
+			err = o->sweep_only ? bpf_program__set_autoload(p, false) : 0;
+		else
 			err = bpf_program__set_autoload(p, listed(o->progs, name));
-		}
 		if (err)
 			return err;
 	}
@@ -143,14 +145,18 @@ static int set_pins(struct bpf_object *obj, const struct loader_opts *o, const c
 	int err;
 
 	bpf_object__for_each_map(map, obj) {
-		if (!o->pin_dir || !bpf_map__pin_path(map)) {
+		if (!o->pin_dir || !bpf_map__pin_path(map) ||
+		    (o->flows_fd > 0 && !strcmp(bpf_map__name(map), FLOWMON_MAP_FLOWS))) {
 			err = bpf_map__set_pin_path(map, NULL);
 		} else {
 			err = pin_name(table, bpf_map__name(map), name, sizeof(name));
 			if (!err && snprintf(path, sizeof(path), "%s/%s", o->pin_dir, name) >=
 				    (int)sizeof(path))
 				err = -ENAMETOOLONG;
-			if (!err)
+			/* a reader adopts the pins it finds and creates none */
+			if (!err && o->sweep_only && access(path, F_OK))
+				err = bpf_map__set_pin_path(map, NULL);
+			else if (!err)
 				err = bpf_map__set_pin_path(map, path);
 		}
 		if (err)
@@ -170,6 +176,8 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 	err = set_programs(skel->obj, o);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.flowmon_stats, pinned ? pinned : max);
+	if (!err && o->flows_fd > 0)
+		err = bpf_map__reuse_fd(skel->maps.flowmon_stats, o->flows_fd);
 	if (!err)
 		err = set_pins(skel->obj, o, table);
 	if (err)
@@ -178,6 +186,8 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 	skel->rodata->flowmon_cfg.idle_timeout_ns = o->idle_ns;
 	skel->rodata->flowmon_cfg.active_timeout_ns = o->active_ns;
 	skel->rodata->flowmon_cfg.replay_mode = o->replay;
+	skel->rodata->flowmon_cfg.features = o->features_set ? o->features : FLOWMON_F_ALL;
+	skel->rodata->flowmon_cfg.precise_clock = o->precise_clock;
 	return 0;
 }
 
@@ -252,6 +262,11 @@ int loader_counters_fd(const struct flowmon_bpf *fm)
 int loader_events_fd(const struct flowmon_bpf *fm)
 {
 	return bpf_map__fd(fm->skel->maps.flowmon_events);
+}
+
+int loader_sweep_fd(const struct flowmon_bpf *fm)
+{
+	return bpf_program__fd(fm->skel->progs.flowmon_sweep);
 }
 
 struct bpf_object *loader_object(const struct flowmon_bpf *fm)

@@ -30,6 +30,16 @@ struct loader_opts {
 	 * does not use it.
 	 */
 	const char *const *progs;
+	bool features_set;	/* features below, else FLOWMON_F_ALL */
+	uint8_t features;	/* FLOWMON_F_*: the metering profile */
+	bool precise_clock;	/* read the clock on every packet */
+	/*
+	 * A reader of a table loaded elsewhere: only flowmon_sweep loads (list
+	 * it in progs), over the table flows_fd (> 0); its other maps come from
+	 * pins that exist in pin_dir, none is created.
+	 */
+	bool sweep_only;
+	int flows_fd;
 };
 
 /* Open, configure and load. Returns 0 or -errno; logs one error line. */
@@ -40,6 +50,8 @@ int loader_prog_fd(const struct flowmon_bpf *fm, bool ingress);
 int loader_flows_fd(const struct flowmon_bpf *fm);
 int loader_counters_fd(const struct flowmon_bpf *fm);
 int loader_events_fd(const struct flowmon_bpf *fm);
+/* flowmon_sweep, -1 when it was not loaded (loader_opts.progs). */
+int loader_sweep_fd(const struct flowmon_bpf *fm);
 /* The bpf_object, for what the accessors above do not cover (NULL-safe). */
 struct bpf_object *loader_object(const struct flowmon_bpf *fm);
 

@@ -11,20 +11,23 @@
 /*
  * BPF_PROG_TEST_RUN takes at most about a page of packet data. The program
  * reads headers only, and byte counts come from the IP length fields, so a
- * longer frame is cut; its real length travels in wire_len for the rare
- * packets whose IP length field is 0 (TSO/BIG TCP captures).
+ * longer frame is cut; its real length travels in cb[0], for the packets
+ * whose IP length field is 0 (TSO/BIG TCP captures) and the check that
+ * a length field stays inside the frame.
  */
 #define REPLAY_MAX_FRAME 3072
 #define ETH_HDR_LEN 14
 
 int replay_frame(int prog_fd, const uint8_t *eth, uint32_t len, uint32_t wire_len,
-		 uint64_t ts_ns)
+		 uint64_t ts_ns, int fake_l2)
 {
 	struct __sk_buff ctx = {
 		.tstamp = ts_ns,
 		.ifindex = 1,		/* lo: exists in every network namespace */
 		/* the kernel rejects wire_len above 64 KiB (GSO_LEGACY_MAX_SIZE) */
 		.wire_len = wire_len > 65535 ? 65535 : wire_len,
+		/* so the original length travels here (tc_flowmon_kern.c) */
+		.cb = { wire_len, !!fake_l2 },
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = eth,
@@ -42,6 +45,6 @@ int replay_frame(int prog_fd, const uint8_t *eth, uint32_t len, uint32_t wire_le
 
 int replay_packet(int prog_fd, const uint8_t *eth, uint32_t len, uint64_t ts_ns)
 {
-	return replay_frame(prog_fd, eth, len, len, ts_ns);
+	return replay_frame(prog_fd, eth, len, len, ts_ns, 0);
 }
 

@@ -6,6 +6,7 @@
 void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
 {
 	memset(o, 0, sizeof(*o));
+	/* the record's IP version is its key's; flow_record_build sets it */
 	o->first_seen = m->first_seen;
 	o->last_seen = m->last_seen;
 	o->packets = m->packets;
@@ -22,8 +23,8 @@ void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
 	memcpy(o->ttl_hist, m->ttl_hist, sizeof(o->ttl_hist));
 	o->len_min = m->len_min;
 	o->len_max = m->len_max;
-	o->win_min = m->win_min;
-	o->win_max = m->win_max;
+	o->win_min = (m->state & FLOW_ST_WIN) ? m->win_min : ~0U;	/* none: min > max */
+	o->win_max = (m->state & FLOW_ST_WIN) ? m->win_max : 0;
 	o->syn_win = m->syn_win;
 	o->flow_label = m->flow_label;
 	o->ifindex = m->ifindex;
@@ -34,6 +35,12 @@ void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
 	o->ttl_min = m->ttl_min;
 	o->ttl_max = m->ttl_max;
 	o->dir = m->dir;
-	o->ipver = m->ipver;
-	o->state = m->state;
+	o->state = m->state & ~(FLOW_ST_WIN | FLOW_ST_L2);	/* these two are decoded here */
+	o->vlan_outer = m->vlan_outer;
+	o->vlan_inner = m->vlan_inner;
+	o->has_l2 = !!(m->state & FLOW_ST_L2);
+	if (o->has_l2) {
+		memcpy(o->smac, m->smac, sizeof(o->smac));
+		memcpy(o->dmac, m->dmac, sizeof(o->dmac));
+	}
 }

@@ -36,6 +36,9 @@ enum {
 	OPT_FORMAT,
 	OPT_ALL,
 	OPT_VERSION,
+	OPT_ENGINE,
+	OPT_FEATURES,
+	OPT_PRECISE_CLOCK,
 };
 
 #define C(x)	(1u << CMD_##x)
@@ -91,6 +94,13 @@ static const struct opt_def opt_defs[] = {
 		"(default 65536)" },
 	{ "obj", OPT_OBJ, "FILE", C_KERN, "load this tc_flowmon_kern.o, not the one built in "
 		"(default: built in)" },
+	{ "engine", OPT_ENGINE, "ENGINE", C(RUN) | C(REPLAY), "replay with the datapath "
+		"compiled natively (native) or in the kernel with BPF_PROG_TEST_RUN (kernel) "
+		"(default native)" },
+	{ "features", OPT_FEATURES, "LIST", C_KERN, "what is metered: all, none, or a list of "
+		"iat, hist, tcp, l2 (default all)" },
+	{ "precise-clock", OPT_PRECISE_CLOCK, NULL, C(RUN) | C(LOAD), "read the clock on "
+		"every packet (default: the kernel's stamps and a 1 ms tick)" },
 	{ "attach", OPT_ATTACH, NULL, C_SEED, "the load command: load, pin and attach on the "
 		"-I interfaces, then exit" },
 	{ "detach", OPT_DETACH, NULL, C_SEED, "the unload command: remove our filters from the "
@@ -348,6 +358,48 @@ static void opts_defaults(struct flowmon_opts *o)
 	o->active_sec = FLOWMON_DEFAULT_ACTIVE_SEC;
 	o->hooks = HOOK_BOTH;
 	o->max_flows = FLOWMON_DEFAULT_MAX_FLOWS;
+	o->features = -1;
+}
+
+/* --engine: which datapath replays a capture. */
+static int opt_engine(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
+{
+	if (!strcmp(s, "native"))
+		o->kernel_engine = false;
+	else if (!strcmp(s, "kernel"))
+		o->kernel_engine = true;
+	else
+		return fail(c, "invalid engine '%s': expected native or kernel", s);
+	return 0;
+}
+
+/* --features: the metering profile, "all", "none" or a list of iat,hist,tcp,l2. */
+static int opt_features(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
+{
+	static const struct {
+		const char *name;
+		int bits;
+	} names[] = { { "iat", FLOWMON_F_IAT }, { "hist", FLOWMON_F_HIST },
+		      { "tcp", FLOWMON_F_TCP }, { "l2", FLOWMON_F_L2 },
+		      { "all", FLOWMON_F_ALL }, { "none", 0 } };
+	const char *p = s;
+	int f = 0;
+	size_t i, n;
+
+	while (*p) {
+		n = strcspn(p, ",");
+		for (i = 0; i < ARRAY_SIZE(names); i++) {
+			if (strlen(names[i].name) == n && !strncmp(p, names[i].name, n))
+				break;
+		}
+		if (i == ARRAY_SIZE(names))
+			return fail(c, "invalid features '%s': expected all, none, or a list of "
+				    "iat, hist, tcp, l2", s);
+		f |= names[i].bits;
+		p += n + (p[n] == ',');
+	}
+	o->features = f;
+	return 0;
 }
 
 static int opt_format(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
@@ -407,6 +459,9 @@ static int opt_flag(struct parse_ctx *c, struct flowmon_opts *o, int opt)
 	case OPT_ALL:
 		o->all = true;
 		return 0;
+	case OPT_PRECISE_CLOCK:
+		o->precise_clock = true;
+		return 0;
 	case OPT_ATTACH:
 		return opt_seed_cmd(c, o, CMD_LOAD, "--attach");
 	case OPT_DETACH:
@@ -437,6 +492,10 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_string(c, "object file", s, &o->obj_path);
 	case OPT_FORMAT:
 		return opt_format(c, o, s);
+	case OPT_ENGINE:
+		return opt_engine(c, o, s);
+	case OPT_FEATURES:
+		return opt_features(c, o, s);
 	case 'x':
 		return opt_collector(c, o, s);
 	case 'I':

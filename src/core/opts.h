@@ -64,6 +64,9 @@ struct flowmon_opts {
 	uint32_t max_flows;		/* --max-flows N (default 65536) */
 	const char *obj_path;		/* --obj FILE: load this object, not the built-in one */
 	const char *help_cmd;		/* help COMMAND */
+	bool kernel_engine;		/* --engine kernel: replay through BPF_PROG_TEST_RUN */
+	int features;			/* --features: FLOWMON_F_*, -1: all (the default) */
+	bool precise_clock;		/* --precise-clock: read the clock per packet */
 };
 
 /*

@@ -1,72 +1,102 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * parse.bpf.h - header parsers: each checks its header against data_end
- * before reading it, fills struct pkt_meta and returns 0, or returns the
- * CNT_ERR_* reason (>0) that the packet is counted under instead.
+ * parse.h - header parsers over the packet context (pkt.h): each checks its
+ * header against the end of the data before reading it, fills struct
+ * fm_meta and returns 0, or returns the CNT_ERR_* reason (> 0) that the
+ * packet is counted under instead, or PARSE_NON_IP.
  */
-#ifndef __FLOWMON_PARSE_BPF_H
-#define __FLOWMON_PARSE_BPF_H
+#ifndef __FLOWMON_PARSE_H
+#define __FLOWMON_PARSE_H
 
-#define PARSE_NON_IP	(-1)
+#define ETH_HLEN	14
+#define ETH_ALEN	6
+#define ETH_P_IP	0x0800
+#define ETH_P_IPV6	0x86DD
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88A8
+#define ETH_P_QINQ1	0x9100
 
-struct hdr_cursor {
-	void *pos;
-	void *end;
-	void *start;	/* skb->data: offsets are taken from here */
-};
+/* IPv6 extension headers (RFC 8200 4.1) and protocols: uapi macros. */
+#define FM_IPPROTO_HOPOPTS	0
+#define FM_IPPROTO_ICMP		1
+#define FM_IPPROTO_TCP		6
+#define FM_IPPROTO_UDP		17
+#define FM_IPPROTO_DCCP		33
+#define FM_IPPROTO_ROUTING	43
+#define FM_IPPROTO_FRAGMENT	44
+#define FM_IPPROTO_AH		51
+#define FM_IPPROTO_ICMPV6	58
+#define FM_IPPROTO_DSTOPTS	60
+#define FM_IPPROTO_SCTP		132
+#define FM_IPPROTO_UDPLITE	136
 
-/* What one skb contributes to its flow. */
-struct pkt_meta {
-	struct flow_key key;
-	__u32 l3_len;		/* bytes from the IP header to the end of this skb's packet */
-	__u32 l3_off;		/* offset of the IP header from skb->data */
-	__u32 hdr_len;		/* IP (+ extension) + L4 header: repeated in every GSO segment */
-	__u32 seq;
-	__u32 payload;		/* TCP payload bytes */
-	__u32 flow_label;
-	__u32 frag_id;
-	__u32 frame_len;	/* whole frame, for IP length fields of 0 */
-	__u32 key_fp;		/* fingerprint of key (account.bpf.h) */
-	__u16 tcp_flags;
-	__u16 window;
-	__u16 mss;
-	__u8 wscale;
-	__u8 ttl;
-	__u8 tos;
-	__u8 is_tcp;
-	__u8 frag;		/* FRAG_NONE / FRAG_FIRST / FRAG_LATER */
-	__u8 l4_off_ok;
-};
-
-enum { FRAG_NONE = 0, FRAG_FIRST, FRAG_LATER };
-
-/*
- * Length of the whole frame, for IP length fields of 0 (TSO, BIG TCP). A
- * replayed capture passes the packet's original length in wire_len, since
- * BPF_PROG_TEST_RUN carries only about a page of it.
- */
-static __always_inline __u32 frame_len(struct __sk_buff *skb)
-{
-	__u32 len = skb->len, wire;
-
-	if (flowmon_cfg.replay_mode) {
-		wire = skb->wire_len;
-		/* keep two plain loads: a computed ctx offset is rejected */
-		asm volatile("" : "+r"(wire));
-		if (wire > len)
-			return wire;
-	}
-	return len;
-}
+#define VLAN_MAX_DEPTH	8	/* stacked 802.1Q/802.1ad tags walked in the frame */
+#define VLAN_VID_MASK	0x0fff
+#define IPV6_EXT_MAX	8	/* IPv6 extension headers walked before giving up */
+#define IPV6_EXT_BYTES	512	/* ... or this many bytes of them */
+#define TCP_OPT_SPACE	40	/* RFC 9293 3.1: data offset <= 15 words */
 
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 
+/* Fixed-layout headers, so that the native build needs no kernel headers. */
+struct fm_eth {
+	__u8 dst[ETH_ALEN];
+	__u8 src[ETH_ALEN];
+	__u16 proto;
+};
+
+struct fm_vlan {
+	__u16 tci;
+	__u16 proto;
+};
+
+struct fm_ip4 {
+	__u8 vhl;		/* version 4 bits, IHL 4 bits */
+	__u8 tos;
+	__u16 tot_len;
+	__u16 id;
+	__u16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__u16 check;
+	__u32 saddr;
+	__u32 daddr;
+};
+
+struct fm_ip6 {
+	__u8 vtc;		/* version 4 bits, traffic class high 4 bits */
+	__u8 flow[3];		/* traffic class low 4 bits, flow label 20 bits */
+	__u16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct fm_tcp {
+	__u16 source;
+	__u16 dest;
+	__u32 seq;
+	__u32 ack_seq;
+	__u8 doff_res;		/* data offset 4 bits, reserved 3, NS 1 */
+	__u8 flags;		/* CWR ECE URG ACK PSH RST SYN FIN */
+	__u16 window;
+	__u16 check;
+	__u16 urg_ptr;
+};
+
+struct hdr_cursor {
+	void *pos;
+	void *end;
+	void *start;	/* the frame's first byte: offsets are taken from here */
+};
+
 /* 802.1Q C-tag, 802.1ad S-tag, and the pre-standard QinQ S-tag 0x9100 */
-static __always_inline int is_vlan(__be16 h_proto)
+FM_INLINE int is_vlan(__u16 h_proto)
 {
-	return h_proto == bpf_htons(ETH_P_8021Q) || h_proto == bpf_htons(ETH_P_8021AD) ||
-	       h_proto == bpf_htons(ETH_P_QINQ1);
+	return h_proto == fm_htons(ETH_P_8021Q) || h_proto == fm_htons(ETH_P_8021AD) ||
+	       h_proto == fm_htons(ETH_P_QINQ1);
 }
 
 /*
@@ -74,53 +104,68 @@ static __always_inline int is_vlan(__be16 h_proto)
  * frame may go on past it (Ethernet padding, trailers): those bytes are
  * not L4 header, whatever they look like.
  */
-static __always_inline int in_packet(const struct hdr_cursor *c, const struct pkt_meta *m,
-				     __u32 len)
+FM_INLINE int in_packet(const struct hdr_cursor *c, const struct fm_meta *m, __u32 len)
 {
-	return (__u32)(c->pos - c->start) + len <= m->l3_off + m->l3_len;
+	return (__u32)((char *)c->pos - (char *)c->start) + len <= m->l3_off + m->l3_len;
+}
+
+/* A tag's VLAN ID into the first free of outer/inner (metadata tag first). */
+FM_INLINE void vlan_note(struct fm_meta *m, __u16 tci_be)
+{
+	__u16 vid = fm_ntohs(tci_be) & VLAN_VID_MASK;
+
+	if (!m->vlan_outer && !m->vlan_meta)
+		m->vlan_outer = vid;
+	else if (!m->vlan_inner)
+		m->vlan_inner = vid;
 }
 
 /* Ethernet and stacked 802.1Q/802.1ad tags carried in the frame (IEEE 802.1Q). */
-static __always_inline int parse_eth(struct hdr_cursor *c, __u16 *proto)
+FM_INLINE int parse_eth(struct hdr_cursor *c, struct fm_meta *m, __u16 *proto)
 {
-	struct ethhdr *eth = c->pos;
+	struct fm_eth *eth = c->pos;
 	__u16 h_proto;
 	int i;
 
 	if ((void *)(eth + 1) > c->end)
 		return CNT_ERR_L2;
+	fm_memcpy(m->dmac, eth->dst, ETH_ALEN);
+	fm_memcpy(m->smac, eth->src, ETH_ALEN);
 	c->pos = eth + 1;
-	h_proto = eth->h_proto;
-#pragma unroll
-	for (i = 0; i < VLAN_MAX_DEPTH; i++) {
-		struct vlan_hdr *vh = c->pos;
+	h_proto = eth->proto;
+	if (is_vlan(h_proto)) {
+		FM_UNROLL
+		for (i = 0; i < VLAN_MAX_DEPTH; i++) {
+			struct fm_vlan *vh = c->pos;
 
-		if (!is_vlan(h_proto))
-			break;
-		if ((void *)(vh + 1) > c->end)
-			return CNT_ERR_L2;
-		h_proto = vh->h_vlan_encapsulated_proto;
-		c->pos = vh + 1;
+			if (!is_vlan(h_proto))
+				break;
+			if ((void *)(vh + 1) > c->end)
+				return CNT_ERR_L2;
+			vlan_note(m, vh->tci);
+			h_proto = vh->proto;
+			c->pos = vh + 1;
+		}
+		if (is_vlan(h_proto))
+			return CNT_ERR_L2;	/* deeper than VLAN_MAX_DEPTH */
 	}
-	if (is_vlan(h_proto))
-		return CNT_ERR_L2;	/* deeper than VLAN_MAX_DEPTH */
-	*proto = bpf_ntohs(h_proto);
+	*proto = fm_ntohs(h_proto);
 	return 0;
 }
 
 /* Remember a first fragment's ports; look them up for the later ones. */
-static __always_inline void frag_key_fill(struct frag_key *fk, const struct pkt_meta *m)
+FM_INLINE void frag_key_fill(struct frag_key *fk, const struct fm_meta *m)
 {
-	__builtin_memset(fk, 0, sizeof(*fk));
-	__builtin_memcpy(fk->saddr, m->key.saddr, 16);
-	__builtin_memcpy(fk->daddr, m->key.daddr, 16);
+	fm_memset(fk, 0, sizeof(*fk));
+	fm_memcpy(fk->saddr, m->key.saddr, 16);
+	fm_memcpy(fk->daddr, m->key.daddr, 16);
 	fk->id = m->frag_id;
 	/* IPv6 identifies a packet's fragments by addresses and ID alone */
 	fk->proto = m->key.ipver == 4 ? m->key.proto : 0;
 	fk->ipver = m->key.ipver;
 }
 
-static __always_inline void frag_remember(const struct pkt_meta *m)
+FM_INLINE void frag_remember(const struct fm_meta *m)
 {
 	struct frag_ports fp = {
 		.sport = m->key.sport,
@@ -130,18 +175,18 @@ static __always_inline void frag_remember(const struct pkt_meta *m)
 	struct frag_key fk;
 
 	frag_key_fill(&fk, m);
-	bpf_map_update_elem(&flowmon_frags, &fk, &fp, BPF_ANY);
+	fm_frag_update(&fk, &fp);
 }
 
-static __always_inline void frag_recall(struct pkt_meta *m)
+FM_INLINE void frag_recall(struct fm_meta *m)
 {
 	struct frag_ports *fp;
 	struct frag_key fk;
 
 	frag_key_fill(&fk, m);
-	fp = bpf_map_lookup_elem(&flowmon_frags, &fk);
+	fp = fm_frag_lookup(&fk);
 	if (!fp) {
-		count(CNT_FRAG_NO_FIRST, 1);	/* ports stay 0: a portless flow */
+		fm_count(CNT_FRAG_NO_FIRST, 1);	/* ports stay 0: a portless flow */
 		return;
 	}
 	m->key.sport = fp->sport;
@@ -150,22 +195,21 @@ static __always_inline void frag_recall(struct pkt_meta *m)
 }
 
 /* RFC 791. Returns 0 or a CNT_ERR_* reason. */
-static __always_inline int parse_ipv4(struct __sk_buff *skb, struct hdr_cursor *c,
-				      struct pkt_meta *m)
+FM_INLINE int parse_ipv4(struct hdr_cursor *c, struct fm_meta *m)
 {
-	struct iphdr *ip = c->pos;
+	struct fm_ip4 *ip = c->pos;
 	__u32 hlen, tot, off;
 	__u16 frag;
 
 	if ((void *)(ip + 1) > c->end)
 		return CNT_ERR_IP4;
-	if (ip->version != 4 || ip->ihl < 5)
+	if ((ip->vhl >> 4) != 4 || (ip->vhl & 0xf) < 5)
 		return CNT_ERR_IP4;
-	hlen = ip->ihl * 4;
-	if (c->pos + hlen > c->end)
+	hlen = (ip->vhl & 0xf) * 4;
+	if ((char *)c->pos + hlen > (char *)c->end)
 		return CNT_ERR_IP4;
-	off = c->pos - c->start;
-	tot = bpf_ntohs(ip->tot_len);
+	off = (char *)c->pos - (char *)c->start;
+	tot = fm_ntohs(ip->tot_len);
 	if (tot == 0 && m->frame_len > off)
 		tot = m->frame_len - off;	/* TSO/BIG TCP: length 0 means "the whole skb" */
 	/*
@@ -177,62 +221,66 @@ static __always_inline int parse_ipv4(struct __sk_buff *skb, struct hdr_cursor *
 
 	m->key.ipver = 4;
 	m->key.proto = ip->protocol;
-	__builtin_memcpy(m->key.saddr, &ip->saddr, 4);
-	__builtin_memcpy(m->key.daddr, &ip->daddr, 4);
+	fm_memcpy(m->key.saddr, &ip->saddr, 4);
+	fm_memcpy(m->key.daddr, &ip->daddr, 4);
 	m->l3_len = tot;
 	m->l3_off = off;
 	m->hdr_len = hlen;
 	m->ttl = ip->ttl;
 	m->tos = ip->tos;
-	frag = bpf_ntohs(ip->frag_off);
-	m->frag_id = bpf_ntohs(ip->id);
+	frag = fm_ntohs(ip->frag_off);
+	m->frag_id = fm_ntohs(ip->id);
 	if (frag & IP_OFFSET)
 		m->frag = FRAG_LATER;	/* no L4 header here: never read ports from it */
 	else if (frag & IP_MF)
 		m->frag = FRAG_FIRST;
-	c->pos += hlen;
+	c->pos = (char *)c->pos + hlen;
 	return 0;
 }
 
-/* State of an IPv6 extension-header walk (kept in memory: few verifier states). */
+/* State of an IPv6 extension-header walk. */
 struct ip6_walk {
-	__u32 off;		/* offset of the header to look at, from skb->data */
+	__u32 off;		/* offset of the header to look at, from the frame start */
 	__u32 ext_len;		/* extension bytes walked so far */
 	__u32 frag_id;
-	__u32 limit;		/* end of the IPv6 packet, from skb->data */
+	__u32 limit;		/* end of the IPv6 packet, from the frame start */
 	__u8 nh;		/* next header to look at */
 	__u8 frag;		/* FRAG_* */
 	__u8 err;
-	__u8 pad;
+	__u8 jumbo;		/* the chain starts with an 8-byte hop-by-hop jumbo header */
 };
 
-static __always_inline int ip6_is_ext(__u8 nh)
+#define IPV6_TLV_JUMBO	0xC2	/* RFC 2675: Jumbo Payload option, 4 bytes of length */
+
+FM_INLINE int ip6_is_ext(__u8 nh)
 {
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
-	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_AH;
+	return nh == FM_IPPROTO_HOPOPTS || nh == FM_IPPROTO_ROUTING ||
+	       nh == FM_IPPROTO_DSTOPTS || nh == FM_IPPROTO_FRAGMENT || nh == FM_IPPROTO_AH;
 }
 
 /*
  * RFC 8200 4: walk hop-by-hop, routing, destination options, fragment (4.5)
  * and AH (RFC 4302) headers, at most IPV6_EXT_MAX of them; the flow's
- * protocol is the last next-header. Global: verified once.
+ * protocol is the last next-header. The BPF build wraps it in one global
+ * function per hook (verified once, not once per path that reaches it).
  */
-__noinline int ipv6_walk_ext(struct __sk_buff *skb, struct ip6_walk *w)
+FM_INLINE void ipv6_walk_ext_body(const struct fm_pkt *p, struct ip6_walk *w)
 {
 	int i;
 
-	if (!skb || !w)
-		return 0;
 	for (i = 0; i < IPV6_EXT_MAX && ip6_is_ext(w->nh); i++) {
 		__u8 h[8];	/* next header, length, and a fragment header's rest */
 		__u32 elen;
 		__u16 fo;
 
-		if (w->off + 2 > w->limit || bpf_skb_load_bytes(skb, w->off, h, sizeof(h)) < 0) {
+		if (w->off + 2 > w->limit || fm_load_bytes(p, w->off, h, sizeof(h)) < 0) {
 			w->err = CNT_ERR_IP6_EXT;
-			return 0;
+			return;
 		}
-		if (w->nh == IPPROTO_FRAGMENT) {
+		if (!i && w->nh == FM_IPPROTO_HOPOPTS && h[1] == 0 && h[2] == IPV6_TLV_JUMBO &&
+		    h[3] == 4)
+			w->jumbo = 1;
+		if (w->nh == FM_IPPROTO_FRAGMENT) {
 			fo = ((__u16)h[2] << 8) | h[3];
 			w->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) |
 				     ((__u32)h[6] << 8) | h[7];
@@ -241,45 +289,61 @@ __noinline int ipv6_walk_ext(struct __sk_buff *skb, struct ip6_walk *w)
 			else if (fo & 1)
 				w->frag = FRAG_FIRST;	/* offset 0, M=0 is atomic (RFC 6946) */
 			elen = 8;
-		} else if (w->nh == IPPROTO_AH) {
+		} else if (w->nh == FM_IPPROTO_AH) {
 			elen = ((__u32)h[1] + 2) * 4;
 		} else {
 			elen = ((__u32)h[1] + 1) * 8;
 		}
 		if (w->off + elen > w->limit) {
 			w->err = CNT_ERR_IP6_EXT;	/* runs past the packet's end */
-			return 0;
+			return;
 		}
 		w->nh = h[0];
 		w->off += elen;
 		w->ext_len += elen;
 		if (w->frag == FRAG_LATER)
-			return 0;	/* the rest is payload of another packet's L4 */
+			return;	/* the rest is payload of another packet's L4 */
 	}
 	if (ip6_is_ext(w->nh))
 		w->err = CNT_ERR_IP6_EXT;	/* chain longer than IPV6_EXT_MAX */
+}
+
+#ifdef FM_NATIVE
+#define ipv6_walk_ext(p, w) ipv6_walk_ext_body(p, w)
+#else
+__noinline int ipv6_walk_ext_skb(struct __sk_buff *skb, struct ip6_walk *w)
+{
+	struct fm_pkt p = { .ctx = skb, .hook = FM_HOOK_SKB };
+
+	if (skb && w)
+		ipv6_walk_ext_body(&p, w);
 	return 0;
 }
 
-/* RFC 8200 3. Returns 0 or a CNT_ERR_* reason. */
-static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *c,
-				      struct pkt_meta *m)
+FM_INLINE void ipv6_walk_ext(const struct fm_pkt *p, struct ip6_walk *w)
 {
-	struct ipv6hdr *ip6 = c->pos;
+	ipv6_walk_ext_skb(p->ctx, w);
+}
+#endif
+
+/* RFC 8200 3. Returns 0 or a CNT_ERR_* reason. */
+FM_INLINE int parse_ipv6(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m)
+{
+	struct fm_ip6 *ip6 = c->pos;
 	struct ip6_walk w = {};
 	__u32 plen, off;
 
 	if ((void *)(ip6 + 1) > c->end)
 		return CNT_ERR_IP6;
-	if (ip6->version != 6)
+	if ((ip6->vtc >> 4) != 6)
 		return CNT_ERR_IP6;
-	off = c->pos - c->start;
-	plen = bpf_ntohs(ip6->payload_len);
+	off = (char *)c->pos - (char *)c->start;
+	plen = fm_ntohs(ip6->payload_len);
 	/*
 	 * A jumbogram (RFC 2675) says 0 and carries a hop-by-hop header; so does
 	 * BIG TCP, which newer kernels send as a plain GSO skb without it.
 	 */
-	if (plen == 0 && (ip6->nexthdr == IPPROTO_HOPOPTS || skb->gso_size) &&
+	if (plen == 0 && (ip6->nexthdr == FM_IPPROTO_HOPOPTS || m->gso_size) &&
 	    m->frame_len > off + sizeof(*ip6))
 		m->l3_len = m->frame_len - off;
 	else
@@ -288,22 +352,22 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 		return CNT_ERR_IP6;	/* more than the frame holds (see parse_ipv4) */
 	m->l3_off = off;
 	m->key.ipver = 6;
-	__builtin_memcpy(m->key.saddr, &ip6->saddr, 16);
-	__builtin_memcpy(m->key.daddr, &ip6->daddr, 16);
+	fm_memcpy(m->key.saddr, ip6->saddr, 16);
+	fm_memcpy(m->key.daddr, ip6->daddr, 16);
 	m->ttl = ip6->hop_limit;
-	m->tos = (ip6->priority << 4) | (ip6->flow_lbl[0] >> 4);
-	m->flow_label = ((__u32)(ip6->flow_lbl[0] & 0x0f) << 16) |
-			((__u32)ip6->flow_lbl[1] << 8) | ip6->flow_lbl[2];
-	w.off = off + sizeof(*ip6);
-	w.limit = off + m->l3_len;
+	m->tos = ((ip6->vtc & 0x0f) << 4) | (ip6->flow[0] >> 4);
+	m->flow_label = ((__u32)(ip6->flow[0] & 0x0f) << 16) | ((__u32)ip6->flow[1] << 8) |
+			ip6->flow[2];
 	w.nh = ip6->nexthdr;
 	if (ip6_is_ext(w.nh)) {
-		ipv6_walk_ext(skb, &w);
+		w.off = off + sizeof(*ip6);
+		w.limit = off + m->l3_len;
+		ipv6_walk_ext(p, &w);
 		if (w.err)
 			return w.err;
-		if (w.ext_len > 512)
+		if (w.ext_len > IPV6_EXT_BYTES)
 			return CNT_ERR_IP6_EXT;
-		c->pos = (void *)(ip6 + 1) + (w.ext_len & 0x3ff);
+		c->pos = (char *)(ip6 + 1) + (w.ext_len & (2 * IPV6_EXT_BYTES - 1));
 	} else {
 		c->pos = ip6 + 1;
 	}
@@ -311,10 +375,19 @@ static __always_inline int parse_ipv6(struct __sk_buff *skb, struct hdr_cursor *
 	m->frag_id = w.frag_id;
 	m->hdr_len = sizeof(*ip6) + w.ext_len;
 	m->key.proto = w.nh;
+	/*
+	 * BIG TCP: an IPv6 GSO aggregate over 64 KiB carries a hop-by-hop jumbo
+	 * header that none of its segments has on the wire (segmentation takes
+	 * it out): neither the packet nor its repeated headers count it.
+	 */
+	if (!plen && w.jumbo && m->gso_segs > 1 && m->gso_size) {
+		m->l3_len -= 8;
+		m->hdr_len -= 8;
+	}
 	return 0;
 }
 
-/* TCP option bytes, copied out of the packet so one global function parses them. */
+/* TCP option bytes, copied out of the packet so that one function parses them. */
 struct tcp_optbuf {
 	__u8 b[64];
 	__u32 len;
@@ -327,9 +400,9 @@ struct tcp_optbuf {
  * TCP options (RFC 9293 3.1, RFC 7323): MSS (2) and window scale (3) on
  * SYNs. The whole 40-byte option space is walked; EOL ends it, NOP is one
  * byte, every other kind is skipped by its length. A global (not inlined)
- * function: the verifier checks it once, not once per path that reaches it.
+ * function in BPF: the verifier checks it once.
  */
-__noinline int parse_tcp_optbuf(struct tcp_optbuf *o)
+FM_NOINLINE int parse_tcp_optbuf(struct tcp_optbuf *o)
 {
 	__u32 len, skip = 0, olen, p;
 
@@ -362,15 +435,14 @@ __noinline int parse_tcp_optbuf(struct tcp_optbuf *o)
 	return 0;
 }
 
-static __always_inline void parse_tcp_opts(struct __sk_buff *skb, __u32 off, __u32 len,
-					   struct pkt_meta *m)
+FM_INLINE void parse_tcp_opts(const struct fm_pkt *p, __u32 off, __u32 len, struct fm_meta *m)
 {
 	struct tcp_optbuf o = {};
 
 	len &= 63;
 	if (len == 0 || len > TCP_OPT_SPACE)
 		return;
-	if (bpf_skb_load_bytes(skb, off, o.b, len) < 0)
+	if (fm_load_bytes(p, off, o.b, len) < 0)
 		return;
 	o.len = len;
 	o.wscale = FLOW_WSCALE_NONE;
@@ -385,7 +457,7 @@ static __always_inline void parse_tcp_opts(struct __sk_buff *skb, __u32 off, __u
  * tiny fragments split the TCP header across fragments. Such a packet
  * keeps its ports; nothing else of the header is read.
  */
-static __always_inline int first_frag_ports(const struct hdr_cursor *c, struct pkt_meta *m)
+FM_INLINE int first_frag_ports(const struct hdr_cursor *c, struct fm_meta *m)
 {
 	if (m->frag == FRAG_FIRST && in_packet(c, m, 4))
 		return 0;
@@ -394,58 +466,56 @@ static __always_inline int first_frag_ports(const struct hdr_cursor *c, struct p
 	return CNT_ERR_L4;
 }
 
-static __always_inline int parse_tcp(struct __sk_buff *skb, struct hdr_cursor *c,
-				     struct pkt_meta *m, __u32 l3_hdr)
+FM_INLINE int parse_tcp(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m,
+			__u32 l3_hdr)
 {
-	struct tcphdr *th = c->pos;
-	__be16 *ports = c->pos;
-	__u8 *fl;
+	struct fm_tcp *th = c->pos;
+	__u16 *ports = c->pos;
 	__u32 doff;
 	int opts_in;
 
 	if ((void *)(ports + 2) > c->end)
 		return CNT_ERR_L4;
-	m->key.sport = bpf_ntohs(ports[0]);
-	m->key.dport = bpf_ntohs(ports[1]);
+	m->key.sport = fm_ntohs(ports[0]);
+	m->key.dport = fm_ntohs(ports[1]);
 	if ((void *)(th + 1) > c->end || !in_packet(c, m, sizeof(*th)))
 		return first_frag_ports(c, m);
-	doff = th->doff * 4;
+	doff = (th->doff_res >> 4) * 4;
 	if (doff < sizeof(*th))
 		return first_frag_ports(c, m);
 	opts_in = in_packet(c, m, doff);
 	if (!opts_in && m->frag != FRAG_FIRST)
 		return first_frag_ports(c, m);	/* options cut: malformed */
-	fl = (__u8 *)th + 12;	/* data offset + NS, then CWR..FIN */
-	m->tcp_flags = fl[1] | ((fl[0] & 1) << 8);
-	m->seq = bpf_ntohl(th->seq);
-	m->window = bpf_ntohs(th->window);
+	m->tcp_flags = th->flags | ((th->doff_res & 1) << 8);
+	m->seq = fm_ntohl(th->seq);
+	m->window = fm_ntohs(th->window);
 	m->is_tcp = 1;
 	m->hdr_len += doff;
 	if (m->l3_len > l3_hdr + doff)
 		m->payload = m->l3_len - l3_hdr - doff;
 	/* a first fragment may end inside the options: the fixed header stands */
 	if ((m->tcp_flags & FLOW_TCPF_SYN) && opts_in)
-		parse_tcp_opts(skb, (void *)(th + 1) - c->start, doff - sizeof(*th), m);
+		parse_tcp_opts(p, (char *)(th + 1) - (char *)c->start, doff - sizeof(*th), m);
 	return 0;
 }
 
 /* Ports of UDP (RFC 768), UDP-Lite (RFC 3828), SCTP (RFC 9260), DCCP (RFC 4340). */
-static __always_inline int parse_ports(struct hdr_cursor *c, struct pkt_meta *m, __u32 hlen)
+FM_INLINE int parse_ports(struct hdr_cursor *c, struct fm_meta *m, __u32 hlen)
 {
-	__be16 *p = c->pos;
+	__u16 *ports = c->pos;
 
-	if ((void *)(p + 2) > c->end)
+	if ((void *)(ports + 2) > c->end)
 		return CNT_ERR_L4;
-	m->key.sport = bpf_ntohs(p[0]);
-	m->key.dport = bpf_ntohs(p[1]);
-	if (c->pos + hlen > c->end || !in_packet(c, m, hlen))
+	m->key.sport = fm_ntohs(ports[0]);
+	m->key.dport = fm_ntohs(ports[1]);
+	if ((char *)c->pos + hlen > (char *)c->end || !in_packet(c, m, hlen))
 		return first_frag_ports(c, m);
 	m->hdr_len += hlen;
 	return 0;
 }
 
 /* ICMP (RFC 792) and ICMPv6 (RFC 4443): type in sport, code in dport. */
-static __always_inline int parse_icmp(struct hdr_cursor *c, struct pkt_meta *m)
+FM_INLINE int parse_icmp(struct hdr_cursor *c, struct fm_meta *m)
 {
 	__u8 *h = c->pos;
 
@@ -457,8 +527,7 @@ static __always_inline int parse_icmp(struct hdr_cursor *c, struct pkt_meta *m)
 	return 0;
 }
 
-static __always_inline int parse_l4(struct __sk_buff *skb, struct hdr_cursor *c,
-				    struct pkt_meta *m)
+FM_INLINE int parse_l4(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m)
 {
 	__u32 l3_hdr = m->hdr_len;
 
@@ -467,20 +536,62 @@ static __always_inline int parse_l4(struct __sk_buff *skb, struct hdr_cursor *c,
 		return 0;
 	}
 	switch (m->key.proto) {
-	case IPPROTO_TCP:
-		return parse_tcp(skb, c, m, l3_hdr);
-	case IPPROTO_UDP:
-	case IPPROTO_UDPLITE:
+	case FM_IPPROTO_TCP:
+		return parse_tcp(p, c, m, l3_hdr);
+	case FM_IPPROTO_UDP:
+	case FM_IPPROTO_UDPLITE:
 		return parse_ports(c, m, 8);
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
+	case FM_IPPROTO_SCTP:
+	case FM_IPPROTO_DCCP:
 		return parse_ports(c, m, 12);
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
+	case FM_IPPROTO_ICMP:
+	case FM_IPPROTO_ICMPV6:
 		return parse_icmp(c, m);
 	default:
 		return 0;	/* GRE, ESP, ...: a flow with ports 0 */
 	}
 }
 
-#endif /* __FLOWMON_PARSE_BPF_H */
+/*
+ * The whole packet: L2 (when the hook has one), IP, L4. The caller has
+ * zeroed the key and set frame_len, gso_* and the VLAN metadata tag.
+ */
+FM_INLINE int fm_parse(const struct fm_pkt *p, struct fm_meta *m)
+{
+	struct hdr_cursor c = { .pos = p->data, .end = p->end, .start = p->data };
+	__u16 proto;
+	int err;
+
+	m->has_l2 = p->has_l2 && !p->fake_l2;
+	if (p->has_l2) {
+		err = parse_eth(&c, m, &proto);
+		if (err)
+			return err;
+	} else {
+		__u8 *v = c.pos;
+
+		/* L3 devices (tun, WireGuard, ...): the frame starts with the IP header */
+		if ((void *)(v + 1) > c.end)
+			return CNT_ERR_L2;
+		if ((*v >> 4) == 4)
+			proto = ETH_P_IP;
+		else if ((*v >> 4) == 6)
+			proto = ETH_P_IPV6;
+		else
+			return PARSE_NON_IP;
+	}
+	if (proto == ETH_P_IP)
+		err = parse_ipv4(&c, m);
+	else if (proto == ETH_P_IPV6)
+		err = parse_ipv6(p, &c, m);
+	else
+		return PARSE_NON_IP;
+	if (err)
+		return err;
+	err = parse_l4(p, &c, m);
+	if (!err && m->frag == FRAG_FIRST)
+		frag_remember(m);
+	return err;
+}
+
+#endif /* __FLOWMON_PARSE_H */

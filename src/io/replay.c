@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <pcap/pcap.h>
+#include "engine.h"
 #include "log.h"
 #include "replay.h"
 
@@ -13,21 +14,37 @@ static uint64_t pkt_time_ns(const struct pcap_pkthdr *h)
 	return (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
 }
 
-static int replay_one(pcap_t *p, const struct pcap_pkthdr *h, const uint8_t *data, int prog_fd,
-		      struct replay_stats *st)
-{
-	static uint8_t frame[65536 + 64];
-	uint32_t wire;
-	int len, err;
+#define LINKTYPE_ETHERNET 1
 
-	len = frame_to_eth(pcap_datalink(p), data, h->caplen, frame, sizeof(frame));
+static int replay_one(pcap_t *p, const struct pcap_pkthdr *h, const uint8_t *data,
+		      const struct replay_target *t, struct replay_stats *st)
+{
+	static uint8_t frame[262144 + 64];	/* libpcap's largest snapshot, and a header */
+	int lt = pcap_datalink(p), len, err = 0;
+	const uint8_t *eth = frame;
+	uint32_t wire;
+
+	if (t->native && lt == LINKTYPE_ETHERNET && h->caplen >= 14) {
+		eth = data;	/* as it is: no copy */
+		len = (int)h->caplen;
+	} else {
+		len = frame_to_eth(lt, data, h->caplen, frame, sizeof(frame));
+	}
 	if (len <= 0) {
 		st->skipped++;
 		return 0;
 	}
-	/* the capture may hold less than the packet (snaplen): keep the wire length */
+	/*
+	 * The capture may hold less than the packet (snaplen): keep the wire
+	 * length, give or take what the link header conversion changed.
+	 */
 	wire = (uint32_t)len + (h->len > h->caplen ? h->len - h->caplen : 0);
-	err = replay_frame(prog_fd, frame, (uint32_t)len, wire, pkt_time_ns(h));
+	if (t->native)
+		fm_native_packet(t->native, eth, (uint32_t)len, wire, pkt_time_ns(h),
+				 lt != LINKTYPE_ETHERNET);
+	else
+		err = replay_frame(t->prog_fd, eth, (uint32_t)len, wire, pkt_time_ns(h),
+				   lt != LINKTYPE_ETHERNET);
 	if (err) {
 		if (!st->failed++) {
 			st->first_failed = st->packets;
@@ -52,7 +69,7 @@ int replay_check(const char *path)
 	return 0;
 }
 
-int replay_file(const char *path, int prog_fd, replay_tick_fn tick, void *ctx,
+int replay_file(const char *path, const struct replay_target *t, replay_tick_fn tick, void *ctx,
 		struct replay_stats *st)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
@@ -71,7 +88,7 @@ int replay_file(const char *path, int prog_fd, replay_tick_fn tick, void *ctx,
 		st->packets++;
 		if (tick && tick(ctx, pkt_time_ns(h)))
 			break;
-		replay_one(p, h, data, prog_fd, st);
+		replay_one(p, h, data, t, st);
 	}
 	if (rc == PCAP_ERROR) {
 		pr_err("failed to read %s: packet %llu: %s\n", path,

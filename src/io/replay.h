@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * replay.h - offline mode: pcap/pcapng packets through the same
- * tc_flowmon_kern.o with BPF_PROG_TEST_RUN, each with its own timestamp.
+ * replay.h - offline mode: pcap/pcapng packets through the datapath, each
+ * with its own timestamp: natively compiled (src/native), or the kernel's
+ * tc_flowmon_kern.o with BPF_PROG_TEST_RUN.
  */
 #ifndef __FLOWMON_REPLAY_H
 #define __FLOWMON_REPLAY_H
@@ -20,9 +21,20 @@ int frame_to_eth(int linktype, const uint8_t *pkt, uint32_t caplen, uint8_t *out
 
 /* Run one Ethernet frame through prog_fd at time ts_ns (epoch ns). 0 or -errno. */
 int replay_packet(int prog_fd, const uint8_t *eth, uint32_t len, uint64_t ts_ns);
-/* The same, for a frame whose packet was wire_len bytes long before capture cut it. */
+/*
+ * The same, for a frame whose packet was wire_len bytes long before capture
+ * cut it; fake_l2: its Ethernet header was made up (another link type).
+ */
 int replay_frame(int prog_fd, const uint8_t *eth, uint32_t len, uint32_t wire_len,
-		 uint64_t ts_ns);
+		 uint64_t ts_ns, int fake_l2);
+
+struct fm_native;
+
+/* Where replayed frames go: the kernel's program, or the native engine. */
+struct replay_target {
+	int prog_fd;			/* >= 0: BPF_PROG_TEST_RUN of this program */
+	struct fm_native *native;	/* else: this engine */
+};
 
 struct replay_stats {
 	uint64_t packets;	/* read from the file */
@@ -47,7 +59,7 @@ int replay_check(const char *path);
  * line "failed to read <file>: packet <n>: <reason>" (packets before it are
  * accounted). Stats are filled in both cases.
  */
-int replay_file(const char *path, int prog_fd, replay_tick_fn tick, void *ctx,
+int replay_file(const char *path, const struct replay_target *t, replay_tick_fn tick, void *ctx,
 		struct replay_stats *st);
 
 #endif /* __FLOWMON_REPLAY_H */

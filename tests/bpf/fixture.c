@@ -99,7 +99,8 @@ int fx_run_raw(struct fx *f, const void *data, size_t len, const struct fx_run *
 		.ifindex = r->ifindex ? r->ifindex : 1,
 		.gso_segs = r->gso_segs,
 		.gso_size = r->gso_size,
-		.wire_len = r->wire_len,
+		.wire_len = r->wire_len > 65535 ? 65535 : r->wire_len,
+		.cb = { r->wire_len },	/* the replayed packet's length (testrun.c) */
 	};
 	static __thread uint8_t out[PKT_MAX + 256];
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
@@ -155,10 +156,22 @@ int fx_run_at(struct fx *f, const struct pkt *p, const struct fx_run *r, const c
 	return 0;
 }
 
-int fx_lookup(struct fx *f, const struct flow_key *k, struct flow_metrics *out)
+int fx_lookup(struct fx *f, const struct flow_key *k, struct flow_side *out)
+{
+	struct flow_metrics m;
+
+	memset(out, 0, sizeof(*out));
+	if (bpf_map_lookup_elem(f->flows_fd, k, &m))
+		return -errno;
+	flow_side_decode(&m, out);
+	out->ipver = k->ipver;
+	return 0;
+}
+
+int fx_lookup_raw(struct fx *f, const struct flow_key *k, struct flow_metrics *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem_flags(f->flows_fd, k, out, BPF_F_LOCK))
+	if (bpf_map_lookup_elem(f->flows_fd, k, out))
 		return -errno;
 	return 0;
 }
@@ -177,9 +190,9 @@ const char *fx_key_str(const struct flow_key *k)
 }
 
 int fx_check_flow(struct fx *f, const struct flow_key *k, uint64_t pkts, uint64_t bytes,
-		  struct flow_metrics *out, const char *file, int line)
+		  struct flow_side *out, const char *file, int line)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	int err = fx_lookup(f, k, &s);
 
 	if (out)
@@ -258,27 +271,47 @@ void fx_check_counters(struct fx *f, const uint64_t exp[CNT_MAX], const char *fi
 }
 
 struct ev_sink {
-	struct flow_event *ev;
+	struct fx_event *ev;
 	int max;
 	int n;
 };
+
+static void ev_half(struct ev_sink *s, const struct flow_key *k, const struct flow_metrics *m,
+		    uint8_t reason)
+{
+	if (s->n < s->max) {
+		s->ev[s->n].key = *k;
+		s->ev[s->n].stats = *m;
+		s->ev[s->n].reason = reason;
+	}
+	s->n++;
+}
 
 static struct ev_sink *cur_sink;
 
 static int ev_cb(void *ctx, void *data, size_t size)
 {
 	struct ev_sink *s = cur_sink;
+	const struct flow_event *e = data;
 
-	if (s->n < s->max && size >= sizeof(struct flow_event))
-		memcpy(&s->ev[s->n], data, sizeof(struct flow_event));
-	if (size != sizeof(struct flow_event))
+	if (size != sizeof(struct flow_event)) {
 		printf("#   ring buffer record of %zu bytes, expected %zu\n", size,
 		       sizeof(struct flow_event));
-	s->n++;
+		testlib_failed = 1;
+		return 0;
+	}
+	if (e->has_a)
+		ev_half(s, &e->key_a, &e->a, e->reason);
+	if (e->has_b)
+		ev_half(s, &e->key_b, &e->b, e->reason);
+	if (!e->has_a && !e->has_b) {
+		printf("#   ring buffer record with no half\n");
+		testlib_failed = 1;
+	}
 	return 0;
 }
 
-int fx_events(struct fx *f, struct flow_event *ev, int max)
+int fx_events(struct fx *f, struct fx_event *ev, int max)
 {
 	struct ev_sink s = { .ev = ev, .max = max };
 	int err;
@@ -292,6 +325,20 @@ int fx_events(struct fx *f, struct flow_event *ev, int max)
 	err = ring_buffer__consume(f->rb);
 	cur_sink = NULL;
 	return err < 0 ? err : s.n;
+}
+
+uint32_t fx_next_seq(struct fx *f, const struct flow_key *k)
+{
+	struct flow_metrics m;
+
+	return fx_lookup_raw(f, k, &m) ? 0xdeadbeef : m.next_seq;
+}
+
+uint32_t fx_hole_seq(struct fx *f, const struct flow_key *k)
+{
+	struct flow_metrics m;
+
+	return fx_lookup_raw(f, k, &m) ? 0xdeadbeef : m.hole_seq;
 }
 
 void key_v4(struct flow_key *k, uint8_t proto, const char *s, const char *d, uint16_t sport,

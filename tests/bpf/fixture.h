@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <unistd.h>
 #include "flowmon.h"
+#include "flowrec.h"
 #include "pktgen.h"
 #include "testlib.h"
 
@@ -81,8 +82,10 @@ int fx_run_at(struct fx *f, const struct pkt *p, const struct fx_run *r, const c
 int fx_run_raw(struct fx *f, const void *data, size_t len, const struct fx_run *r,
 	       uint32_t *retval);
 
-/* Lookup with BPF_F_LOCK: 0, or -ENOENT. */
-int fx_lookup(struct fx *f, const struct flow_key *k, struct flow_metrics *out);
+/* Lookup, decoded as userland reads it: 0, or -ENOENT. */
+int fx_lookup(struct fx *f, const struct flow_key *k, struct flow_side *out);
+/* The entry as the kernel holds it. */
+int fx_lookup_raw(struct fx *f, const struct flow_key *k, struct flow_metrics *out);
 /*
  * The entry of k exists with these packets and bytes (fails the test at the
  * caller's line otherwise); its metrics are copied to *out when out != NULL.
@@ -90,7 +93,7 @@ int fx_lookup(struct fx *f, const struct flow_key *k, struct flow_metrics *out);
 #define CHECK_FLOW(f, k, pkts, bytes, out)                                  \
 	fx_check_flow((f), (k), (pkts), (bytes), (out), __FILE__, __LINE__)
 int fx_check_flow(struct fx *f, const struct flow_key *k, uint64_t pkts, uint64_t bytes,
-		  struct flow_metrics *out, const char *file, int line);
+		  struct flow_side *out, const char *file, int line);
 /* Printable key (static buffer). */
 const char *fx_key_str(const struct flow_key *k);
 /* Number of entries in flowmon_stats. */
@@ -111,8 +114,21 @@ void fx_counters(struct fx *f, uint64_t out[CNT_MAX]);
 	} while (0)
 void fx_check_counters(struct fx *f, const uint64_t exp[CNT_MAX], const char *file, int line);
 
-/* Consume every pending ring buffer record into ev[] (at most max); returns the number. */
-int fx_events(struct fx *f, struct flow_event *ev, int max);
+/*
+ * One direction of a record the kernel ended (a ring buffer record holds a
+ * connection: both directions, a first, then b when present).
+ */
+struct fx_event {
+	struct flow_key key;
+	struct flow_metrics stats;
+	uint8_t reason;
+};
+
+/* Consume every pending ring buffer record into ev[] (at most max halves); returns the number. */
+int fx_events(struct fx *f, struct fx_event *ev, int max);
+/* The TCP sequence tracker of an entry (kernel state, not in records). */
+uint32_t fx_next_seq(struct fx *f, const struct flow_key *k);
+uint32_t fx_hole_seq(struct fx *f, const struct flow_key *k);
 
 /* Keys, filled by hand: zeroed, addresses in network order, ports in host order. */
 void key_v4(struct flow_key *k, uint8_t proto, const char *s, const char *d, uint16_t sport,

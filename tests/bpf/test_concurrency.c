@@ -97,7 +97,7 @@ BPF_TEST(same_flow_two_cpus_exact)
 	const uint64_t total = 2ULL * CALLS * REPEAT;
 	pthread_barrier_t start;
 	struct worker w[2];
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	pthread_t th[2];
 	struct fx f;
@@ -128,7 +128,7 @@ BPF_TEST(same_flow_two_cpus_exact)
 	CHECK_EQ(s.ttl_hist[3], total);
 	CHECK_EQ(s.retr_pkts, total - 1);
 	CHECK_EQ(s.retr_bytes, (total - 1) * 100);
-	CHECK_EQ(s.next_seq, 1100);
+	CHECK_EQ(fx_next_seq(&f, &k), 1100);
 	CHECK_EQ(s.first_seen, T0);
 	CHECK_EQ(s.last_seen, T0);
 	CHECK_EQ(fx_count_flows(&f), 1);
@@ -194,7 +194,7 @@ BPF_TEST(concurrent_insert_race_exact)
 	struct spin_barrier meet = { 0 };
 	pthread_barrier_t start;
 	struct race_worker r[2];
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	pthread_t th[2];
 	struct pkt p;
@@ -282,11 +282,11 @@ static void *split_worker(void *arg)
  */
 BPF_TEST(concurrent_idle_split_exact)
 {
-	static struct flow_event ev[SPLIT_STEPS + 16];
+	static struct fx_event ev[SPLIT_STEPS + 16];
 	struct spin_barrier meet = { 0 };
 	pthread_barrier_t start;
 	struct split_worker r[2];
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	pthread_t th[2];
 	struct fx f;

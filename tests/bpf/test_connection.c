@@ -15,8 +15,8 @@
 /* 127.0.0.1:7000 -> 127.0.0.1:7000 is its own reverse: one split, not two. */
 BPF_TEST(split_self_reverse_key)
 {
-	struct flow_event ev[4];
-	struct flow_metrics s;
+	struct fx_event ev[4];
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -41,7 +41,7 @@ BPF_TEST(split_self_reverse_key)
  */
 BPF_TEST(active_split_keeps_orientation)
 {
-	struct flow_metrics a, b;
+	struct flow_side a, b;
 	struct flow_key ka, kb;
 	struct pkt pa, pb;
 	struct fx f;
@@ -67,7 +67,7 @@ BPF_TEST(active_split_keeps_orientation)
 /* Idle, but the reverse still talks: the record may still be past its active timeout. */
 BPF_TEST(idle_cancelled_still_active_split)
 {
-	struct flow_event ev[4];
+	struct fx_event ev[4];
 	struct pkt pa, pb;
 	struct fx f;
 	int i;

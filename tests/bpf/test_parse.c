@@ -9,7 +9,7 @@
 #define A6 "2001:db8::1"
 #define B6 "2001:db8::2"
 
-static void check_ttl_hist(const struct flow_metrics *s, const uint32_t exp[FLOWMON_TTL_BUCKETS])
+static void check_ttl_hist(const struct flow_side *s, const uint32_t exp[FLOWMON_TTL_BUCKETS])
 {
 	int i;
 
@@ -18,7 +18,7 @@ static void check_ttl_hist(const struct flow_metrics *s, const uint32_t exp[FLOW
 			FAILF("ttl_hist[%d] == %u, expected %u", i, s->ttl_hist[i], exp[i]);
 }
 
-static void check_size_hist(const struct flow_metrics *s,
+static void check_size_hist(const struct flow_side *s,
 			    const uint32_t exp[FLOWMON_SIZE_BUCKETS])
 {
 	int i;
@@ -31,7 +31,7 @@ static void check_size_hist(const struct flow_metrics *s,
 /* Every field of a TCP flow, over two packets, on the hook dir. */
 static void ipv4_tcp_every_metric(bool egress)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -69,7 +69,7 @@ static void ipv4_tcp_every_metric(bool egress)
 	CHECK_EQ(s.syn_win, 0);
 	CHECK_EQ(s.win_min, 512);
 	CHECK_EQ(s.win_max, 512);
-	CHECK_EQ(s.next_seq, 1000 + 100);
+	CHECK_EQ(fx_next_seq(&f, &k), 1000 + 100);
 	CHECK_EQ(s.retr_pkts, 0);
 	CHECK_EQ(s.retr_bytes, 0);
 	CHECK_EQ(s.ooo_pkts, 0);
@@ -105,7 +105,7 @@ static void ipv4_tcp_every_metric(bool egress)
 	CHECK_EQ(s.tcp_flags, FLOW_TCPF_ACK | FLOW_TCPF_PSH);
 	CHECK_EQ(s.win_min, 512);
 	CHECK_EQ(s.win_max, 1024);
-	CHECK_EQ(s.next_seq, 1500);
+	CHECK_EQ(fx_next_seq(&f, &k), 1500);
 	CHECK_EQ(s.retr_pkts + s.ooo_pkts, 0);
 	CHECK_EQ(s.ifindex, 1);
 	CHECK_EQ(s.dir, egress ? FLOW_DIR_EGRESS : FLOW_DIR_INGRESS);
@@ -126,7 +126,7 @@ BPF_TEST(ipv4_tcp_every_metric_egress)
 
 BPF_TEST(ipv6_udp_every_metric)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -198,7 +198,7 @@ BPF_TEST(ttl_histogram_every_bucket)
 {
 	static const uint8_t ttls[] = { 0,   1,   2,   5,   6,   32,  33,  64,  65,  96,
 					97,  128, 129, 160, 161, 192, 193, 224, 225, 255 };
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -241,7 +241,7 @@ BPF_TEST(size_histogram_every_bucket)
 {
 	static const uint16_t l3[] = { 28, 127, 128, 255, 256, 511, 512, 1023, 1024, 1513,
 				       1514, 3000 };
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	uint64_t total = 0;
 	struct pkt p;
@@ -265,7 +265,7 @@ BPF_TEST(size_histogram_every_bucket)
 /* Inter-arrival gaps: min, max, sum of squares in us^2; a step back in time is a 0 gap. */
 BPF_TEST(inter_arrival_times)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -298,7 +298,7 @@ BPF_TEST(inter_arrival_times)
 
 BPF_TEST(ipv4_tos_full_byte)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -366,7 +366,7 @@ static void push_l4(struct pkt *p, const struct l4_case *c)
 static void run_l4_cases(const struct l4_case *cases, size_t n)
 {
 	const size_t payload = 33;
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -527,7 +527,7 @@ BPF_TEST(ipv4_options)
 {
 	static const uint8_t ra[4] = { 0x94, 0x04, 0x00, 0x00 };	/* router alert */
 	uint8_t rr[40] = { 0x07, 39, 4 };	/* record route, 9 slots, then EOL */
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -544,7 +544,7 @@ BPF_TEST(ipv4_options)
 	RUN(&f, &p, .ts = T0);
 	key_v4(&k, PROTO_TCP, A4, B4, 7000, 7001);
 	CHECK_FLOW(&f, &k, 1, 24 + 20 + 77, &s);
-	CHECK_EQ(s.next_seq, 5000 + 77);
+	CHECK_EQ(fx_next_seq(&f, &k), 5000 + 77);
 
 	pkt_init(&p);
 	pkt_eth(&p);
@@ -557,7 +557,7 @@ BPF_TEST(ipv4_options)
 	RUN(&f, &p, .ts = T0);
 	key_v4(&k, PROTO_TCP, A4, B4, 7002, 7003);
 	CHECK_FLOW(&f, &k, 1, 60 + 20 + 123, &s);
-	CHECK_EQ(s.next_seq, 9 + 123);
+	CHECK_EQ(fx_next_seq(&f, &k), 9 + 123);
 
 	pkt_init(&p);
 	pkt_eth(&p);
@@ -596,7 +596,7 @@ BPF_TEST(ipv4_tot_len_zero_is_whole_skb)
  */
 BPF_TEST(ip_len_zero_uses_wire_len)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -644,7 +644,7 @@ BPF_TEST(ip_len_zero_uses_wire_len)
 /* Extension headers walked to the L4 header; their bytes are L3 bytes. */
 BPF_TEST(ipv6_extension_chain)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -664,7 +664,7 @@ BPF_TEST(ipv6_extension_chain)
 	RUN(&f, &p, .ts = T0);
 	key_v6(&k, PROTO_TCP, A6, B6, 8000, 8001);
 	CHECK_FLOW(&f, &k, 1, 40 + 48 + 20 + 90, &s);
-	CHECK_EQ(s.next_seq, 70 + 90);	/* payload = IP length - 40 - 48 - 20 */
+	CHECK_EQ(fx_next_seq(&f, &k), 70 + 90);	/* payload = IP length - 40 - 48 - 20 */
 
 	/* AH (RFC 4302, 12-byte ICV: 24 bytes) then UDP: the flow is UDP's */
 	pkt_init(&p);
@@ -691,7 +691,7 @@ BPF_TEST(ipv6_extension_chain)
 	RUN(&f, &p, .ts = T0);
 	key_v6(&k, PROTO_TCP, A6, B6, 8004, 8005);
 	CHECK_FLOW(&f, &k, 1, 40 + 8 + 28 + 20 + 64, &s);
-	CHECK_EQ(s.next_seq, 1 + 64);
+	CHECK_EQ(fx_next_seq(&f, &k), 1 + 64);
 
 	/* destination options then ESP: ports 0 */
 	pkt_init(&p);
@@ -769,7 +769,7 @@ BPF_TEST(ipv6_extension_chain_limit)
 /* IPv4 fragments: later ones join the first fragment's flow through the side table. */
 BPF_TEST(ipv4_fragments)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -874,7 +874,7 @@ BPF_TEST(ipv4_fragment_without_first)
 /* IPv6 fragment header (RFC 8200 4.5): first, later, atomic, unknown. */
 BPF_TEST(ipv6_fragments)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -923,7 +923,7 @@ BPF_TEST(ipv6_fragments)
 	RUN(&f, &p, .ts = T0 + 1);
 	key_v6(&k, PROTO_TCP, A6, B6, 6100, 22);
 	CHECK_FLOW(&f, &k, 2, (40 + 8 + 8 + 20 + 300) + (40 + 8 + 8 + 30), &s);
-	CHECK_EQ(s.next_seq, 10 + 300);
+	CHECK_EQ(fx_next_seq(&f, &k), 10 + 300);
 
 	/* atomic fragment (offset 0, M=0; RFC 6946): ports read directly */
 	pkt_init(&p);

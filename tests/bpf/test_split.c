@@ -21,7 +21,7 @@ static void tcp_seg(struct pkt *p, uint16_t sport, uint32_t seq, uint16_t flags,
 }
 
 /* An entry that holds only the packet of (ts, l3) and nothing from before. */
-static void check_restarted(const struct flow_metrics *s, uint64_t ts, uint32_t l3)
+static void check_restarted(const struct flow_side *s, uint64_t ts, uint32_t l3)
 {
 	CHECK_EQ(s->packets, 1);
 	CHECK_EQ(s->bytes, l3);
@@ -39,8 +39,8 @@ static void check_restarted(const struct flow_metrics *s, uint64_t ts, uint32_t 
 /* Idle timeout 1 s: a packet 1.5 s after the last one ends the record. */
 BPF_TEST(split_idle)
 {
-	struct flow_event ev[4];
-	struct flow_metrics s;
+	struct fx_event ev[4];
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -71,7 +71,7 @@ BPF_TEST(split_idle)
 	CHECK_EQ(ev[0].stats.size_hist[0], 3);
 	CHECK_EQ(ev[0].stats.ifindex, 1);
 	CHECK_EQ(ev[0].stats.dir, FLOW_DIR_INGRESS);
-	CHECK_EQ(ev[0].stats.ipver, 6);
+	CHECK_EQ(ev[0].key.ipver, 6);
 
 	CHECK_FLOW(&f, &k, 1, 300, &s);
 	check_restarted(&s, T0 + 3000 * MS, 300);
@@ -92,9 +92,9 @@ BPF_TEST(split_idle)
  */
 BPF_TEST(split_active)
 {
-	struct flow_event ev[4];
+	struct fx_event ev[4];
 	struct tcp_optbuf_b o;
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -137,7 +137,7 @@ BPF_TEST(split_active)
 	CHECK_EQ(s.tcp_flags, FLOW_TCPF_ACK);
 	CHECK_EQ(s.win_min, 700);
 	CHECK_EQ(s.win_max, 700);
-	CHECK_EQ(s.next_seq, 801);
+	CHECK_EQ(fx_next_seq(&f, &k), 801);
 
 	/* the sequence tracking goes on across the split: this is a retransmission */
 	tcp_seg(&p, 4100, 601, TH_ACK, 700, NULL, 200);
@@ -156,8 +156,8 @@ BPF_TEST(split_active)
  */
 BPF_TEST(split_active_syn_win_consistent)
 {
-	struct flow_event ev[2];
-	struct flow_metrics s;
+	struct fx_event ev[2];
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -184,9 +184,9 @@ BPF_TEST(split_active_syn_win_consistent)
  */
 static void split_eof(uint16_t closing_flags, uint16_t sport)
 {
-	struct flow_event ev[4];
+	struct fx_event ev[4];
 	struct tcp_optbuf_b o;
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -236,7 +236,7 @@ static void split_eof(uint16_t closing_flags, uint16_t sport)
 	CHECK_EQ(s.win_min, UINT32_MAX);
 	CHECK_EQ(s.win_max, 0);
 	CHECK_EQ(s.state & ~FLOW_ST_LEADER, FLOW_ST_INITIATOR | FLOW_ST_SYN_WIN | FLOW_ST_SEQ_VALID);
-	CHECK_EQ(s.next_seq, 90001);
+	CHECK_EQ(fx_next_seq(&f, &k), 90001);
 
 	/* a retransmitted SYN of the new connection does not split again */
 	RUN(&f, &p, .ts = T0 + 6 * MS);
@@ -263,8 +263,8 @@ BPF_TEST(split_eof_after_rst)
  */
 BPF_TEST(split_eof_syn_ack_after_fin)
 {
-	struct flow_event ev[2];
-	struct flow_metrics s;
+	struct fx_event ev[2];
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -285,14 +285,14 @@ BPF_TEST(split_eof_syn_ack_after_fin)
 	CHECK_EQ(s.tcp_flags, FLOW_TCPF_SYN | FLOW_TCPF_ACK);
 	CHECK_EQ(s.syn_win, 200);
 	CHECK_EQ(s.state & ~FLOW_ST_LEADER, FLOW_ST_SYN_WIN | FLOW_ST_SEQ_VALID);
-	CHECK_EQ(s.next_seq, 7001);
+	CHECK_EQ(fx_next_seq(&f, &k), 7001);
 	fx_close(&f);
 }
 
 /* Without timeouts (0 = off) nothing splits, however far apart the packets are. */
 BPF_TEST(split_off_without_timeouts)
 {
-	struct flow_event ev[2];
+	struct fx_event ev[2];
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -316,11 +316,11 @@ BPF_TEST(split_off_without_timeouts)
  */
 BPF_TEST(split_ring_full_keeps_accumulating)
 {
-	const int cap = (int)(FLOWMON_EVENTS_BYTES / sizeof(struct flow_event)) + 16;
+	const int cap = (int)(FLOWMON_EVENTS_BYTES / sizeof(struct fx_event)) + 16;
 	const int max_pkts = 4 * cap;	/* the ring holds fewer records than cap */
-	struct flow_event *ev = calloc((size_t)cap, sizeof(*ev));
+	struct fx_event *ev = calloc((size_t)cap, sizeof(*ev));
 	uint64_t sum_pkts = 0, lost;
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -381,8 +381,8 @@ BPF_TEST(split_ring_full_keeps_accumulating)
  */
 BPF_TEST(split_idle_is_per_connection)
 {
-	struct flow_event ev[4];
-	struct flow_metrics s;
+	struct fx_event ev[4];
+	struct flow_side s;
 	struct flow_key ka, kb;
 	struct pkt pa, pb;
 	struct fx f;
@@ -435,8 +435,8 @@ static void icmp4(struct pkt *p, const char *s, const char *d, uint8_t type, siz
 /* An active-timeout split of one direction ends the reverse's record too. */
 BPF_TEST(split_active_ends_both_directions)
 {
-	struct flow_event ev[4];
-	struct flow_metrics s;
+	struct fx_event ev[4];
+	struct flow_side s;
 	struct flow_key ka, kb;
 	struct pkt pa, pb;
 	struct fx f;

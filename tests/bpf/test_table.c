@@ -48,7 +48,7 @@ BPF_TEST(table_full)
 	CHECK_EQ(fx_count_flows(&f), 8);
 	CHECK_COUNTERS(&f, [CNT_TABLE_FULL_PKTS] = 6, [CNT_TABLE_FULL_BYTES] = full_bytes);
 	key_v4(&k, PROTO_UDP, A4, B4, 200, 53);
-	CHECK_EQ(fx_lookup(&f, &k, &(struct flow_metrics){ 0 }), -ENOENT);
+	CHECK_EQ(fx_lookup(&f, &k, &(struct flow_side){ 0 }), -ENOENT);
 
 	/* existing flows still update */
 	for (i = 0; i < 8; i++) {
@@ -77,7 +77,7 @@ BPF_TEST(table_full)
  */
 BPF_TEST(lo_double_hook_counted_once)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -123,7 +123,7 @@ BPF_TEST(lo_double_hook_counted_once)
 /* A flow first seen at ingress on lo: its egress copies are the ones not counted. */
 BPF_TEST(lo_ingress_first)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -147,7 +147,7 @@ BPF_TEST(lo_ingress_first)
  */
 BPF_TEST(forwarded_counted_once)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	uint32_t other;
 	struct pkt p;
@@ -194,7 +194,7 @@ BPF_TEST(forwarded_counted_once)
  */
 BPF_TEST(first_hook_handed_over_after_silence)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	uint32_t other;
 	struct pkt p;
@@ -226,7 +226,7 @@ BPF_TEST(first_hook_handed_over_after_silence)
  */
 BPF_TEST(new_entry_starts_clean)
 {
-	struct flow_metrics s;
+	struct flow_side s;
 	struct flow_key k;
 	struct pkt p;
 	struct fx f;
@@ -248,17 +248,17 @@ BPF_TEST(new_entry_starts_clean)
 
 	key_v4(&k, PROTO_TCP, A4, B4, 600, 80);
 	CHECK_FLOW(&f, &k, 1, 140, &s);
-	CHECK_EQ(s.next_seq, 123556);
+	CHECK_EQ(fx_next_seq(&f, &k), 123556);
 	key_v4(&k, PROTO_UDP, A4, B4, 601, 80);
 	CHECK_FLOW(&f, &k, 1, 38, &s);
 	CHECK_EQ(s.state & ~FLOW_ST_LEADER, 0);
-	CHECK_EQ(s.next_seq, 0);
-	CHECK_EQ(s.hole_seq, 0);
+	CHECK_EQ(fx_next_seq(&f, &k), 0);
+	CHECK_EQ(fx_hole_seq(&f, &k), 0);
 	/* a pure ACK takes no sequence space: nothing to track yet */
 	key_v4(&k, PROTO_TCP, A4, B4, 602, 80);
 	CHECK_FLOW(&f, &k, 1, 40, &s);
 	CHECK_EQ(s.state & ~FLOW_ST_LEADER, 0);
-	CHECK_EQ(s.next_seq, 0);
-	CHECK_EQ(s.hole_seq, 0);
+	CHECK_EQ(fx_next_seq(&f, &k), 0);
+	CHECK_EQ(fx_hole_seq(&f, &k), 0);
 	fx_close(&f);
 }

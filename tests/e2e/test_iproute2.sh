@@ -8,7 +8,7 @@
 # in a fresh network namespace and a private mount namespace with its own
 # bpffs (fm_mntns), so iproute2 pins the maps at /sys/fs/bpf/tc/globals/ of
 # that mount namespace only. Then:
-#  - tc filter show lists both programs, the four maps are pinned;
+#  - tc filter show lists both programs, the five maps are pinned;
 #  - N UDP datagrams to 127.0.0.1 (and to ::1): "tc_flowmon_user -f PIN -i 0
 #    -j -o -" shows exactly N packets and N * L3 bytes per flow, counted once
 #    although lo has both hooks (the other hook is in other_hook), twice in a
@@ -120,8 +120,8 @@ for hook in ingress egress; do
 	tap_is "$(grep -c ' bpf .*handle' "$FM_TMP/show.$hook")" 1 "exactly one bpf filter on $hook"
 done
 tap_is "$(M sh -c "ls $PIN_DIR" | sort | tr '\n' ' ')" \
-	"flowmon_counters flowmon_events flowmon_frags flowmon_stats " \
-	"iproute2 pinned the four maps at $PIN_DIR"
+	"flowmon_counters flowmon_events flowmon_frags flowmon_stats flowmon_tick " \
+	"iproute2 pinned the five maps at $PIN_DIR"
 OUR_IN=$(pref_of ingress 'tc_flowmon_kern')
 OUR_EG=$(pref_of egress 'tc_flowmon_kern')
 
@@ -253,7 +253,7 @@ M tc qdisc del dev lo clsact
 tap_is "$?" 0 "tc qdisc del dev lo clsact"
 tap_ok "no clsact left on lo" sh -c "! nsenter --net=/run/netns/$NS tc qdisc show dev lo | grep -q clsact"
 M rm -f "$PIN_DIR/flowmon_stats" "$PIN_DIR/flowmon_counters" "$PIN_DIR/flowmon_events" \
-	"$PIN_DIR/flowmon_frags"
+	"$PIN_DIR/flowmon_frags" "$PIN_DIR/flowmon_tick"
 tap_is "$(M sh -c "ls -A $PIN_DIR 2>/dev/null")" "" "pins removed"
 tap_is "$(ls -A "$PIN_DIR" 2>/dev/null)" "$HOST_PINS_BEFORE" "the host's $PIN_DIR was never touched"
 

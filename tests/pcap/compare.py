@@ -337,9 +337,9 @@ def model_packet(m, p):
         if l3 < hlen:
             return m.error('IPv4 total length below header length')
         # Rule: a total length beyond the packet's length on the wire is an
-        # IPv4 error (TC runs before ip_rcv() checks it); replay can carry a
-        # wire length of at most 64 KiB.
-        if frame_l3 is not None and l3 > min(frame_l3, 65535 - 14):
+        # IPv4 error (TC runs before ip_rcv() checks it); the replay carries the
+        # whole wire length, uncapped, in cb[0].
+        if frame_l3 is not None and l3 > frame_l3:
             return m.error('IPv4 total length beyond the frame')
         proto = int(p['ip.proto'][k])
         src, dst = addr(p['ip.src'][k]), addr(p['ip.dst'][k])
@@ -366,7 +366,7 @@ def model_packet(m, p):
             # BIG TCP) counts the frame's length; the oracle counts 40.
             l3 = frame_l3
         # Rule: as for IPv4, a length beyond the frame is an IPv6 error.
-        if frame_l3 is not None and l3 > min(frame_l3, 65535 - 14):
+        if frame_l3 is not None and l3 > frame_l3:
             return m.error('IPv6 payload length beyond the frame')
         avail = min(cap, l3) if cap is not None else None
         frag, fid, j, n, l3hdr = None, None, i + 1, 0, 40

@@ -64,7 +64,7 @@ static int dump_flows(int fd)
 			rows = tmp;
 		}
 		rows[n].key = next;
-		if (bpf_map_lookup_elem_flags(fd, &next, &rows[n].m, BPF_F_LOCK)) {
+		if (bpf_map_lookup_elem(fd, &next, &rows[n].m)) {
 			err = -errno;
 			free(rows);
 			fprintf(stderr, "failed to look up flow entry: %s\n", strerror(-err));
@@ -184,7 +184,9 @@ int main(int argc, char **argv)
 	err = loader_open(&lo, &fm);
 	if (err)
 		return 1;
-	err = replay_file(argv[optind], loader_prog_fd(fm, true), NULL, NULL, &st);
+	struct replay_target t = { .prog_fd = loader_prog_fd(fm, true) };
+
+	err = replay_file(argv[optind], &t, NULL, NULL, &st);
 	fprintf(stderr, "replay: packets=%llu replayed=%llu skipped=%llu\n",
 		(unsigned long long)st.packets, (unsigned long long)st.replayed,
 		(unsigned long long)st.skipped);

@@ -1,10 +1,22 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* test_flowtable.c - reverse keys, ICMP pairing, end rules, scan planning, pending halves. */
+/* test_flowtable.c - reverse keys, ICMP pairing, record orientation, and the end rules of the datapath. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <time.h>
 #include "flowtable.h"
 #include "testlib.h"
+
+/* The datapath's end rules, compiled natively as in the offline engine. */
+#define FM_NATIVE 1
+#include "types.h"
+#include "platform.h"
+#include "pkt.h"
+#include "pairing.h"
+#include "parse.h"
+#include "clock.h"
+#include "account.h"
+#include "meter.h"
+#include "sweep.h"
 
 #define SEC 1000000000ULL
 
@@ -64,10 +76,8 @@ static struct flow_metrics metrics(uint64_t first, uint64_t last)
 	m.bytes = 60;
 	m.iat_min = ~0ULL;
 	m.len_min = ~0U;
-	m.win_min = ~0U;
 	m.ttl_min = 0xff;
 	m.wscale = FLOW_WSCALE_NONE;
-	m.ipver = 4;
 	return m;
 }
 
@@ -75,7 +85,6 @@ static const struct ft_config cfg_default = {
 	.idle_ns = 15 * SEC,
 	.active_ns = 1800 * SEC,
 	.linger_ns = 2 * SEC,
-	.pair_wait_ns = 1 * SEC,
 	.lazy_idle = false,
 };
 
@@ -187,7 +196,8 @@ TEST(flowtable_reverse_key_zeroes_padding)
 
 TEST(flowtable_initiator_choice)
 {
-	struct flow_metrics a = metrics(1 * SEC, 2 * SEC), b = metrics(5 * SEC, 6 * SEC);
+	struct flow_side a = { .first_seen = 1 * SEC, .last_seen = 2 * SEC, .packets = 1 };
+	struct flow_side b = { .first_seen = 5 * SEC, .last_seen = 6 * SEC, .packets = 1 };
 
 	/* no SYN anywhere: the one seen first */
 	CHECK(!flow_b_is_forward(&a, &b));
@@ -278,6 +288,29 @@ TEST(flowtable_record_icmp_echo_orientation)
 	CHECK_EQ(r.key.dport, 0);
 	CHECK_EQ(r.key.saddr[3], 1);
 	CHECK_EQ(r.key.daddr[3], 2);
+}
+
+/*
+ * The sweeper's verdict on one connection (sweep.h), with userland's
+ * timeouts; f may be NULL when only the reverse exists.
+ */
+static uint8_t flow_end_reason(const struct ft_config *cfg, const struct flow_key *k,
+			       const struct flow_metrics *f, const struct flow_metrics *r,
+			       uint64_t now)
+{
+	struct flowmon_sweep a = {
+		.now = now,
+		.idle_ns = cfg->idle_ns,
+		.linger_ns = cfg->linger_ns,
+		.mode = cfg->pressure ? SWEEP_PRESSURE : SWEEP_SCAN,
+		.lazy_idle = cfg->lazy_idle,
+	};
+
+	if (!f) {
+		f = r;
+		r = NULL;
+	}
+	return connection_over(&a, k, f, r);
 }
 
 /* A TCP connection with last packets at 10 s (fwd) and 11 s (rev). */
@@ -389,290 +422,67 @@ TEST(flowtable_end_time_going_backwards)
 	CHECK_EQ(flow_end_reason(&cfg, &k, &f, &r, 50 * SEC), 0);
 }
 
-/* Find the end that lists key k (as a or b); count how many do. */
-static int ends_naming(const struct ft_end *e, size_t n, const struct flow_key *k,
-		       const struct ft_end **found)
+TEST(flowtable_end_pressure_overrides_lazy_idle)
 {
-	int cnt = 0;
-	size_t i;
+	struct ft_config cfg = cfg_default;
+	struct flow_key k = key4(1, 2, 5000, 53, IPPROTO_UDP);
+	struct flow_metrics f = metrics(1 * SEC, 10 * SEC);
 
-	for (i = 0; i < n; i++) {
-		if (key_same(&e[i].a, k) || (e[i].has_b && key_same(&e[i].b, k))) {
-			cnt++;
-			*found = &e[i];
-		}
-	}
-	return cnt;
+	cfg.lazy_idle = true;
+	CHECK_EQ(flow_end_reason(&cfg, &k, &f, NULL, 100 * SEC), 0);
+	cfg.pressure = true;	/* a nearly full table cannot wait for the next packet */
+	CHECK_EQ(flow_end_reason(&cfg, &k, &f, NULL, 25 * SEC), 0);
+	CHECK_EQ(flow_end_reason(&cfg, &k, &f, NULL, 25 * SEC + 1), FLOW_END_IDLE);
 }
 
-TEST(flowtable_plan_lists_connection_once)
+TEST(flowtable_end_flush_and_empty_halves)
 {
-	struct flow_key keys[7];
-	struct flow_metrics vals[7];
-	struct ft_end out[16];
-	const struct ft_end *e = NULL;
-	size_t n, i;
+	struct flowmon_sweep a = { .now = 11 * SEC, .mode = SWEEP_FLUSH };
+	struct flow_key k = key4(1, 2, 5000, 53, IPPROTO_UDP);
+	struct flow_metrics f = metrics(1 * SEC, 10 * SEC), e = metrics(0, 0);
 
-	keys[0] = key4(1, 2, 1000, 80, IPPROTO_TCP);	/* idle pair */
-	keys[1] = key4(5, 6, 7, 7, IPPROTO_UDP);	/* active, alone */
-	keys[2] = key4(3, 4, 5000, 53, IPPROTO_UDP);	/* idle, alone */
-	keys[3] = key4(2, 1, 80, 1000, IPPROTO_TCP);
-	keys[4] = key4(9, 8, 0, 0, IPPROTO_ICMP);	/* idle echo pair, reply first */
-	keys[5] = key4(7, 8, 1, 2, IPPROTO_TCP);	/* active pair */
-	keys[6] = key4(8, 9, 8, 0, IPPROTO_ICMP);
-	for (i = 0; i < 7; i++)
-		vals[i] = metrics(1 * SEC, 2 * SEC);
-	vals[1].last_seen = 30 * SEC;
-	vals[5].last_seen = 30 * SEC;
-	n = flowtable_plan(&cfg_default, keys, vals, 7, 30 * SEC, out, 16);
-	CHECK_EQ(n, 3);
-	CHECK_EQ(ends_naming(out, n, &keys[0], &e), 1);
-	REQUIRE(e);
-	CHECK(e->has_b);
-	CHECK(key_same(&e->a, &keys[0]) ? key_same(&e->b, &keys[3]) : key_same(&e->b, &keys[0]));
-	CHECK_EQ(e->reason, FLOW_END_IDLE);
-	CHECK_EQ(ends_naming(out, n, &keys[3], &e), 1);
-	CHECK_EQ(ends_naming(out, n, &keys[2], &e), 1);
-	CHECK(!e->has_b);
-	CHECK_EQ(ends_naming(out, n, &keys[4], &e), 1);
-	CHECK(e->has_b);
-	CHECK_EQ(ends_naming(out, n, &keys[6], &e), 1);
-	CHECK_EQ(ends_naming(out, n, &keys[1], &e), 0);
-	CHECK_EQ(ends_naming(out, n, &keys[5], &e), 0);
+	/* a flush ends active connections too */
+	CHECK_EQ(connection_over(&a, &k, &f, NULL), FLOW_END_FORCED);
+	/* halves emptied by a kernel split hold nothing: deleted, no record */
+	e.arrivals = 0;
+	e.packets = 0;
+	CHECK_EQ(connection_over(&a, &k, &e, NULL), SWEEP_EMPTY);
+	CHECK_EQ(connection_over(&a, &k, &e, &e), SWEEP_EMPTY);
+	a.mode = SWEEP_SCAN;
+	/* an empty half with a live reverse: the reverse decides */
+	CHECK_EQ(connection_over(&a, &k, &e, &f), 0);
 }
 
-/* A flush (end_all) ends every connection, active ones too, each listed once. */
-TEST(flowtable_plan_end_all)
+TEST(flowtable_record_from_event)
 {
-	struct ft_config all = cfg_default;
-	struct flow_key keys[3];
-	struct flow_metrics vals[3];
-	struct ft_end out[8];
-	const struct ft_end *e = NULL;
-	size_t n, i;
-
-	keys[0] = key4(1, 2, 1000, 80, IPPROTO_TCP);
-	keys[1] = key4(2, 1, 80, 1000, IPPROTO_TCP);
-	keys[2] = key4(5, 6, 7, 7, IPPROTO_UDP);
-	for (i = 0; i < 3; i++)
-		vals[i] = metrics(1 * SEC, 29 * SEC);	/* all still active at 30 s */
-	CHECK_EQ(flowtable_plan(&all, keys, vals, 3, 30 * SEC, out, 8), 0);
-	all.end_all = true;
-	n = flowtable_plan(&all, keys, vals, 3, 30 * SEC, out, 8);
-	CHECK_EQ(n, 2);
-	CHECK_EQ(ends_naming(out, n, &keys[0], &e), 1);
-	REQUIRE(e);
-	CHECK(e->has_b);
-	CHECK_EQ(e->reason, FLOW_END_FORCED);
-	CHECK_EQ(ends_naming(out, n, &keys[2], &e), 1);
-}
-
-TEST(flowtable_plan_respects_max_out)
-{
-	struct flow_key keys[10];
-	struct flow_metrics vals[10];
-	struct ft_end out[4];
-	size_t i;
-
-	for (i = 0; i < 10; i++) {
-		keys[i] = key4(100 + i, 200, 1, 2, IPPROTO_UDP);
-		vals[i] = metrics(0, 1 * SEC);
-	}
-	CHECK_EQ(flowtable_plan(&cfg_default, keys, vals, 10, 60 * SEC, out, 4), 4);
-	CHECK_EQ(flowtable_plan(&cfg_default, keys, vals, 10, 60 * SEC, out, 0), 0);
-	CHECK_EQ(flowtable_plan(&cfg_default, keys, vals, 0, 60 * SEC, out, 4), 0);
-}
-
-TEST(flowtable_plan_duplicate_and_self_reverse_keys)
-{
-	struct flow_key keys[3];
-	struct flow_metrics vals[3];
-	struct ft_end out[4];
-	size_t n;
-
-	keys[0] = key4(1, 2, 9, 9, IPPROTO_UDP);
-	keys[1] = key4(1, 2, 9, 9, IPPROTO_UDP);	/* read twice during a scan */
-	keys[2] = key4(3, 3, 3, 1, IPPROTO_ICMP);	/* its own reverse */
-	vals[0] = vals[1] = vals[2] = metrics(0, 1 * SEC);
-	n = flowtable_plan(&cfg_default, keys, vals, 3, 60 * SEC, out, 4);
-	REQUIRE(n == 2);
-	CHECK(key_same(&out[0].a, &keys[0]));
-	CHECK(!out[0].has_b);
-	CHECK(key_same(&out[1].a, &keys[2]));
-	CHECK(!out[1].has_b);
-}
-
-static double elapsed(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* 400000 entries: O(n^2) pairing would take minutes, hashing takes milliseconds. */
-TEST(flowtable_plan_scales_linearly)
-{
-	const size_t conns = 200000, n = 2 * conns;
-	struct flow_key *keys = malloc(n * sizeof(*keys));
-	struct flow_metrics *vals = malloc(n * sizeof(*vals));
-	struct ft_end *out = malloc(n * sizeof(*out));
-	struct timespec t0;
-	size_t i, got, with_b = 0;
-
-	REQUIRE(keys && vals && out);
-	for (i = 0; i < conns; i++) {
-		/* pairs far apart in the input; every other connection idle */
-		keys[i] = key4(0x0a000000 + i, 0x0b000000, 1024 + i % 50000, 443, IPPROTO_TCP);
-		flow_reverse_key(&keys[i], &keys[n - 1 - i]);
-		vals[i] = metrics(0, (i % 2 ? 100 : 1) * SEC);
-		vals[n - 1 - i] = metrics(0, 1 * SEC);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	got = flowtable_plan(&cfg_default, keys, vals, n, 100 * SEC, out, n);
-	CHECK(elapsed(&t0) < 5.0);
-	CHECK_EQ(got, conns / 2);
-	for (i = 0; i < got; i++)
-		with_b += out[i].has_b;
-	CHECK_EQ(with_b, conns / 2);
-	free(keys);
-	free(vals);
-	free(out);
-}
-
-static struct flow_event event(struct flow_key k, uint64_t first, uint64_t last, uint8_t reason)
-{
-	struct flow_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.key = k;
-	ev.stats = metrics(first, last);
-	ev.reason = reason;
-	return ev;
-}
-
-TEST(flowtable_pending_pairs_halves)
-{
-	struct ft_pending *p = ft_pending_new();
 	struct flow_key ab = key4(1, 2, 1000, 80, IPPROTO_TCP);
 	struct flow_key ba = key4(2, 1, 80, 1000, IPPROTO_TCP);
-	struct flow_event e1 = event(ba, 2 * SEC, 3 * SEC, FLOW_END_IDLE);
-	struct flow_event e2 = event(ab, 1 * SEC, 3 * SEC, FLOW_END_IDLE);
-	struct flow_record r;
-
-	REQUIRE(p);
-	e1.stats.packets = 4;
-	e2.stats.packets = 5;
-	CHECK_EQ(ft_pending_add(p, &e1, 20 * SEC, 7, &r), 0);
-	CHECK_EQ(ft_pending_count(p), 1);
-	CHECK_EQ(ft_pending_add(p, &e2, 20 * SEC, 7, &r), 1);
-	CHECK_EQ(ft_pending_count(p), 0);
-	CHECK(r.has_rev);
-	CHECK(key_same(&r.key, &ab));	/* seen first */
-	CHECK_EQ(r.fwd.packets, 5);
-	CHECK_EQ(r.rev.packets, 4);
-	CHECK_EQ(r.end_reason, FLOW_END_IDLE);
-	CHECK_EQ(r.wall_offset_ns, 7);
-	CHECK_EQ(ft_pending_expire(p, 1000 * SEC, 0, 0, &r), 0);
-	ft_pending_free(p);
-}
-
-TEST(flowtable_pending_icmp_echo)
-{
-	struct ft_pending *p = ft_pending_new();
-	struct flow_event req = event(key6(1, 2, 128, 0, IPPROTO_ICMPV6), 1 * SEC, 2 * SEC,
-				      FLOW_END_ACTIVE);
-	struct flow_event rep = event(key6(2, 1, 129, 0, IPPROTO_ICMPV6), 1 * SEC + 5, 2 * SEC,
-				      FLOW_END_ACTIVE);
-	struct flow_record r;
-
-	REQUIRE(p);
-	CHECK_EQ(ft_pending_add(p, &rep, 0, 0, &r), 0);
-	CHECK_EQ(ft_pending_add(p, &req, 0, 0, &r), 1);
-	CHECK(r.has_rev);
-	CHECK_EQ(r.key.sport, 128);
-	CHECK_EQ(r.key.saddr[15], 1);
-	ft_pending_free(p);
-}
-
-TEST(flowtable_pending_needs_same_reason)
-{
-	struct ft_pending *p = ft_pending_new();
-	struct flow_event a = event(key4(1, 2, 3, 4, IPPROTO_UDP), 0, SEC, FLOW_END_ACTIVE);
-	struct flow_event b = event(key4(2, 1, 4, 3, IPPROTO_UDP), 0, SEC, FLOW_END_IDLE);
-	struct flow_record r;
-
-	REQUIRE(p);
-	CHECK_EQ(ft_pending_add(p, &a, 0, 0, &r), 0);
-	CHECK_EQ(ft_pending_add(p, &b, 0, 0, &r), 0);
-	CHECK_EQ(ft_pending_count(p), 2);
-	ft_pending_free(p);	/* frees what still waits */
-}
-
-TEST(flowtable_pending_expiry)
-{
-	struct ft_pending *p = ft_pending_new();
-	struct flow_event a = event(key4(1, 2, 3, 4, IPPROTO_UDP), 0, SEC, FLOW_END_IDLE);
-	struct flow_event b = event(key4(5, 6, 7, 8, IPPROTO_UDP), 0, SEC, FLOW_END_ACTIVE);
-	struct flow_record r;
-
-	REQUIRE(p);
-	CHECK_EQ(ft_pending_add(p, &a, 100 * SEC, 0, &r), 0);
-	CHECK_EQ(ft_pending_add(p, &b, 101 * SEC, 0, &r), 0);
-	CHECK_EQ(ft_pending_expire(p, 100 * SEC, SEC, 0, &r), 0);
-	CHECK_EQ(ft_pending_expire(p, 101 * SEC, SEC, 0, &r), 0);	/* not longer yet */
-	CHECK_EQ(ft_pending_expire(p, 50 * SEC, SEC, 0, &r), 0);	/* clock went back */
-	CHECK_EQ(ft_pending_expire(p, 101 * SEC + 1, SEC, 9, &r), 1);
-	CHECK(key_same(&r.key, &a.key));
-	CHECK(!r.has_rev);
-	CHECK_EQ(r.end_reason, FLOW_END_IDLE);
-	CHECK_EQ(r.wall_offset_ns, 9);
-	CHECK_EQ(ft_pending_count(p), 1);
-	CHECK_EQ(ft_pending_expire(p, 101 * SEC + 1, SEC, 0, &r), 0);
-	/* wait 0: flush everything (end of run) */
-	CHECK_EQ(ft_pending_expire(p, 0, 0, 0, &r), 1);
-	CHECK(key_same(&r.key, &b.key));
-	CHECK_EQ(r.end_reason, FLOW_END_ACTIVE);
-	CHECK_EQ(ft_pending_expire(p, 0, 0, 0, &r), 0);
-	CHECK_EQ(ft_pending_count(p), 0);
-	ft_pending_free(p);
-}
-
-TEST(flowtable_pending_self_reverse_written_at_once)
-{
-	struct ft_pending *p = ft_pending_new();
-	struct flow_event a = event(key4(7, 7, 3, 1, IPPROTO_ICMP), 0, SEC, FLOW_END_IDLE);
-	struct flow_record r;
-
-	REQUIRE(p);
-	CHECK_EQ(ft_pending_add(p, &a, 0, 0, &r), 1);
-	CHECK(!r.has_rev);
-	CHECK_EQ(ft_pending_count(p), 0);
-	ft_pending_free(p);
-	ft_pending_free(NULL);
-}
-
-TEST(flowtable_pending_many)
-{
-	struct ft_pending *p = ft_pending_new();
 	struct flow_event ev;
 	struct flow_record r;
-	int i, merged = 0, waiting = 0;
 
-	REQUIRE(p);
-	for (i = 0; i < 5000; i++) {
-		ev = event(key4(1000 + i, 2, 3, 4, IPPROTO_UDP), i, i + 1, FLOW_END_IDLE);
-		waiting += ft_pending_add(p, &ev, i, 0, &r) == 0;
-	}
-	CHECK_EQ(waiting, 5000);
-	CHECK_EQ(ft_pending_count(p), 5000);
-	for (i = 4999; i >= 0; i--) {
-		ev = event(key4(2, 1000 + i, 4, 3, IPPROTO_UDP), i + 1, i + 2, FLOW_END_IDLE);
-		if (ft_pending_add(p, &ev, 6000, 0, &r) == 1 && r.has_rev &&
-		    r.key.saddr[2] == ((1000 + i) >> 8) && r.key.saddr[3] == ((1000 + i) & 0xff))
-			merged++;
-	}
-	CHECK_EQ(merged, 5000);
-	CHECK_EQ(ft_pending_count(p), 0);
-	ft_pending_free(p);
+	memset(&ev, 0, sizeof(ev));
+	ev.key_a = ba;
+	ev.key_b = ab;
+	ev.a = metrics(2 * SEC, 3 * SEC);
+	ev.b = metrics(1 * SEC, 3 * SEC);
+	ev.b.packets = 5;
+	ev.reason = FLOW_END_IDLE;
+	/* neither half: nothing to write */
+	CHECK_EQ(flow_record_from_event(&r, &ev, 0), 0);
+	/* both: b was seen first, so it is forward */
+	ev.has_a = 1;
+	ev.has_b = 1;
+	CHECK_EQ(flow_record_from_event(&r, &ev, 7), 1);
+	CHECK(key_same(&r.key, &ab));
+	CHECK(r.has_rev);
+	CHECK_EQ(r.fwd.packets, 5);
+	CHECK_EQ(r.rev.packets, 1);
+	CHECK_EQ(r.end_reason, FLOW_END_IDLE);
+	CHECK_EQ(r.wall_offset_ns, 7);
+	/* only b */
+	ev.has_a = 0;
+	CHECK_EQ(flow_record_from_event(&r, &ev, 0), 1);
+	CHECK(key_same(&r.key, &ab));
+	CHECK(!r.has_rev);
+	CHECK_EQ(r.fwd.packets, 5);
 }

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * offline.c - `tc_flowmon_user -r FILE`: replay a capture through the
+ * datapath on capture time, natively (the default) or in the kernel
+ * (--engine kernel, BPF_PROG_TEST_RUN of tc_flowmon_kern.o). Both run the
+ * same source, with the same expiry policy, and write the same records.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "collect.h"
+#include "engine.h"
+#include "log.h"
+#include "cmds.h"
+#include "replay.h"
+#include "sink.h"
+
+#define NSEC 1000000000ULL
+
+/*
+ * Offline, idle connections end when their next packet comes (the
+ * datapath's split) or at the end of the file, as the reference meters do.
+ * Every OFFLINE_SWEEP_PKTS packets a sweep ends closed connections, and
+ * idle ones too while the table is three quarters full. A sweep visits the
+ * table once, so its cost per packet is the table's size over this number,
+ * whatever the capture's duration.
+ */
+#define OFFLINE_SWEEP_PKTS	65536
+
+struct offline {
+	const struct flowmon_opts *o;
+	struct sink *s;
+	struct ft_config cfg;
+	struct collector *c;	/* kernel engine */
+	struct fm_native *n;	/* native engine */
+	uint32_t max_flows;
+	uint64_t packets;
+	uint64_t last_ts;
+	uint64_t entries;	/* table entries the last sweep visited */
+	uint64_t written;	/* native engine's records */
+	uint64_t emit_errors;
+};
+
+static void native_event(void *ctx, const struct flow_event *ev)
+{
+	struct offline *off = ctx;
+	struct flow_record r;
+
+	if (!flow_record_from_event(&r, ev, 0))
+		return;
+	if (sink_emit(off->s, &r))
+		off->emit_errors++;
+	else
+		off->written++;
+}
+
+static void sweep(struct offline *off, uint32_t mode, uint64_t now)
+{
+	struct flowmon_sweep a = {
+		.now = now,
+		.idle_ns = off->cfg.idle_ns,
+		.linger_ns = off->cfg.linger_ns,
+		.mode = mode,
+		.lazy_idle = 1,
+	};
+
+	if (off->c) {
+		off->c->cfg.pressure = mode == SWEEP_PRESSURE;
+		if (mode == SWEEP_FLUSH)
+			collector_flush(off->c, now);
+		else
+			collector_scan(off->c, now);
+		off->entries = off->c->last_entries;
+		return;
+	}
+	fm_native_sweep(off->n, &a);
+	off->entries = a.visited;
+}
+
+/* Timeouts on packet time, before each packet. */
+static int offline_tick(void *ctx, uint64_t ts)
+{
+	struct offline *off = ctx;
+
+	if (ts > off->last_ts)
+		off->last_ts = ts;
+	if (off->c)
+		collector_drain_events(off->c, off->last_ts);
+	if (++off->packets % OFFLINE_SWEEP_PKTS == 0)
+		sweep(off, off->entries * 4 >= (uint64_t)off->max_flows * 3 ? SWEEP_PRESSURE :
+									   SWEEP_SCAN,
+		      off->last_ts);
+	return run_should_stop();
+}
+
+/* At the end of the file: closed TCP connections end (3), the rest is forced (4). */
+static void offline_finish(struct offline *off)
+{
+	sweep(off, SWEEP_SCAN, off->last_ts + off->cfg.linger_ns + 1);
+	sweep(off, SWEEP_FLUSH, off->last_ts);
+}
+
+static void offline_report(struct offline *off, const struct replay_stats *st)
+{
+	uint64_t cnt[CNT_MAX];
+
+	if (off->c)
+		collector_counters(off->c, cnt);
+	else
+		fm_native_counters(off->n, cnt);
+	run_set_meter(off->o, cnt, off->s);
+	if (st->failed)	/* e.g. frames shorter than Ethernet + IP: the kernel refuses them */
+		pr_err("failed to replay %llu packets of %s (first: packet %llu: %s)\n",
+		       (unsigned long long)st->failed, off->o->pcap,
+		       (unsigned long long)st->first_failed, strerror(-st->first_err));
+	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", off->o->pcap,
+		   (unsigned long long)st->packets, (unsigned long long)st->replayed,
+		   (unsigned long long)st->skipped,
+		   (unsigned long long)(off->c ? off->c->written : off->written));
+	run_log_counters(cnt, time(NULL));
+}
+
+static int replay_with(struct offline *off, const struct replay_target *t)
+{
+	struct replay_stats st;
+	int rc;
+
+	run_install_signals();
+	rc = replay_file(off->o->pcap, t, offline_tick, off, &st);
+	offline_finish(off);
+	offline_report(off, &st);
+	return rc ? 1 : 0;
+}
+
+static int offline_kernel(struct offline *off)
+{
+	struct replay_target t = { .prog_fd = -1 };
+	struct flowmon_bpf *fm;
+	struct loader_opts lo;
+	struct collector c;
+	int rc = 1;
+
+	cmd_loader_opts(off->o, &lo);
+	lo.progs = (const char *const[]){ FLOWMON_PROG_SWEEP, NULL };
+	lo.replay = true;	/* pcap time; and nothing pinned (pin_dir NULL) */
+	if (loader_open(&lo, &fm))
+		return 1;
+	if (collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm),
+			   loader_sweep_fd(fm), &off->cfg, sink_emit, off->s))
+		goto cleanup;
+	off->c = &c;
+	off->max_flows = c.max_entries;
+	t.prog_fd = loader_prog_fd(fm, true);
+	rc = replay_with(off, &t);
+	collector_free(&c);
+cleanup:
+	loader_close(fm);
+	return rc;
+}
+
+static int offline_native(struct offline *off)
+{
+	struct fm_native_opts no = {
+		.max_flows = off->o->max_flows,
+		.idle_ns = off->cfg.idle_ns,
+		.active_ns = off->cfg.active_ns,
+		.features = off->o->features >= 0 ? (uint8_t)off->o->features : FLOWMON_F_ALL,
+		.on_event = native_event,
+		.ctx = off,
+	};
+	struct replay_target t = { .prog_fd = -1 };
+	int rc;
+
+	t.native = fm_native_new(&no);
+	if (!t.native) {
+		pr_err("failed to create offline engine: out of memory\n");
+		return 1;
+	}
+	off->n = t.native;
+	off->max_flows = fm_native_max_flows(t.native);
+	rc = replay_with(off, &t);
+	fm_native_free(t.native);
+	return rc;
+}
+
+int cmd_replay(const struct flowmon_opts *o)
+{
+	struct offline off = { .o = o };
+	struct sink_cfg sc;
+	struct sink s;
+	int rc;
+
+	/* a file that cannot be read leaves no empty dump file behind */
+	if (replay_check(o->pcap))
+		return 1;
+	run_ft_config(o, &off.cfg, true);
+	run_sink_cfg(o, &sc);
+	if (sink_open(&s, &sc, time(NULL)))
+		return 1;
+	off.s = &s;
+	rc = o->kernel_engine ? offline_kernel(&off) : offline_native(&off);
+	sink_close(&s);
+	return rc;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * clock.h - the time of a packet, without reading the clock per packet.
+ *
+ * Reading CLOCK_MONOTONIC costs 35-50 ns per packet on the hosts we
+ * measured: as much as the whole established-flow budget. So the program
+ * reads time as follows (docs/DESIGN.md "Time" has the resolutions):
+ *  1. replay (BPF_PROG_TEST_RUN, offline engine): the packet's capture time;
+ *  2. a CLOCK_MONOTONIC stamp the kernel already put on the skb (TCP stamps
+ *     its delivery time on every segment it sends, and veth keeps it), when
+ *     it agrees with the tick below;
+ *  3. the tick: a bpf_timer refreshes a CLOCK_MONOTONIC reading every
+ *     FM_TICK_NS while packets flow, so a packet pays one memory load. The
+ *     timer stops after a second without packets; the next packet reads the
+ *     clock itself and starts it again.
+ * precise_clock = 1 reads the clock on every packet instead of 2 and 3.
+ */
+#ifndef __FLOWMON_CLOCK_H
+#define __FLOWMON_CLOCK_H
+
+#define FM_TICK_NS		1000000ULL	/* the tick's period: 1 ms */
+#define FM_TICK_IDLE_NS		1000000000ULL	/* no packet this long: the timer stops */
+#define FM_TICK_USE_NS		100000000ULL	/* packets note their use this often */
+#define FM_STAMP_AHEAD_NS	2000000LL	/* a stamp this far past the tick is pacing */
+#define FM_STAMP_BEHIND_NS	10000000LL	/* ... this far before it, stale */
+
+#ifdef FM_NATIVE
+/* The offline engine always runs on capture time. */
+FM_INLINE __u64 fm_now(const struct fm_meta *m)
+{
+	return m->tstamp;
+}
+#else
+#define FM_CLOCK_MONOTONIC	1
+
+static int tick_fire(void *map, __u32 *key, struct fm_tick *t)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	t->now = now;
+	if (now - t->last_use > FM_TICK_IDLE_NS) {
+		t->armed = 0;	/* nobody reads it: let the CPU sleep */
+		return 0;
+	}
+	bpf_timer_start(&t->timer, FM_TICK_NS, 0);
+	return 0;
+}
+
+/*
+ * Start the tick. A map holding timers must be pinned or held by a process
+ * (tc_flowmon_user pins flowmon_tick); where the kernel refuses, armed
+ * stays 0 and every packet reads the clock: slower, never wrong.
+ */
+FM_INLINE void tick_arm(struct fm_tick *t, __u64 now)
+{
+	bpf_timer_init(&t->timer, &flowmon_tick, FM_CLOCK_MONOTONIC);	/* -EBUSY: done */
+	bpf_timer_set_callback(&t->timer, tick_fire);
+	t->last_use = now;
+	t->now = now;
+	if (!bpf_timer_start(&t->timer, FM_TICK_NS, 0))
+		t->armed = 1;
+}
+
+FM_INLINE __u64 fm_now(const struct fm_meta *m)
+{
+	struct fm_tick *t;
+	__u32 zero = 0;
+	__u64 now;
+	__s64 d;
+
+	if (FM_CFG.replay_mode)
+		return m->tstamp;
+	if (FM_CFG.precise_clock)
+		return bpf_ktime_get_ns();
+	t = bpf_map_lookup_elem(&flowmon_tick, &zero);
+	if (!t)
+		return bpf_ktime_get_ns();
+	now = t->now;
+	if (!t->armed) {
+		now = bpf_ktime_get_ns();
+		tick_arm(t, now);
+	} else if (now - t->last_use > FM_TICK_USE_NS) {
+		t->last_use = now;
+	}
+	if (!m->tstamp_mono || !m->tstamp)
+		return now;
+	d = (__s64)(m->tstamp - now);
+	if (d > FM_STAMP_AHEAD_NS || d < -FM_STAMP_BEHIND_NS)
+		return now;	/* paced into the future, or stamped long ago */
+	return m->tstamp;
+}
+#endif
+
+#endif /* __FLOWMON_CLOCK_H */

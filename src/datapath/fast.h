@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * fast.h - the common case in one pass: a plain packet of a flow that is
+ * already metered at this hook.
+ *
+ * Plain means: an Ethernet header with no tag in the frame, then IPv4
+ * without options or fragmentation, or IPv6 with TCP or UDP right after
+ * the fixed header; TCP without SYN, or UDP; one packet, not a GSO
+ * aggregate; lengths consistent with the frame. Its flow must exist, be
+ * counted at this hook, hold a record, and need no split. Then the packet
+ * is added under the entry's lock by the same stats_add() as always.
+ *
+ * Anything else, or any doubt, returns 0 and the general path (parse.h,
+ * meter.h) handles the packet from the start. The general path alone gives
+ * the same records: the offline engine's tests replay every capture of the
+ * corpus with and without this file and require identical output.
+ */
+#ifndef __FLOWMON_FAST_H
+#define __FLOWMON_FAST_H
+
+#define FM_TCPF_SYN_BYTE	0x02	/* SYN in the TCP flags byte */
+
+FM_INLINE int fast_tcp(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
+{
+	struct fm_tcp *th = c->pos;
+	__u32 doff;
+
+	if ((void *)(th + 1) > c->end || (th->flags & FM_TCPF_SYN_BYTE))
+		return 0;
+	doff = (th->doff_res >> 4) * 4;
+	if (doff < sizeof(*th) || l3_hdr + doff > m->l3_len)
+		return 0;
+	m->key.sport = fm_ntohs(th->source);
+	m->key.dport = fm_ntohs(th->dest);
+	m->tcp_flags = th->flags | ((th->doff_res & 1) << 8);
+	m->seq = fm_ntohl(th->seq);
+	m->window = fm_ntohs(th->window);
+	m->is_tcp = 1;
+	m->hdr_len = l3_hdr + doff;
+	m->payload = m->l3_len - l3_hdr - doff;
+	return 1;
+}
+
+FM_INLINE int fast_udp(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
+{
+	__u16 *ports = c->pos;
+
+	if ((void *)(ports + 4) > c->end || l3_hdr + 8 > m->l3_len)
+		return 0;
+	m->key.sport = fm_ntohs(ports[0]);
+	m->key.dport = fm_ntohs(ports[1]);
+	m->hdr_len = l3_hdr + 8;
+	return 1;
+}
+
+FM_INLINE int fast_l4(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
+{
+	if (m->key.proto == FM_IPPROTO_TCP)
+		return fast_tcp(c, m, l3_hdr);
+	if (m->key.proto == FM_IPPROTO_UDP)
+		return fast_udp(c, m, l3_hdr);
+	return 0;
+}
+
+FM_INLINE int fast_ipv4(struct hdr_cursor *c, struct fm_meta *m)
+{
+	struct fm_ip4 *ip = c->pos;
+
+	if ((void *)(ip + 1) > c->end || ip->vhl != 0x45 ||
+	    (ip->frag_off & fm_htons(IP_MF | IP_OFFSET)))
+		return 0;
+	m->l3_len = fm_ntohs(ip->tot_len);
+	if (m->l3_len < sizeof(*ip) || m->l3_len > m->frame_len - ETH_HLEN)
+		return 0;
+	m->key.ipver = 4;
+	m->key.proto = ip->protocol;
+	fm_memcpy(m->key.saddr, &ip->saddr, 4);
+	fm_memcpy(m->key.daddr, &ip->daddr, 4);
+	m->l3_off = ETH_HLEN;
+	m->ttl = ip->ttl;
+	m->tos = ip->tos;
+	c->pos = ip + 1;
+	return fast_l4(c, m, sizeof(*ip));
+}
+
+FM_INLINE int fast_ipv6(struct hdr_cursor *c, struct fm_meta *m)
+{
+	struct fm_ip6 *ip6 = c->pos;
+	__u32 plen;
+
+	if ((void *)(ip6 + 1) > c->end || (ip6->vtc >> 4) != 6)
+		return 0;
+	plen = fm_ntohs(ip6->payload_len);
+	m->l3_len = plen + sizeof(*ip6);
+	if (!plen || m->l3_len > m->frame_len - ETH_HLEN)
+		return 0;	/* 0: a jumbogram or BIG TCP */
+	m->key.ipver = 6;
+	m->key.proto = ip6->nexthdr;
+	fm_memcpy(m->key.saddr, ip6->saddr, 16);
+	fm_memcpy(m->key.daddr, ip6->daddr, 16);
+	m->l3_off = ETH_HLEN;
+	m->ttl = ip6->hop_limit;
+	m->tos = ((ip6->vtc & 0x0f) << 4) | (ip6->flow[0] >> 4);
+	c->pos = ip6 + 1;
+	return fast_l4(c, m, sizeof(*ip6));
+}
+
+/*
+ * Parse a plain packet into m (key zeroed and frame_len, gso_segs set by
+ * the caller). 1 if it is plain, 0 if the general path must parse it.
+ */
+FM_INLINE int fm_fast_parse(const struct fm_pkt *p, struct fm_meta *m)
+{
+	struct hdr_cursor c = { .pos = p->data, .end = p->end, .start = p->data };
+	struct fm_eth *eth = c.pos;
+
+	if (!p->has_l2 || m->gso_segs > 1 || (void *)(eth + 1) > c.end)
+		return 0;
+	c.pos = eth + 1;
+	if (eth->proto == fm_htons(ETH_P_IP))
+		return fast_ipv4(&c, m);
+	if (eth->proto == fm_htons(ETH_P_IPV6))
+		return fast_ipv6(&c, m);
+	return 0;
+}
+
+/*
+ * Account a plain packet if its flow is established here: 1 when done, 0
+ * when the general path must (it starts afresh: nothing was changed).
+ */
+FM_INLINE int fm_fast_account(struct fm_meta *m)
+{
+	struct flow_metrics *s = fm_flow_lookup(&m->key);
+	struct wire w;
+	__u64 now;
+
+	if (!s || !s->arrivals || s->ifindex != m->ifindex || s->dir != m->dir)
+		return 0;
+	now = fm_now(m);
+	if (split_reason(s, m, now))
+		return 0;
+	m->key_fp = key_fingerprint(&m->key);
+	if (entry_lock(s, m->key_fp))
+		return 0;
+	if (!s->arrivals) {	/* emptied by its reverse's split meanwhile */
+		entry_unlock(s, m->key_fp);
+		return 0;
+	}
+	w.pkts = 1;
+	w.bytes = m->l3_len;
+	w.seg_len = m->l3_len;
+	w.last_len = m->l3_len;
+	stats_add_inline(s, m, &w, now);
+	entry_unlock(s, m->key_fp);
+	return 1;
+}
+
+#endif /* __FLOWMON_FAST_H */

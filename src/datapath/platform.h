@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * platform.h - what the datapath needs from where it runs: the flow table,
+ * the fragment table, counters, the event ring, atomics and the clock.
+ *
+ * The datapath (src/datapath) is one source compiled twice: with clang for
+ * BPF (tc_flowmon_kern.o, where these are map helpers) and with gcc into
+ * tc_flowmon_user's offline engine (FM_NATIVE, where they are plain C over
+ * the tables of src/native). Everything above this header is the same code.
+ */
+#ifndef __FLOWMON_PLATFORM_H
+#define __FLOWMON_PLATFORM_H
+
+#define FM_EEXIST	17	/* errno values the datapath tests for */
+
+/* A key read as 32-bit words: may alias the bytes it was written as. */
+typedef __u32 __attribute__((may_alias)) fm_word;
+#define FM_EAGAIN	11
+#define FM_E2BIG	7
+
+#ifdef FM_NATIVE
+/* ---- userland: the offline engine (src/native/engine.c) --------------- */
+#include <stdint.h>
+#include <string.h>
+#include <linux/types.h>
+#include "flowmon.h"
+
+#define FM_INLINE	static inline __attribute__((always_inline))
+#define FM_NOINLINE	static __attribute__((noinline))
+#define FM_UNROLL	_Pragma("GCC unroll 8")
+#define fm_memset	memset
+#define fm_memcpy	memcpy
+#define fm_ntohs(x)	__builtin_bswap16(x)
+#define fm_ntohl(x)	__builtin_bswap32(x)
+#define fm_htons(x)	__builtin_bswap16(x)
+
+/* The engine's state lives in src/native/engine.c; one engine runs at a time. */
+extern struct flowmon_config fm_cfg;
+#define FM_CFG fm_cfg
+
+struct flow_metrics *fm_flow_lookup(const struct flow_key *k);
+long fm_flow_insert(const struct flow_key *k, const struct flow_metrics *v);
+void fm_flow_delete(const struct flow_key *k);
+struct frag_ports *fm_frag_lookup(const struct frag_key *k);
+void fm_frag_update(const struct frag_key *k, const struct frag_ports *v);
+void fm_count(__u32 idx, __u64 n);
+struct flow_event *fm_event_reserve(void);
+void fm_event_submit(struct flow_event *ev);
+void fm_event_discard(struct flow_event *ev);
+struct flow_metrics *fm_scratch_entry(void);
+struct full_miss *fm_full_miss_slot(void);
+
+/* One thread runs the engine: the lock can never be contended. */
+FM_INLINE __u64 fm_cmpxchg(__u64 *p, __u64 old, __u64 new)
+{
+	__u64 cur = *p;
+
+	if (cur == old)
+		*p = new;
+	return cur;
+}
+
+FM_INLINE void fm_release(__u64 *p, __u64 v)
+{
+	*p = v;
+}
+
+FM_INLINE int fm_spin(__u64 *p, __u64 old, __u64 new)
+{
+	return fm_cmpxchg(p, old, new) == old ? 0 : -1;
+}
+
+#else
+/* ---- BPF: tc_flowmon_kern.o ---------------------------------------------- */
+#define FM_INLINE	static __always_inline
+#define FM_NOINLINE	__noinline
+#define FM_UNROLL	_Pragma("unroll")
+#define fm_memset	__builtin_memset
+#define fm_memcpy	__builtin_memcpy
+#define fm_ntohs	bpf_ntohs
+#define fm_ntohl	bpf_ntohl
+#define fm_htons	bpf_htons
+
+FM_INLINE struct flow_metrics *fm_flow_lookup(const struct flow_key *k)
+{
+	return bpf_map_lookup_elem(&flowmon_stats, k);
+}
+
+FM_INLINE long fm_flow_insert(const struct flow_key *k, const struct flow_metrics *v)
+{
+	return bpf_map_update_elem(&flowmon_stats, k, v, BPF_NOEXIST);
+}
+
+FM_INLINE void fm_flow_delete(const struct flow_key *k)
+{
+	bpf_map_delete_elem(&flowmon_stats, k);
+}
+
+FM_INLINE struct frag_ports *fm_frag_lookup(const struct frag_key *k)
+{
+	return bpf_map_lookup_elem(&flowmon_frags, k);
+}
+
+FM_INLINE void fm_frag_update(const struct frag_key *k, const struct frag_ports *v)
+{
+	bpf_map_update_elem(&flowmon_frags, k, v, BPF_ANY);
+}
+
+FM_INLINE void fm_count(__u32 idx, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&flowmon_counters, &idx);
+
+	if (c)
+		*c += n;	/* per-CPU slot: no atomic needed */
+}
+
+FM_INLINE struct flow_event *fm_event_reserve(void)
+{
+	return bpf_ringbuf_reserve(&flowmon_events, sizeof(struct flow_event), 0);
+}
+
+FM_INLINE void fm_event_submit(struct flow_event *ev)
+{
+	bpf_ringbuf_submit(ev, 0);
+}
+
+FM_INLINE void fm_event_discard(struct flow_event *ev)
+{
+	bpf_ringbuf_discard(ev, 0);
+}
+
+/* Per-CPU room for a new entry: flow_metrics is large for the BPF stack. */
+FM_INLINE struct flow_metrics *fm_scratch_entry(void)
+{
+	__u32 zero = 0;
+
+	return (struct flow_metrics *)bpf_map_lookup_elem(&flowmon_scratch, &zero);
+}
+
+/* BPF atomics are fully ordered: a successful CAS is an acquire. */
+FM_INLINE __u64 fm_cmpxchg(__u64 *p, __u64 old, __u64 new)
+{
+	return __sync_val_compare_and_swap(p, old, new);
+}
+
+/*
+ * Unlock with release semantics. On x86 (TSO) a plain store after a
+ * compiler barrier is one: no store passes an earlier load or store. Other
+ * architectures need a fully ordered exchange.
+ */
+FM_INLINE void fm_release(__u64 *p, __u64 v)
+{
+#if defined(__TARGET_ARCH_x86)
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)p = v;
+#else
+	__sync_lock_test_and_set(p, v);
+#endif
+}
+
+struct fm_spin_ctx {
+	__u64 *p;
+	__u64 old;
+	__u64 new;
+	int got;
+};
+
+static long fm_spin_once(__u32 i, struct fm_spin_ctx *c)
+{
+	__u64 cur = __sync_val_compare_and_swap(c->p, c->old, c->new);
+
+	if (cur == c->old) {
+		c->got = 1;
+		return 1;
+	}
+	/* someone else's now (taken or reused): waiting is pointless */
+	return (cur & FLOW_OWNER_FP_MASK) != (c->old & FLOW_OWNER_FP_MASK);
+}
+
+/*
+ * The slow path of a lock: another CPU holds it. Holders run with bottom
+ * halves disabled (TC, XDP, and BPF_PROG_TEST_RUN of the sweeper) for a
+ * few dozen instructions, so a bounded spin always outlasts them; bpf_loop
+ * keeps the verifier from walking the iterations. 0, or -1.
+ */
+FM_INLINE int fm_spin(__u64 *p, __u64 old, __u64 new)
+{
+	struct fm_spin_ctx c = { .p = p, .old = old, .new = new };
+
+	bpf_loop(1 << 16, fm_spin_once, &c, 0);
+	return c.got ? 0 : -1;
+}
+#endif /* FM_NATIVE */
+
+#endif /* __FLOWMON_PLATFORM_H */
