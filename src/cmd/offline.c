@@ -198,7 +198,8 @@ int cmd_replay(const struct flowmon_opts *o)
 	if (sink_open(&s, &sc, time(NULL)))
 		return 1;
 	off.s = &s;
-	rc = o->kernel_engine ? offline_kernel(&off) : offline_native(&off);
+	/* --obj names a BPF object to replay through: the kernel engine runs it */
+	rc = o->kernel_engine || o->obj_path ? offline_kernel(&off) : offline_native(&off);
 	sink_close(&s);
 	return rc;
 }

@@ -93,7 +93,7 @@ static const struct opt_def opt_defs[] = {
 	{ "max-flows", OPT_MAX_FLOWS, "N", C_KERN, "flow table entries, 1024-67108864 "
 		"(default 65536)" },
 	{ "obj", OPT_OBJ, "FILE", C_KERN, "load this tc_flowmon_kern.o, not the one built in "
-		"(default: built in)" },
+		"(replay: implies --engine kernel) (default: built in)" },
 	{ "engine", OPT_ENGINE, "ENGINE", C(RUN) | C(REPLAY), "replay with the datapath "
 		"compiled natively (native) or in the kernel with BPF_PROG_TEST_RUN (kernel) "
 		"(default native)" },

@@ -9,7 +9,8 @@
 # runs. Every JSON record of that run must come back from
 # `nfdump -R DIR -N -o json` (key, IN/OUT packets and bytes, first/last to
 # the ms, TCP flags; --uniflow: one record per direction), nfcapd must count
-# 0 sequence errors and 0 bad packets, and `tshark -d udp.port==PORT,cflow`
+# 0 sequence errors and 0 bad packets, and `tshark -o cflow.max_template_fields:64
+# -d udp.port==PORT,cflow` (the L2 templates have more fields than its default 60)
 # must decode the capture without malformed or undecoded parts, showing the
 # templates, the RFC 5103 reverse elements (biflow) and the options record.
 # Then: two collectors at once, a collector that is down and then up (UDP),
@@ -145,7 +146,7 @@ compare() {	# MODE DIR [NFDUMP_JSON]
 # mode only, and as many flow records as the JSON file has.
 tshark_check() {	# MODE DIR PORT PROTO
 	local mode=$1 dir=$2 port=$3 proto=${4:-udp} n want
-	tshark -r "$dir/export.pcap" -d "$proto.port==$port,cflow" -V -O cflow > "$dir/cflow.txt" 2>&1
+	tshark -o cflow.max_template_fields:64 -r "$dir/export.pcap" -d "$proto.port==$port,cflow" -V -O cflow > "$dir/cflow.txt" 2>&1
 	if grep -qiE 'malformed|Expert Info \((Warning|Error)|won.t be used' "$dir/cflow.txt"; then
 		grep -iE 'malformed|Expert Info|won.t be used' "$dir/cflow.txt" | sort | uniq -c | diag
 		return 1
@@ -158,7 +159,7 @@ tshark_check() {	# MODE DIR PORT PROTO
 	else
 		! grep -q '\[Reverse\]' "$dir/cflow.txt" || { echo "reverse elements in uniflow mode" | diag; return 1; }
 	fi
-	n=$(tshark -r "$dir/export.pcap" -d "$proto.port==$port,cflow" -T fields -e cflow.protocol \
+	n=$(tshark -o cflow.max_template_fields:64 -r "$dir/export.pcap" -d "$proto.port==$port,cflow" -T fields -e cflow.protocol \
 		-E occurrence=a -E aggregator=' ' 2>/dev/null | wc -w)
 	want=$("$PY" "$WORK/check.py" count-$mode "$dir/flows.jsonl")
 	[ "$n" = "$want" ] || { echo "tshark decoded $n flow records, expected $want" | diag; return 1; }

@@ -441,11 +441,11 @@ live_run() {		# bi|uni base-port
 
 	# tshark decodes the capture of the export
 	if [ -n "$tcpdump_pid" ]; then
-		tshark -r "$DIR/export.pcap" -d "udp.port==$port,cflow" -V -O cflow >"$DIR/cflow.txt" 2>&1
+		tshark -o cflow.max_template_fields:64 -r "$DIR/export.pcap" -d "udp.port==$port,cflow" -V -O cflow >"$DIR/cflow.txt" 2>&1
 		tap_ok "$MODE: tshark: nothing malformed or undecoded in the export" \
 			sh -c "! grep -qiE 'malformed|Expert Info \\((Warning|Error)|won.t be used' '$DIR/cflow.txt'" ||
 			tap_diag "$(grep -iE 'malformed|Expert Info|won.t be used' "$DIR/cflow.txt" | sort | uniq -c | head)"
-		n=$(tshark -r "$DIR/export.pcap" -d "udp.port==$port,cflow" -T fields -e cflow.protocol \
+		n=$(tshark -o cflow.max_template_fields:64 -r "$DIR/export.pcap" -d "udp.port==$port,cflow" -T fields -e cflow.protocol \
 			-E occurrence=a -E aggregator=' ' 2>/dev/null | wc -w)
 		tap_is "$n" "$want" "$MODE: tshark decodes $want flow records in the export"
 	else
