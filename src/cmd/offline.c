@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * offline.c - `tc_flowmon_user -r FILE`: replay a capture through the
- * datapath on capture time, natively (the default) or in the kernel
- * (--engine kernel, BPF_PROG_TEST_RUN of tc_flowmon_kern.o). Both run the
- * same source, with the same expiry policy, and write the same records.
+ * offline.c - `tc_flowmon_user replay FILE...` (-r FILE): replay captures
+ * through the datapath on capture time, natively (the default) or in the
+ * kernel (--engine kernel, BPF_PROG_TEST_RUN of tc_flowmon_kern.o). Both run
+ * the same source, with the same expiry policy, and write the same records.
+ * Several files are replayed in turn, each from empty tables.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 
 struct offline {
 	const struct flowmon_opts *o;
+	const char *file;	/* the capture being replayed */
 	struct sink *s;
 	struct ft_config cfg;
 	struct collector *c;	/* kernel engine */
@@ -100,6 +102,16 @@ static void offline_finish(struct offline *off)
 	sweep(off, SWEEP_FLUSH, off->last_ts);
 }
 
+/* Each capture starts from empty tables: the flush emptied the flow table. */
+static void offline_reset(struct offline *off, struct flowmon_bpf *fm)
+{
+	off->packets = 0;
+	off->last_ts = 0;
+	off->entries = 0;
+	if (fm)
+		collector_clear_map(loader_frags_fd(fm));	/* no fragment joins across files */
+}
+
 static void offline_report(struct offline *off, const struct replay_stats *st)
 {
 	uint64_t cnt[CNT_MAX];
@@ -111,9 +123,9 @@ static void offline_report(struct offline *off, const struct replay_stats *st)
 	run_set_meter(off->o, cnt, off->s);
 	if (st->failed)	/* e.g. frames shorter than Ethernet + IP: the kernel refuses them */
 		pr_err("failed to replay %llu packets of %s (first: packet %llu: %s)\n",
-		       (unsigned long long)st->failed, off->o->pcap,
+		       (unsigned long long)st->failed, off->file,
 		       (unsigned long long)st->first_failed, strerror(-st->first_err));
-	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", off->o->pcap,
+	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", off->file,
 		   (unsigned long long)st->packets, (unsigned long long)st->replayed,
 		   (unsigned long long)st->skipped,
 		   (unsigned long long)(off->c ? off->c->written : off->written));
@@ -126,23 +138,24 @@ static int replay_with(struct offline *off, const struct replay_target *t)
 	int rc;
 
 	run_install_signals();
-	rc = replay_file(off->o->pcap, t, offline_tick, off, &st);
+	rc = replay_file(off->file, t, offline_tick, off, &st);
 	offline_finish(off);
 	offline_report(off, &st);
 	return rc ? 1 : 0;
 }
 
-static int offline_kernel(struct offline *off)
+static int offline_kernel(struct offline *off, const char *const *files, int n)
 {
 	struct replay_target t = { .prog_fd = -1 };
 	struct flowmon_bpf *fm;
 	struct loader_opts lo;
 	struct collector c;
-	int rc = 1;
+	int i, rc = 1;
 
 	cmd_loader_opts(off->o, &lo);
 	lo.progs = (const char *const[]){ FLOWMON_PROG_SWEEP, NULL };
 	lo.replay = true;	/* pcap time; and nothing pinned (pin_dir NULL) */
+	lo.ingress_only = true;	/* a replay runs flowmon_ingress only */
 	if (loader_open(&lo, &fm))
 		return 1;
 	if (collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm),
@@ -151,14 +164,19 @@ static int offline_kernel(struct offline *off)
 	off->c = &c;
 	off->max_flows = c.max_entries;
 	t.prog_fd = loader_prog_fd(fm, true);
-	rc = replay_with(off, &t);
+	/* a damaged file is reported; the next ones still replay */
+	for (i = 0, rc = 0; i < n && !run_should_stop(); i++) {
+		off->file = files[i];
+		offline_reset(off, i ? fm : NULL);
+		rc |= replay_with(off, &t);
+	}
 	collector_free(&c);
 cleanup:
 	loader_close(fm);
 	return rc;
 }
 
-static int offline_native(struct offline *off)
+static int offline_native_one(struct offline *off)
 {
 	struct fm_native_opts no = {
 		.max_flows = off->o->max_flows,
@@ -183,23 +201,40 @@ static int offline_native(struct offline *off)
 	return rc;
 }
 
+static int offline_native(struct offline *off, const char *const *files, int n)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < n && !run_should_stop(); i++) {
+		off->file = files[i];
+		offline_reset(off, NULL);
+		rc |= offline_native_one(off);
+	}
+	return rc;
+}
+
 int cmd_replay(const struct flowmon_opts *o)
 {
+	const char *const *files = o->n_pcaps ? o->pcaps : &o->pcap;
+	int i, n = o->n_pcaps ? o->n_pcaps : 1;
 	struct offline off = { .o = o };
 	struct sink_cfg sc;
 	struct sink s;
 	int rc;
 
 	/* a file that cannot be read leaves no empty dump file behind */
-	if (replay_check(o->pcap))
-		return 1;
+	for (i = 0; i < n; i++) {
+		if (replay_check(files[i]))
+			return 1;
+	}
 	run_ft_config(o, &off.cfg, true);
 	run_sink_cfg(o, &sc);
 	if (sink_open(&s, &sc, time(NULL)))
 		return 1;
 	off.s = &s;
 	/* --obj names a BPF object to replay through: the kernel engine runs it */
-	rc = o->kernel_engine || o->obj_path ? offline_kernel(&off) : offline_native(&off);
+	rc = o->kernel_engine || o->obj_path ? offline_kernel(&off, files, n) :
+					       offline_native(&off, files, n);
 	sink_close(&s);
 	return rc;
 }

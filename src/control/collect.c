@@ -200,6 +200,18 @@ int collector_print(struct collector *c, uint64_t now)
 	return sweep(c, SWEEP_PRINT, now);
 }
 
+void collector_clear_map(int fd)
+{
+	unsigned char key[256];
+	int i;
+
+	/* always the first key: deleting it moves the walk on; bounded */
+	for (i = 0; i < (1 << 24) && !bpf_map_get_next_key(fd, NULL, key); i++) {
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
 int collector_counters(const struct collector *c, uint64_t out[CNT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), i, cpu;

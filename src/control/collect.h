@@ -64,6 +64,8 @@ int collector_drain_events(struct collector *c, uint64_t now);
 int collector_flush(struct collector *c, uint64_t now);
 /* Write every current connection without deleting anything (-i 0). */
 int collector_print(struct collector *c, uint64_t now);
+/* Delete every entry of a hash map (the fragment table between replays). */
+void collector_clear_map(int fd);
 /* Sum of the per-CPU kernel counters (zeros when the map is absent). */
 int collector_counters(const struct collector *c, uint64_t out[CNT_MAX]);
 

@@ -127,8 +127,10 @@ static int set_programs(struct bpf_object *obj, const struct loader_opts *o)
 		err = bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS);
 		if (err)
 			return err;
-		if (!strcmp(name, FLOWMON_PROG_INGRESS) || !strcmp(name, FLOWMON_PROG_EGRESS))
+		if (!strcmp(name, FLOWMON_PROG_INGRESS))
 			err = o->sweep_only ? bpf_program__set_autoload(p, false) : 0;
+		else if (!strcmp(name, FLOWMON_PROG_EGRESS))
+			err = o->sweep_only || o->ingress_only ? bpf_program__set_autoload(p, false) : 0;
 		else
 			err = bpf_program__set_autoload(p, listed(o->progs, name));
 		if (err)
@@ -262,6 +264,11 @@ int loader_counters_fd(const struct flowmon_bpf *fm)
 int loader_events_fd(const struct flowmon_bpf *fm)
 {
 	return bpf_map__fd(fm->skel->maps.flowmon_events);
+}
+
+int loader_frags_fd(const struct flowmon_bpf *fm)
+{
+	return bpf_map__fd(fm->skel->maps.flowmon_frags);
 }
 
 int loader_sweep_fd(const struct flowmon_bpf *fm)

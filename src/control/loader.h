@@ -40,6 +40,7 @@ struct loader_opts {
 	 */
 	bool sweep_only;
 	int flows_fd;
+	bool ingress_only;	/* flowmon_egress stays unloaded (replay runs ingress) */
 };
 
 /* Open, configure and load. Returns 0 or -errno; logs one error line. */
@@ -50,6 +51,7 @@ int loader_prog_fd(const struct flowmon_bpf *fm, bool ingress);
 int loader_flows_fd(const struct flowmon_bpf *fm);
 int loader_counters_fd(const struct flowmon_bpf *fm);
 int loader_events_fd(const struct flowmon_bpf *fm);
+int loader_frags_fd(const struct flowmon_bpf *fm);
 /* flowmon_sweep, -1 when it was not loaded (loader_opts.progs). */
 int loader_sweep_fd(const struct flowmon_bpf *fm);
 /* The bpf_object, for what the accessors above do not cover (NULL-safe). */

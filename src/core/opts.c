@@ -120,7 +120,8 @@ struct cmd_def {
 static const struct cmd_def cmd_defs[CMD_MAX] = {
 	[CMD_RUN] = { "run", "", "meter: scan the pinned table (or attach to -I for this run) "
 		"and write records (default)" },
-	[CMD_REPLAY] = { "replay", " FILE", "replay a pcap/pcapng file through the program" },
+	[CMD_REPLAY] = { "replay", " FILE...", "replay pcap/pcapng files through the program, "
+		"each in turn" },
 	[CMD_LOAD] = { "load", "", "load the program, pin its maps, attach to the -I "
 		"interfaces" },
 	[CMD_UNLOAD] = { "unload", "", "remove our filters from -I interfaces or --all; "
@@ -597,8 +598,15 @@ static void build_getopt(unsigned int mask, char *shorts, struct option *longs)
 
 static int positional(struct parse_ctx *c, struct flowmon_opts *o, const char *arg)
 {
-	if (o->cmd == CMD_REPLAY && !o->pcap)
-		return opt_string(c, "pcap file", arg, &o->pcap);
+	if (o->cmd == CMD_REPLAY && (!o->pcap || o->n_pcaps)) {
+		if (o->n_pcaps == OPTS_MAX_PCAPS)
+			return fail(c, "invalid pcap file '%s': more than %d files", arg,
+				    OPTS_MAX_PCAPS);
+		if (!o->n_pcaps && opt_string(c, "pcap file", arg, &o->pcap))
+			return -1;
+		o->pcaps[o->n_pcaps++] = arg;
+		return 0;
+	}
 	if (o->cmd == CMD_HELP && !o->help_cmd) {
 		if (cmd_find(arg) < 0)
 			return fail(c, "unknown command '%s'", arg);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #define OPTS_MAX_COLLECTORS 8
+#define OPTS_MAX_PCAPS 256
 
 enum flowmon_cmd {
 	CMD_RUN = 0,	/* scan the pinned table (or -I interfaces), write flows */
@@ -51,7 +52,9 @@ struct flowmon_opts {
 	const char *format;		/* --format NAME (default "text"); -j: "json" */
 	bool json;			/* the format is "json" */
 	const char *out_file;		/* -o FILE, "-" = stdout; NULL: dated dump files */
-	const char *pcap;		/* replay FILE, -r FILE */
+	const char *pcap;		/* replay FILE, -r FILE: the first of pcaps */
+	const char *pcaps[OPTS_MAX_PCAPS];	/* replay FILE...: each in turn */
+	int n_pcaps;
 	unsigned int idle_sec;		/* --idle-timeout (15) */
 	unsigned int active_sec;	/* --active-timeout (1800) */
 	const char *collectors[OPTS_MAX_COLLECTORS];	/* -x HOST:PORT or tcp://HOST:PORT */
