@@ -77,8 +77,7 @@ FM_INLINE int fast_ipv4(struct hdr_cursor *c, struct fm_meta *m)
 	fm_memcpy(m->key.saddr, &ip->saddr, 4);
 	fm_memcpy(m->key.daddr, &ip->daddr, 4);
 	m->l3_off = ETH_HLEN;
-	m->ttl = ip->ttl;
-	m->tos = ip->tos;
+	m->ttl = ip->ttl;	/* TOS and flow label: a first packet's, never here */
 	c->pos = ip + 1;
 	return fast_l4(c, m, sizeof(*ip));
 }
@@ -100,7 +99,6 @@ FM_INLINE int fast_ipv6(struct hdr_cursor *c, struct fm_meta *m)
 	fm_memcpy(m->key.daddr, ip6->daddr, 16);
 	m->l3_off = ETH_HLEN;
 	m->ttl = ip6->hop_limit;
-	m->tos = ((ip6->vtc & 0x0f) << 4) | (ip6->flow[0] >> 4);
 	c->pos = ip6 + 1;
 	return fast_l4(c, m, sizeof(*ip6));
 }

@@ -53,11 +53,14 @@ int fx_open(struct fx *f, const struct fx_cfg *cfg)
 {
 	struct loader_opts o = {
 		.obj_path = obj_path(),
-		.replay = true,
+		.replay = !(cfg && cfg->live),
 		.max_flows = cfg && cfg->max_flows ? cfg->max_flows : 1024,
 		.idle_ns = cfg ? cfg->idle_ns : 0,
 		.active_ns = cfg ? cfg->active_ns : 0,
 		.pin_dir = NULL,
+		.precise_clock = cfg && cfg->precise_clock,
+		.features_set = cfg && cfg->features_set,
+		.features = cfg ? cfg->features : 0,
 	};
 	int err;
 

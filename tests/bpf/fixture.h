@@ -54,6 +54,10 @@ struct fx_cfg {
 	uint32_t max_flows;	/* 0: 1024 (small and fast to allocate) */
 	uint64_t idle_ns;	/* 0: no idle split */
 	uint64_t active_ns;	/* 0: no active split */
+	bool live;		/* live clock knobs (default: replay, time = ctx tstamp) */
+	bool precise_clock;	/* live: read the clock on every packet */
+	bool features_set;	/* features below (default: all) */
+	uint8_t features;
 };
 
 int fx_open(struct fx *f, const struct fx_cfg *cfg);
