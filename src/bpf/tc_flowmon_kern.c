@@ -76,11 +76,6 @@ __noinline int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
 	/* a replayed capture of another link type got a made-up Ethernet header */
 	p.fake_l2 = flowmon_cfg.replay_mode && skb->cb[1];
 	m->gso_size = skb->gso_size;
-	if (skb->vlan_present) {
-		/* the outer tag was taken out of the frame into metadata */
-		m->vlan_outer = skb->vlan_tci & VLAN_VID_MASK;
-		m->vlan_meta = 1;
-	}
 	return fm_parse(&p, m);
 }
 
@@ -104,6 +99,17 @@ static __always_inline void meta_start(struct __sk_buff *skb, struct fm_meta *m,
 	m->gso_segs = skb->gso_segs;
 }
 
+/* A tag the driver took out of the frame, into the skb's metadata: the outer one. */
+static __always_inline void meta_vlan(struct __sk_buff *skb, struct fm_meta *m)
+{
+	m->vlan_outer = 0;
+	m->vlan_meta = 0;
+	if (skb->vlan_present) {
+		m->vlan_outer = skb->vlan_tci & VLAN_VID_MASK;
+		m->vlan_meta = 1;
+	}
+}
+
 /* The general path: every header the parsers know, every case of the table. */
 static __always_inline void tc_general(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
 {
@@ -111,6 +117,7 @@ static __always_inline void tc_general(struct __sk_buff *skb, struct fm_meta *m,
 
 	__builtin_memset(m, 0, sizeof(*m));
 	meta_start(skb, m, dir);
+	meta_vlan(skb, m);
 	err = parse_skb(skb, m);
 	if (err) {
 		fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
@@ -124,15 +131,31 @@ static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 	struct fm_pkt p = { .hook = FM_HOOK_SKB };
 	struct fm_meta m;
 
-	/* the fast path (fast.h) reads only what it sets here */
+	int fast;
+
+	/* the fast path (fast.h) reads only what it or meta_start sets */
 	__builtin_memset(&m.key, 0, sizeof(m.key));
 	m.is_tcp = 0;
+	m.tcp_flags = 0;
 	meta_start(skb, &m, dir);
 	p.data = (void *)(long)skb->data;
 	p.end = (void *)(long)skb->data_end;
 	p.has_l2 = skb_has_l2(skb);
-	if (!fm_fast_parse(&p, &m) || !fm_fast_account(&m))
+	p.fake_l2 = flowmon_cfg.replay_mode && skb->cb[1];
+	fast = fm_fast_parse(&p, &m) ? fm_fast_account(&m) : 0;
+	if (fast < 0) {
+		/* a new flow: what else its first packet gives, then create it */
+		m.vlan_inner = 0;
+		m.flow_label = 0;
+		m.gso_size = 0;
+		m.frag = FRAG_NONE;
+		meta_vlan(skb, &m);
+		fm_fast_first(&p, &m);
+		m.missing = 1;
+		account_meta(&m);
+	} else if (!fast) {
 		tc_general(skb, &m, dir);
+	}
 	return TC_ACT_UNSPEC;
 }
 

@@ -30,6 +30,11 @@ FM_INLINE __u64 fm_now(const struct fm_meta *m)
 {
 	return m->tstamp;
 }
+
+FM_INLINE __u64 fm_now_exact(const struct fm_meta *m)
+{
+	return m->tstamp;
+}
 #else
 #define FM_CLOCK_MONOTONIC	1
 
@@ -88,6 +93,21 @@ FM_INLINE __u64 fm_now(const struct fm_meta *m)
 	if (d > FM_STAMP_AHEAD_NS || d < -FM_STAMP_BEHIND_NS)
 		return now;	/* paced into the future, or stamped long ago */
 	return m->tstamp;
+}
+
+/*
+ * The time of a flow's first packet: exact even between ticks, so that the
+ * direction seen first is known when two directions start within a tick
+ * (a ping on lo: request and reply in the same microsecond). New flows are
+ * rare next to the packets of established ones: the clock read is theirs.
+ */
+FM_INLINE __u64 fm_now_exact(const struct fm_meta *m)
+{
+	__u64 now = fm_now(m);
+
+	if (FM_CFG.replay_mode || FM_CFG.precise_clock || (m->tstamp_mono && m->tstamp == now))
+		return now;
+	return bpf_ktime_get_ns();
 }
 #endif
 

@@ -6,9 +6,11 @@
  * Plain means: an Ethernet header with no tag in the frame, then IPv4
  * without options or fragmentation, or IPv6 with TCP or UDP right after
  * the fixed header; TCP without SYN, or UDP; one packet, not a GSO
- * aggregate; lengths consistent with the frame. Its flow must exist, be
- * counted at this hook, hold a record, and need no split. Then the packet
- * is added under the entry's lock by the same stats_add() as always.
+ * aggregate; lengths consistent with the frame. When its flow exists, is
+ * counted at this hook, holds a record and needs no split, the packet is
+ * added under the entry's lock by the same stats_add() as always. When the
+ * flow does not exist, the parse is complete for a first packet too, and
+ * the general accounting creates the entry from it without parsing again.
  *
  * Anything else, or any doubt, returns 0 and the general path (parse.h,
  * meter.h) handles the packet from the start. The general path alone gives
@@ -77,7 +79,7 @@ FM_INLINE int fast_ipv4(struct hdr_cursor *c, struct fm_meta *m)
 	fm_memcpy(m->key.saddr, &ip->saddr, 4);
 	fm_memcpy(m->key.daddr, &ip->daddr, 4);
 	m->l3_off = ETH_HLEN;
-	m->ttl = ip->ttl;	/* TOS and flow label: a first packet's, never here */
+	m->ttl = ip->ttl;
 	c->pos = ip + 1;
 	return fast_l4(c, m, sizeof(*ip));
 }
@@ -123,8 +125,32 @@ FM_INLINE int fm_fast_parse(const struct fm_pkt *p, struct fm_meta *m)
 }
 
 /*
- * Account a plain packet if its flow is established here: 1 when done, 0
- * when the general path must (it starts afresh: nothing was changed).
+ * What a record keeps from its first packet, for a flow the fast path found
+ * missing: p is the packet fm_fast_parse() accepted (plain, so the headers
+ * are where it found them).
+ */
+FM_INLINE void fm_fast_first(const struct fm_pkt *p, struct fm_meta *m)
+{
+	struct fm_eth *eth = p->data;
+	__u8 *l3 = (__u8 *)(eth + 1);
+
+	if ((void *)(eth + 1) > p->end || l3 + 4 > (__u8 *)p->end)
+		return;		/* the verifier's due: fm_fast_parse() checked more */
+	m->has_l2 = !p->fake_l2;
+	fm_memcpy(m->dmac, eth->dst, ETH_ALEN);
+	fm_memcpy(m->smac, eth->src, ETH_ALEN);
+	if (m->key.ipver == 4) {
+		m->tos = ((struct fm_ip4 *)l3)->tos;
+	} else {
+		m->tos = ((l3[0] & 0x0f) << 4) | (l3[1] >> 4);
+		m->flow_label = ((__u32)(l3[1] & 0x0f) << 16) | ((__u32)l3[2] << 8) | l3[3];
+	}
+}
+
+/*
+ * Account a plain packet if its flow is established here: 1 when done; 0
+ * when the general path must (it starts afresh: nothing was changed); -1
+ * when the flow is not in the table (m is complete: create it from m).
  */
 FM_INLINE int fm_fast_account(struct fm_meta *m)
 {
@@ -132,7 +158,9 @@ FM_INLINE int fm_fast_account(struct fm_meta *m)
 	struct wire w;
 	__u64 now;
 
-	if (!s || !s->arrivals || s->ifindex != m->ifindex || s->dir != m->dir)
+	if (!s)
+		return -1;
+	if (!s->arrivals || s->ifindex != m->ifindex || s->dir != m->dir)
 		return 0;
 	now = fm_now(m);
 	if (split_reason(s, m, now))

@@ -204,28 +204,11 @@ FM_INLINE int full_miss_seen(const struct fm_meta *m, __u64 now)
 	return 0;
 }
 
-/*
- * Is this new flow the first of its connection? Then it leads: records are
- * oriented by it (FLOW_ST_LEADER), whatever the clock's resolution says of
- * two packets a few microseconds apart. Only new flows pay this lookup.
- */
-FM_INLINE int leads_connection(const struct fm_meta *m)
-{
-	struct flow_metrics *r;
-	struct flow_key rk;
-
-	fm_reverse_key(&m->key, &rk);
-	if (key_equal(&rk, &m->key))
-		return 1;
-	r = fm_flow_lookup(&rk);
-	return !r || (!r->arrivals && !(r->state & FLOW_ST_LEADER));
-}
-
 /* Create the entry. Returns 0, or -FM_EEXIST when another CPU created it first. */
-FM_INLINE long flow_insert(const struct fm_meta *m, const struct wire *w, __u64 now)
+FM_INLINE long flow_insert(const struct fm_meta *m, const struct wire *w)
 {
-	int leads = leads_connection(m);
 	struct flow_metrics *s = fm_scratch_entry();
+	__u64 now = fm_now_exact(m);
 	long err;
 
 	if (!s)
@@ -237,8 +220,6 @@ FM_INLINE long flow_insert(const struct fm_meta *m, const struct wire *w, __u64 
 	s->dir = m->dir;
 	record_restart(s);
 	tcp_forget(s);
-	if (leads)
-		s->state |= FLOW_ST_LEADER;
 	stats_add(s, m, w, now);
 	err = fm_flow_insert(&m->key, s);
 	if (err && err != -FM_EEXIST && !full_miss_seen(m, now)) {
@@ -264,9 +245,9 @@ FM_INLINE void fm_account(struct fm_meta *m)
 	wire_fill(m, &w);
 	m->key_fp = key_fingerprint(&m->key);
 	for (i = 0; i < 2; i++) {
-		s = fm_flow_lookup(&m->key);
+		s = i || !m->missing ? fm_flow_lookup(&m->key) : NULL;
 		if (!s) {
-			if (flow_insert(m, &w, now) != -FM_EEXIST)
+			if (flow_insert(m, &w) != -FM_EEXIST)
 				return;
 			continue;	/* another CPU created it: update that entry */
 		}

@@ -59,7 +59,8 @@ struct fm_meta {
 	__u8 has_l2;
 	__u8 tstamp_mono;	/* tstamp is CLOCK_MONOTONIC (a TCP delivery time) */
 	__u8 vlan_meta;		/* the outer tag came from skb metadata, not the frame */
-	__u8 pad[3];
+	__u8 missing;		/* the fast path found no entry: create it, no lookup */
+	__u8 pad[2];
 };
 
 enum { FRAG_NONE = 0, FRAG_FIRST, FRAG_LATER };
