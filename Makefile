@@ -107,7 +107,7 @@ $(OUTPUT)/obj/%.o: src/%.c $(USER_HDRS)
 
 $(USER_BIN): $(MAIN_OBJ) $(PURE_OBJS) $(LBPF_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
 
 $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
@@ -119,7 +119,7 @@ $(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/test
 
 $(OUTPUT)/bench: $(BENCH_SRCS) $(wildcard bench/*.h) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
 
 # The docs' field lists come from the field table (src/core/docgen.h);
 # tests/unit/test_docs.c fails when they are out of date.
@@ -148,7 +148,7 @@ test: deps
 
 $(OUTPUT)/tests/replay_dump: tests/pcap/replay_dump.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
 
 test-unit: $(OUTPUT)/tests/test_unit
 	$(Q)tests/run.sh unit

@@ -84,30 +84,35 @@ free_udp_port() {
 }
 
 replay() {
-	local corpus=$TMP/corpus.pcap empty=$PCAPS/tcpdump-empty.pcap port files=()
+	local long=$TMP/long.pcap empty=$PCAPS/tcpdump-empty.pcap port files=()
 	section "3. offline replay throughput (whole process, wall clock)"
 	for f in "${CORPUS_FILES[@]}"; do files+=("$PCAPS/$f"); done
-	mergecap -a -F pcap -w "$corpus" "${files[@]}" || { rc=1; return; }
-	echo "  corpus: mergecap -a of the ${#files[@]} pcaps-notes.md section 4 files," \
-		"$(($(stat -c %s "$corpus") / 1048576)) MiB (temporary)"
+	/usr/bin/python3 bench/long_pcap.py "$long" 1000000 "${files[@]}" | sed 's/^/  /' ||
+		{ rc=1; return; }
+	echo "  (bench/long_pcap.py: the Ethernet frames of the pcaps-notes.md section 4 files,"
+	echo "  looped on one clock, passes 60 s apart: $(($(stat -c %s "$long") / 1048576)) MiB," \
+		"temporary)"
 	port=$(free_udp_port)
 	if user_replay_ok; then
-		step 300 "${B[@]}" exec --pcap "$corpus" --empty "$empty" --log "$TMP/user.log" \
-			--label "tc_flowmon_user -r FILE -j -o /dev/null" -- \
-			"$USER_BIN" -r "$corpus" -j -o /dev/null
+		step 300 "${B[@]}" exec --pcap "$long" --empty "$empty" --log "$TMP/user.log" \
+			--label "tc_flowmon_user replay FILE -j -o /dev/null (native engine)" -- \
+			"$USER_BIN" replay "$long" -j -o /dev/null
+		step 300 "${B[@]}" --trials 3 exec --pcap "$long" --empty "$empty" \
+			--log "$TMP/userk.log" \
+			--label "tc_flowmon_user replay --engine kernel FILE -j -o /dev/null" -- \
+			"$USER_BIN" replay --engine kernel "$long" -j -o /dev/null
 	else
 		rc=1
 	fi
-	step 120 "${B[@]}" exec --pcap "$corpus" --empty "$empty" --log "$TMP/sf.log" \
+	step 120 "${B[@]}" exec --pcap "$long" --empty "$empty" --log "$TMP/sf.log" \
 		--label "softflowd -r FILE -n 127.0.0.1:$port (NetFlow v5: IPv4 only)" -- \
-		softflowd -r "$corpus" -n "127.0.0.1:$port"
+		softflowd -r "$long" -n "127.0.0.1:$port"
 	sed -n 's/^\(Packets processed\|Ignored packets\|Flows exported\)/    softflowd: &/p' \
-		"$TMP/sf.log"
-	step 120 "${B[@]}" exec --pcap "$corpus" --empty "$empty" --log "$TMP/sf10.log" \
+		"$TMP/sf.log" | head -3
+	step 120 "${B[@]}" exec --pcap "$long" --empty "$empty" --log "$TMP/sf10.log" \
 		--label "softflowd -v 10 -r FILE -n 127.0.0.1:$port (IPFIX: IPv6 too)" -- \
-		softflowd -v 10 -r "$corpus" -n "127.0.0.1:$port"
-	sed -n 's/^\(Packets processed\|Ignored packets\)/    softflowd -v 10: &/p' "$TMP/sf10.log"
-	rm -f "$corpus"
+		softflowd -v 10 -r "$long" -n "127.0.0.1:$port"
+	rm -f "$long"
 }
 
 # Peak RSS of the real binary over a 1M-flow table: replay, end-of-file scan, flush.

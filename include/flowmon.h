@@ -196,18 +196,21 @@ enum flowmon_end_reason {
  * than the idle timeout, whose record is older than the active timeout, or
  * (TCP) that opens a new connection on a key that saw FIN or RST; and when
  * the sweeper (flowmon_sweep, run by userland) finds a connection over.
- * Half b is the reverse direction of a (has_b 0: never seen, or empty).
+ * Half b is the reverse direction of a. A connection seen one way only
+ * (scans, most UDP) travels as a half record: FLOW_EVENT_HALF bytes, up to
+ * key_b; has_b is 0 then.
  */
 struct flow_event {
-	struct flow_key key_a;
-	struct flow_key key_b;
-	struct flow_metrics a;
-	struct flow_metrics b;
 	__u8 reason;		/* enum flowmon_end_reason; 0: a copy (SWEEP_PRINT) */
 	__u8 has_a;		/* a holds packets */
-	__u8 has_b;		/* b holds packets */
+	__u8 has_b;		/* b holds packets (a whole record only) */
 	__u8 pad[5];
+	struct flow_key key_a;
+	struct flow_metrics a;
+	struct flow_key key_b;
+	struct flow_metrics b;
 };
+#define FLOW_EVENT_HALF	(8 + sizeof(struct flow_key) + sizeof(struct flow_metrics))
 
 /*
  * What userland passes to flowmon_sweep (BPF_PROG_TEST_RUN), in the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* collect.c - run the kernel's sweeper and turn its events into records. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key ABI");
 _Static_assert(sizeof(struct flow_metrics) == 224, "flow_metrics ABI");
 _Static_assert(sizeof(struct flow_event) == 536, "flow_event ABI");
+_Static_assert(FLOW_EVENT_HALF == 272, "flow_event ABI");
 _Static_assert(sizeof(struct flowmon_sweep) == 48, "flowmon_sweep ABI");
 
 /* Sweeps per scan at most: each one ends what fits in the ring, then we read. */
@@ -56,12 +58,17 @@ static int emit(struct collector *c, struct flow_record *r)
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct collector *c = ctx;
+	struct flow_event ev;
 	struct flow_record r;
 
-	if (size < sizeof(struct flow_event))
+	if (size < FLOW_EVENT_HALF)
 		return 0;
+	/* a half record (one direction) stops at key_b */
+	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+	if (size < sizeof(ev))
+		ev.has_b = 0;
 	c->events++;
-	if (flow_record_from_event(&r, data, c->wall_offset_ns))
+	if (flow_record_from_event(&r, &ev, c->wall_offset_ns))
 		emit(c, &r);
 	return 0;
 }
@@ -140,7 +147,62 @@ static int sweep_once(struct collector *c, struct flowmon_sweep *a)
 	return 0;
 }
 
-/* Sweep until the table is through, reading the ring between rounds. */
+/*
+ * While the sweeper runs (in this thread, inside BPF_PROG_TEST_RUN) a second
+ * thread reads its records as they come, so that the ring rarely fills: a
+ * full ring stops the walk, and each further round walks the table again.
+ * Only that thread emits records until it is joined.
+ */
+struct ring_reader {
+	struct ring_buffer *rb;
+	volatile int stop;
+};
+
+static void *ring_reader_run(void *arg)
+{
+	struct ring_reader *r = arg;
+
+	struct timespec pause = { 0, 100000 };
+
+	/* the sweeper wakes nobody (BPF_RB_NO_WAKEUP): read, or pause 0.1 ms */
+	while (!r->stop) {
+		if (ring_buffer__consume(r->rb) <= 0)
+			nanosleep(&pause, NULL);
+	}
+	return NULL;
+}
+
+static int sweep_rounds(struct collector *c, struct flowmon_sweep *a)
+{
+	struct ring_reader reader = { .rb = c->rb };
+	pthread_t tid;
+	bool threaded;
+	int i, err = 0;
+
+	for (i = 0; i < SWEEP_ROUNDS && c->sweep_fd >= 0; i++) {
+		reader.stop = 0;
+		threaded = c->rb && !pthread_create(&tid, NULL, ring_reader_run, &reader);
+		err = sweep_once(c, a);
+		if (threaded) {
+			reader.stop = 1;
+			pthread_join(tid, NULL);
+		}
+		if (err)
+			break;
+		if (i == 0)
+			c->last_entries = a->visited;
+		c->last_ended += a->ended;
+		c->last_purged += a->purged;
+		c->purged += a->purged;
+		if (c->rb)
+			ring_buffer__consume(c->rb);
+		if (!a->more)
+			break;
+	}
+	return err;
+}
+
+/* Sweep until the table is through. */
 static int sweep(struct collector *c, uint32_t mode, uint64_t now)
 {
 	struct flowmon_sweep a = {
@@ -151,25 +213,12 @@ static int sweep(struct collector *c, uint32_t mode, uint64_t now)
 		.lazy_idle = c->cfg.lazy_idle,
 	};
 	uint64_t t0 = mono_ns();
-	int i, err = 0;
+	int err;
 
 	c->now = now;
 	c->last_ended = 0;
 	c->last_purged = 0;
-	for (i = 0; i < SWEEP_ROUNDS && c->sweep_fd >= 0; i++) {
-		err = sweep_once(c, &a);
-		if (err)
-			break;
-		if (i == 0)
-			c->last_entries = a.visited;
-		c->last_ended += a.ended;
-		c->last_purged += a.purged;
-		c->purged += a.purged;
-		if (c->rb)
-			ring_buffer__consume(c->rb);
-		if (!a.more)
-			break;
-	}
+	err = sweep_rounds(c, &a);
 	c->last_sweep_ns = mono_ns() - t0;
 	return err;
 }

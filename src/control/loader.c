@@ -167,6 +167,23 @@ static int set_pins(struct bpf_object *obj, const struct loader_opts *o, const c
 	return 0;
 }
 
+/*
+ * The event ring grows with the table: a sweep that ends many connections
+ * stops when the ring is full and walks the table again after userland has
+ * read it, so the rounds (each a walk) are the ended records over the
+ * ring's room. 16 bytes per entry (a 1M-flow table: 16 MiB, 31,000 records a
+ * round), at least FLOWMON_EVENTS_BYTES, at most 64 MiB.
+ */
+static uint32_t ring_bytes(uint32_t max_flows)
+{
+	uint64_t want = (uint64_t)max_flows * 16;
+	uint32_t b = FLOWMON_EVENTS_BYTES;
+
+	while (b < want && b < (64u << 20))
+		b <<= 1;
+	return b;
+}
+
 static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 {
 	struct tc_flowmon_kern *skel = fm->skel;
@@ -178,6 +195,9 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 	err = set_programs(skel->obj, o);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.flowmon_stats, pinned ? pinned : max);
+	if (!err && !o->sweep_only)
+		err = bpf_map__set_max_entries(skel->maps.flowmon_events,
+					       ring_bytes(pinned ? pinned : max));
 	if (!err && o->flows_fd > 0)
 		err = bpf_map__reuse_fd(skel->maps.flowmon_stats, o->flows_fd);
 	if (!err)

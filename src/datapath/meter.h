@@ -85,6 +85,7 @@ FM_INLINE void split_reverse(struct flow_event *ev, const struct flow_key *rk,
 {
 	__u32 fp;
 
+	fm_memset(&ev->b, 0, sizeof(ev->b));	/* ring memory is reused: no stale bytes */
 	if (!r || !r->arrivals)
 		return;
 	fp = key_fingerprint(rk);
@@ -99,11 +100,9 @@ FM_INLINE void split_reverse(struct flow_event *ev, const struct flow_key *rk,
 	entry_unlock(r, fp);
 }
 
-FM_INLINE void event_head(struct flow_event *ev, const struct flow_key *ka,
-			  const struct flow_key *kb, __u8 reason)
+FM_INLINE void event_head(struct flow_event *ev, const struct flow_key *ka, __u8 reason)
 {
 	ev->key_a = *ka;
-	ev->key_b = *kb;
 	ev->reason = reason;
 	ev->has_a = 0;
 	ev->has_b = 0;
@@ -117,6 +116,7 @@ struct split_plan {
 	struct flow_event *ev;
 	__u8 reason;
 	__u8 leader;
+	__u8 whole;	/* the reverse holds a record too: both directions travel */
 };
 
 FM_INLINE void split_prepare(struct split_plan *p, const struct flow_metrics *s,
@@ -130,7 +130,8 @@ FM_INLINE void split_prepare(struct split_plan *p, const struct flow_metrics *s,
 	p->leader = first_leader(s, p->r);
 	if (!p->reason)
 		return;
-	p->ev = fm_event_reserve();
+	p->whole = p->r && p->r->arrivals;
+	p->ev = fm_event_reserve(p->whole);
 	if (!p->ev)
 		fm_count(CNT_EVENTS_LOST, 1);	/* keep accumulating instead */
 }
@@ -164,7 +165,7 @@ FM_INLINE int flow_update(struct flow_metrics *s, const struct fm_meta *m, const
 		s->dir = m->dir;
 	}
 	if (p.ev && split_reason(s, m, now) == p.reason) {
-		event_head(p.ev, &m->key, &p.rk, p.reason);
+		event_head(p.ev, &m->key, p.reason);
 		if (p.leader == 1)
 			s->state |= FLOW_ST_LEADER;
 		take_half(&p.ev->a, s, p.reason);
@@ -180,7 +181,10 @@ FM_INLINE int flow_update(struct flow_metrics *s, const struct fm_meta *m, const
 		fm_event_discard(p.ev);
 		return 0;
 	}
-	split_reverse(p.ev, &p.rk, p.r, p.leader == 2);
+	if (p.whole) {
+		p.ev->key_b = p.rk;
+		split_reverse(p.ev, &p.rk, p.r, p.leader == 2);
+	}
 	fm_event_submit(p.ev);
 	return 0;
 }

@@ -44,7 +44,7 @@ void fm_flow_delete(const struct flow_key *k);
 struct frag_ports *fm_frag_lookup(const struct frag_key *k);
 void fm_frag_update(const struct frag_key *k, const struct frag_ports *v);
 void fm_count(__u32 idx, __u64 n);
-struct flow_event *fm_event_reserve(void);
+struct flow_event *fm_event_reserve(int whole);
 void fm_event_submit(struct flow_event *ev);
 void fm_event_discard(struct flow_event *ev);
 struct flow_metrics *fm_scratch_entry(void);
@@ -114,19 +114,23 @@ FM_INLINE void fm_count(__u32 idx, __u64 n)
 		*c += n;	/* per-CPU slot: no atomic needed */
 }
 
-FM_INLINE struct flow_event *fm_event_reserve(void)
+/* A whole record (both directions), or a half one (up to key_b). */
+FM_INLINE struct flow_event *fm_event_reserve(int whole)
 {
-	return bpf_ringbuf_reserve(&flowmon_events, sizeof(struct flow_event), 0);
+	if (whole)
+		return bpf_ringbuf_reserve(&flowmon_events, sizeof(struct flow_event), 0);
+	return bpf_ringbuf_reserve(&flowmon_events, FLOW_EVENT_HALF, 0);
 }
 
+/* Userland reads the ring on its own schedule: no wakeup, no irq_work per record. */
 FM_INLINE void fm_event_submit(struct flow_event *ev)
 {
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, BPF_RB_NO_WAKEUP);
 }
 
 FM_INLINE void fm_event_discard(struct flow_event *ev)
 {
-	bpf_ringbuf_discard(ev, 0);
+	bpf_ringbuf_discard(ev, BPF_RB_NO_WAKEUP);
 }
 
 /* Per-CPU room for a new entry: flow_metrics is large for the BPF stack. */

@@ -151,32 +151,46 @@ struct sweep_pair {
 	__u32 fr;
 };
 
+/* Which halves hold a record: bit 0 this entry, bit 1 its reverse. */
+FM_INLINE int halves_of(const struct flow_metrics *s, const struct flow_metrics *r)
+{
+	return (s->arrivals ? 1 : 0) | (r && r->arrivals ? 2 : 0);
+}
+
 /*
- * Lock the pair, check the verdict again, copy it out, release. Returns 1
- * if ev holds a record to submit, 0 if not (ev to discard).
+ * Lock the pair, check the verdict again, copy it out, release. A whole
+ * record carries both halves; a half record the one that holds packets
+ * (the reverse's, under its own key, when this entry is the empty one).
+ * Returns 1 if ev holds a record to submit, 0 if not (ev to discard).
  */
 FM_INLINE int sweep_take(const struct flow_key *k, struct flow_metrics *s, struct sweep_pair *p,
-			 struct flowmon_sweep *a, struct flow_event *ev)
+			 struct flowmon_sweep *a, struct flow_event *ev, int halves)
 {
-	int take = a->mode != SWEEP_PRINT;
+	int take = a->mode != SWEEP_PRINT, now;
 	__u8 reason;
 
 	if (lock_pair(k, s, p->fs, &p->rk, p->r, p->fr))
 		return 0;	/* taken or reused meanwhile */
 	reason = connection_over(a, k, s, p->r);
-	if (!reason && take) {
+	now = halves_of(s, p->r);
+	if ((!reason && take) || (now == 3) != (halves == 3)) {
 		entry_unlock(s, p->fs);
 		if (p->r)
 			entry_unlock(p->r, p->fr);
-		return 0;	/* a packet came meanwhile */
+		return 0;	/* a packet came meanwhile: next time */
 	}
-	event_head(ev, k, &p->rk, take ? (reason == SWEEP_EMPTY ? 0 : reason) : 0);
-	ev->has_a = half_out(&ev->a, s);
-	ev->has_b = half_out(&ev->b, p->r);
+	event_head(ev, now == 2 ? &p->rk : k, take && reason != SWEEP_EMPTY ? reason : 0);
+	if (now == 3) {
+		ev->key_b = p->rk;
+		ev->has_a = half_out(&ev->a, s);
+		ev->has_b = half_out(&ev->b, p->r);
+	} else if (now) {
+		ev->has_a = half_out(&ev->a, now == 2 ? p->r : s);
+	}
 	half_release(k, s, p->fs, take, a);
 	if (p->r)
 		half_release(&p->rk, p->r, p->fr, take, a);
-	return ev->has_a || ev->has_b;
+	return ev->has_a;
 }
 
 /* One entry of the table; 1 stops the walk (the event ring is full). */
@@ -185,6 +199,7 @@ FM_INLINE long sweep_visit(const struct flow_key *k, struct flow_metrics *s,
 {
 	struct sweep_pair p = { .r = NULL };
 	struct flow_event *ev;
+	int halves;
 
 	a->visited++;
 	if (!(s->owner & FLOW_OWNER_FP_MASK) || !half_may_end(a, k, s))
@@ -199,14 +214,15 @@ FM_INLINE long sweep_visit(const struct flow_key *k, struct flow_metrics *s,
 		return 0;
 	if (a->mode != SWEEP_PRINT && !connection_over(a, k, s, p.r))
 		return 0;
-	ev = fm_event_reserve();
+	halves = halves_of(s, p.r);
+	ev = fm_event_reserve(halves == 3);
 	if (!ev) {
 		a->more = 1;
 		return 1;
 	}
 	p.fs = key_fingerprint(k);
 	p.fr = key_fingerprint(&p.rk);
-	if (sweep_take(k, s, &p, a, ev)) {
+	if (sweep_take(k, s, &p, a, ev, halves)) {
 		fm_event_submit(ev);
 		a->ended++;
 	} else {

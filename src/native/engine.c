@@ -231,11 +231,12 @@ void fm_count(__u32 idx, __u64 n)
 		fm_engine->counters[idx] += n;
 }
 
-struct flow_event *fm_event_reserve(void)
+struct flow_event *fm_event_reserve(int whole)
 {
 	if (fm_engine->ev_busy)
 		return NULL;
 	fm_engine->ev_busy = true;
+	fm_engine->ev.has_b = 0;	/* a half record has no b */
 	return &fm_engine->ev;
 }
 
