@@ -3,6 +3,15 @@
 #
 # TAP: tap_ok/tap_is/tap_cmp/tap_skip print "ok N name", "not ok N name" or
 # "ok N name # SKIP why"; tap_done prints the plan and returns 1 on failure.
+# A check of the environment (a namespace came up, a sender delivered every
+# datagram, ping was answered) is a precondition, not a test: fm_need runs
+# it, prints nothing when it holds, and bails out (one "not ok", exit 1)
+# when it does not. tests/run.sh fails any skip unless FLOWMON_ALLOW_SKIP=1,
+# so only "not root" skips; a missing tool is a failure.
+#
+# Names: FM_TAG is 8 random hex digits, so namespaces and links of two runs
+# (or of two test files at once) cannot share a name; "ip netns add" fails
+# rather than reuse a namespace that exists.
 #
 # Topology (fm_pair): two network namespaces joined by one veth pair,
 #   $NS_A: $VETH_A 198.18.0.1/24 fd00:18::1/64 <-> $NS_B: $VETH_B 198.18.0.2/24 fd00:18::2/64
@@ -37,7 +46,7 @@ FM_USER=$FLOWMON_ROOT/tc_flowmon_user
 FM_OBJ=$FLOWMON_ROOT/tc_flowmon_kern.o
 FM_SCRIPT=$FLOWMON_ROOT/scripts/tc_flowmon.sh
 FM_PY=/usr/bin/python3
-FM_TAG=$(($$ % 100000))
+FM_TAG=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 FM_TMP=
 FM_NETNS=()
 FM_MNTNS=()
@@ -134,14 +143,36 @@ tap_bail() {
 	exit 1
 }
 
+# fm_need WHAT CMD...: a precondition. Nothing printed when CMD succeeds
+# (its output is discarded; it runs in a subshell, so it sets no variable);
+# otherwise "not ok N precondition: WHAT", the end of its output, exit 1.
+fm_need() {
+	local what=$1 out
+
+	shift
+	out=$("$@" 2>&1) && return 0
+	tap_bail "precondition: $what" "$(tail -n 5 <<<"$out")"
+}
+
+# fm_need_tools TOOL...: every tool installed (scripts/install-deps.sh).
+fm_need_tools() {
+	local t
+
+	for t; do
+		command -v "$t" >/dev/null 2>&1 ||
+			tap_bail "precondition: $t is installed" "scripts/install-deps.sh installs it"
+	done
+}
+
 # --- set-up and clean-up ---
 
 fm_init() {
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
 	local t
 
-	for t in ip tc nsenter unshare "$FM_PY"; do
-		command -v "$t" >/dev/null 2>&1 || tap_skip_all "missing $t"
+	for t in ip tc nsenter unshare nstat ss "$FM_PY"; do
+		command -v "$t" >/dev/null 2>&1 || tap_bail "$t is installed" \
+			"missing $t: scripts/install-deps.sh installs it"
 	done
 	[ -x "$FM_USER" ] || tap_bail "tc_flowmon_user is built" "missing $FM_USER: run make"
 	[ -f "$FM_OBJ" ] || tap_bail "tc_flowmon_kern.o is built" "missing $FM_OBJ: run make"
@@ -371,6 +402,14 @@ fm_nstat() {		# netns counter
 		awk -v c="$2" '$1 == c { print $2; found = 1 } END { if (!found) print 0 }'
 }
 
+# TCP on port $2 in netns $1 has finished closing: no socket on it but a
+# listener or TIME-WAIT (the side in LAST-ACK got the last ACK, so every
+# segment of the connection has passed the hooks and the nstat counters).
+fm_tcp_closed() {	# netns port
+	[ -z "$(fm_in "$1" ss -Htan "( sport = :$2 or dport = :$2 )" 2>/dev/null |
+		grep -vE '^(TIME-WAIT|LISTEN)')" ]
+}
+
 # Packets a namespace's TCP sent: OutSegs + RetransSegs.
 fm_tcp_segs() {
 	echo $(($(fm_nstat "$1" TcpOutSegs) + $(fm_nstat "$1" TcpRetransSegs)))
@@ -438,7 +477,7 @@ def udp_sink(a):
     counts = {}
     ready(a.ready)
     last = time.time()
-    while not stop:
+    while not stop and not (a.expect and sum(counts.values()) >= a.expect):
         r, _, _ = select.select([s], [], [], 0.2)
         if not r:
             if a.idle and time.time() - last > a.idle and counts:
@@ -721,6 +760,7 @@ def main():
     p.add_argument("--bind", required=True); p.add_argument("--port", type=int, required=True)
     p.add_argument("--out", required=True); p.add_argument("--ready")
     p.add_argument("--echo", action="store_true"); p.add_argument("--idle", type=float, default=0)
+    p.add_argument("--expect", type=int, default=0, help="exit after this many datagrams")
     p.set_defaults(fn=udp_sink)
     p = sp.add_parser("tcp-sink")
     p.add_argument("--bind", required=True); p.add_argument("--port", type=int, required=True)
