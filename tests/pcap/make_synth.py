@@ -5,9 +5,13 @@
     make_synth.py OUTDIR
 
 Writes OUTDIR/synth-*.pcap (classic pcap, microsecond times) and prints
-their names. Deterministic, standard library only. Each file is checked by
-test_pcaps.sh exactly like the corpus files (tshark is the oracle), so
-nothing here states an expected result: the packets only exist.
+their names, and OUTDIR/expected-rules.json: for each file, how many of
+its packets each counting rule of compare.py (RULES) must apply to, by
+construction (absent: 0). Deterministic, standard library only. Each file
+is checked by test_pcaps.sh like the corpus files (tshark decides the
+keys, packets, bytes and flags); the rule counts say that every rule
+places exactly the packets crafted for it, so the err_* and frag_no_first
+counters are checked per reason against what was crafted here.
 
   synth-linktypes-*.pcap   the same IPv4/IPv6 TCP, UDP, ICMP, UDP-Lite, DCCP
                            and SCTP packets in every link type linktype.c
@@ -22,8 +26,14 @@ nothing here states an expected result: the packets only exist.
   synth-short-l4.pcap      IP packets whose length field ends inside the
                            L4 header, Ethernet padding or a trailer after
                            them (and an RFC 1858 tiny first fragment)
+  synth-rules-*.pcap       one file per group of counting rules: link
+                           layers the parser does not walk, too many VLAN
+                           tags, bad IPv4/IPv6 headers and lengths, IPv6
+                           extension chains, cut L4 headers, fragments
+                           with and without their first
 """
 
+import json
 import os
 import struct
 import sys
@@ -234,13 +244,92 @@ def short_l4(out):
     return [path]
 
 
+def mpls(payload):
+    """One MPLS label (bottom of stack), then the packet."""
+    return struct.pack('!I', (16 << 12) | (1 << 8) | 64) + payload
+
+
+def pppoe(payload):
+    """PPPoE session (RFC 2516) carrying PPP protocol 0x0021 (IPv4)."""
+    ppp = struct.pack('!H', 0x0021) + payload
+    return struct.pack('!BBHH', 0x11, 0, 0x1234, len(ppp)) + ppp
+
+
+def tcp_doff(sport, dport, flags, doff, opts=b''):
+    return struct.pack('!HHIIBBHHH', sport, dport, 1000, 0, doff << 4, flags, 65535, 0,
+                       0) + opts
+
+
+def rules_files(out):
+    """Packets crafted for the counting rules, with how many each rule takes."""
+    udp4 = ipv4(17, udp(41000, 53, bytes(20)))
+    files = {
+        'l2': ([
+            eth(mpls(udp4), 0x8847),                    # IP behind MPLS
+            eth(mpls(ipv6(17, udp(41001, 53, bytes(20)))), 0x8847),
+            eth(pppoe(udp4), 0x8864),                   # IP behind PPPoE
+            eth(udp4, 0x0800, [(0x8100, v) for v in range(1, 9)]),    # 8 tags: a flow
+            eth(udp4, 0x0800, [(0x8100, v) for v in range(1, 10)]),   # 9 tags: err_l2
+        ], {'l2-not-walked': 3, 'l2-too-many-tags': 1}),
+        'ip4': ([
+            eth(b'\x44' + ipv4(17, udp(41002, 53, bytes(20)))[1:], 0x0800),   # IHL 4
+            eth(ipv4(17, udp(41003, 53, bytes(20)), tot=12), 0x0800),       # length < IHL
+            eth(b'\x65' + ipv4(17, udp(41004, 53, bytes(20)))[1:], 0x0800),   # version 6
+            eth(ipv4(17, udp(41005, 53, bytes(20)), tot=48 + 20), 0x0800),  # beyond the frame
+            eth(ipv4(17, udp(41006, 53, bytes(20))), 0x0800),               # a good one
+        ], {'ip4-header': 3, 'ip4-length-beyond-frame': 1}),
+        'ip6': ([
+            eth(b'\x40' + ipv6(17, udp(41007, 53, bytes(20)))[1:], 0x86dd),   # version 4
+            eth(ipv6(17, udp(41008, 53, bytes(20)), plen=28 + 16), 0x86dd),  # beyond the frame
+            eth(ipv6(60, ext(60) * 7 + ext(17) + udp(41010, 53, bytes(8))), 0x86dd),  # 8: ok
+            eth(ipv6(60, ext(60) * 8 + ext(17) + udp(41011, 53, bytes(8))), 0x86dd),  # 9
+            eth(ipv6(0, ext(17, 14) + udp(41012, 53), plen=8), 0x86dd),    # HBH past plen
+        ], {'ip6-header': 1, 'ip6-length-beyond-frame': 1, 'ip6-ext-cut': 2}),
+        'l4': ([
+            eth(ipv4(6, tcp_doff(41013, 80, 0x02, 4) + bytes(8)), 0x0800),  # data offset 4
+            eth(ipv4(6, tcp_doff(41014, 80, 0x02, 8, bytes(12)), tot=20 + 32 - 12) +
+                bytes(12), 0x0800),                     # options cut by the IP length
+            eth(ipv4(1, b'\x08\x00'), 0x0800),           # 2 bytes of ICMP
+            eth(ipv6(58, b'\x80\x00'), 0x86dd),           # 2 bytes of ICMPv6
+            eth(ipv4(132, sctp_init(41015, 2905)[:10]), 0x0800),   # 10 of 12 SCTP bytes
+        ], {'l4-cut': 5}),
+        'frag': ([
+            eth(ipv4(17, bytes(40), ident=7, frag=100), 0x0800),      # later, no first
+            eth(ipv6(44, frag6(17, 50, 0, 0x777) + bytes(40)), 0x86dd),   # later, no first
+            eth(ipv4(17, udp(41016, 53, bytes(24)), ident=8, frag=0x2000), 0x0800),  # first
+            eth(ipv4(17, bytes(32), ident=8, frag=0x2000 | 4), 0x0800),   # joins it
+            eth(ipv4(17, bytes(32), ident=8, frag=8), 0x0800),             # joins it
+            eth(ipv4(17, bytes(32), ident=8, frag=8, src=V4_B, dst=V4_A), 0x0800),  # other
+        ], {'frag-no-first': 3, 'frag-joins-first': 2}),
+    }
+    names, expect = [], {}
+    for name, (items, rules) in files.items():
+        path = os.path.join(out, 'synth-rules-%s.pcap' % name)
+        pcap(path, 1, [(i * 100, f) for i, f in enumerate(items)])
+        names.append(path)
+        expect[os.path.basename(path)] = rules
+    return names, expect
+
+
 def main(argv):
     if len(argv) != 2 or not os.path.isdir(argv[1]):
         print('usage: make_synth.py OUTDIR', file=sys.stderr)
         return 2
     out = argv[1]
-    for path in (linktype_files(out) + qinq_ipv6(out) + ipv6_ah(out) +
-                 ipv6_frag_ext(out) + short_l4(out)):
+    paths = (linktype_files(out) + qinq_ipv6(out) + ipv6_ah(out) + ipv6_frag_ext(out) +
+             short_l4(out))
+    expect = {os.path.basename(p): {} for p in paths}
+    # the later fragments join their first fragment (ports, and the UDP
+    # protocol behind the destination options); short-l4: three L4 headers
+    # cut by the IP length, a tiny first fragment and its second half
+    expect['synth-ipv6-frag-ext.pcap'] = {'frag-joins-first': 2}
+    expect['synth-short-l4.pcap'] = {'l4-cut': 3, 'frag-tiny-first': 1,
+                                     'frag-joins-first': 1}
+    more, rules = rules_files(out)
+    expect.update(rules)
+    with open(os.path.join(out, 'expected-rules.json'), 'w') as fh:
+        json.dump(expect, fh, indent=1, sort_keys=True)
+    for path in paths + more:
         print(os.path.basename(path))
     return 0
 
