@@ -35,6 +35,9 @@ Options:
                         exactly so often (crafted captures; absent = 0)
   --rules-out FILE      write {"rule": count} of this capture to FILE
   --list-rules          print the rules (id, counter, reason) and exit
+  --metrics             also the per-direction metrics (metrics.py: TTL,
+                        lengths, TOS, flow label, IAT, MSS, window scale,
+                        windows, resent segments) against tshark's fields
   --eof                 the records of a replay without timeouts: every one
                         ends with reason 3 or 4, has IN_PKTS > 0, OUT_PKTS 0
                         exactly when OUT_BYTES 0, and a connection open at
@@ -118,6 +121,13 @@ FIELDS = [
     'ah.next_header', 'ipv6.hopopts.len', 'ipv6.routing.len',
     'ipv6.dstopts.len', 'ah.length', 'sll.ifindex', '_ws.short',
     '_ws.malformed', 'eth.type', 'vlan.etype',
+    # per-direction metrics (metrics.py)
+    'ip.ttl', 'ipv6.hlim', 'ip.dsfield', 'ipv6.tclass', 'ipv6.flow', 'tcp.len',
+    'tcp.window_size_value', 'tcp.window_size', 'tcp.window_size_scalefactor',
+    'tcp.options.mss_val', 'tcp.options.wscale.shift', 'tcp.seq_raw',
+    'tcp.analysis.retransmission', 'tcp.analysis.fast_retransmission',
+    'tcp.analysis.spurious_retransmission', 'tcp.analysis.out_of_order',
+    'tcp.analysis.keep_alive',
 ]
 
 # Link layers before the IP header, with their length in the capture (None:
@@ -268,11 +278,14 @@ class Judge:
 
 
 class Pkt:
-    """One packet as counted: key, L3 bytes, TCP flags, time."""
-    __slots__ = ('key', 'l3', 'flags', 't')
+    """One packet as counted: key, L3 bytes, TCP flags, time; and where its
+    IP header (occurrence ipk of ip.* or ipv6.*) and its TCP header
+    (occurrence tcpe of tcp.*, None if not read) are in tshark's fields."""
+    __slots__ = ('key', 'l3', 'flags', 't', 'p', 'ipk', 'tcpe', 'l3hdr', 'avail')
 
     def __init__(self, key, l3, flags, t):
         self.key, self.l3, self.flags, self.t = key, l3, flags, t
+        self.p = self.ipk = self.tcpe = self.l3hdr = self.avail = None
 
 
 def judge_packet(j, p):
@@ -391,6 +404,7 @@ def judge_packet(j, p):
         proto = nh
 
     sport = dport = flags = 0
+    tcpe = None
     # fragments of one packet: addresses and ID, and the protocol for IPv4
     # (RFC 791); IPv6 fragments are identified without it (RFC 8200 4.5)
     fkey = (ver, src, dst, fid, proto if ver == 4 else None)
@@ -425,11 +439,14 @@ def judge_packet(j, p):
                 j.rule('l4-cut')
                 return None
             flags = int(p['tcp.flags'][e], 16) & 0x1ff     # FIN..CWR and AE (NS)
+            tcpe = e
         if proto in (1, 58):
             sport, dport = 0, sport * 256 + dport
     if frag == 'first':
         j.frags[fkey] = (proto, sport, dport)
-    return Pkt((str(ver), str(proto), src, str(sport), dst, str(dport)), l3, flags, t)
+    x = Pkt((str(ver), str(proto), src, str(sport), dst, str(dport)), l3, flags, t)
+    x.p, x.ipk, x.tcpe, x.l3hdr, x.avail = p, k, tcpe, l3hdr, avail
+    return x
 
 
 class Dir:
@@ -586,16 +603,19 @@ def main(argv):
             opts[a] = argv[i + 1]
             i += 2
             continue
-        if a in ('--no-times', '--list-rules', '--eof'):
+        if a in ('--no-times', '--list-rules', '--eof', '--metrics'):
             opts[a] = True
         elif a.startswith('--'):
             die('unknown option %s' % a)
         else:
             args.append(a)
         i += 1
+    import metrics      # its rules are listed and expected with these
     if '--list-rules' in opts:
         for rid, (cnt, why) in RULES.items():
             print('%s\t%s\t%s' % (rid, cnt or '-', why))
+        for rid, why in metrics.METRIC_RULES.items():
+            print('%s\t-\t%s' % (rid, why))
         return 0
     if len(args) != 2:
         die('usage: compare.py [--counters LOG] [--no-times] [--expect-rules JSON] '
@@ -622,22 +642,30 @@ def main(argv):
                 errs.append('counter %s = %d, expected %d (%s)' % (
                     c, cnt[c], want[c], ', '.join('%s %d' % (r, n) for r, n in j.rules.items()
                                                  if RULES[r][0] == c) or 'no rule applies'))
+    applied = Counter(j.rules)
+    if '--metrics' in opts:
+        merrs, mrules, nm = metrics.check(pkts, records)
+        errs += merrs
+        applied.update(mrules)
+        print('%d directions: metrics compared' % nm)
     if '--expect-rules' in opts:
         with open(opts['--expect-rules']) as fh:
             crafted = json.load(fh)
-        for rid in sorted(set(crafted) | set(j.rules)):
-            if rid not in RULES:
+        for rid in sorted(set(crafted) | set(applied)):
+            if rid not in RULES and rid not in metrics.METRIC_RULES:
                 errs.append('unknown rule %s in %s' % (rid, opts['--expect-rules']))
-            elif crafted.get(rid, 0) != j.rules[rid]:
-                errs.append('rule %s applied to %d packets, crafted %d' % (
-                    rid, j.rules[rid], crafted.get(rid, 0)))
+            elif rid in metrics.METRIC_RULES and '--metrics' not in opts:
+                continue
+            elif crafted.get(rid, 0) != applied[rid]:
+                errs.append('rule %s applied %d times, crafted %d' % (
+                    rid, applied[rid], crafted.get(rid, 0)))
     if '--rules-out' in opts:
         with open(opts['--rules-out'], 'w') as fh:
-            json.dump(dict(j.rules), fh)
+            json.dump(dict(applied), fh)
     print('%d directions, %d packets in flows; %d IP frames in tshark' % (
         len(exp), sum(d.packets for d in exp.values()), len(pkts)))
-    for rid, n in j.rules.items():
-        print('rule %s: %d packet(s)' % (rid, n))
+    for rid, n in applied.items():
+        print('rule %s: %d' % (rid, n))
     if errs:
         print('\n'.join(errs))
         return 1

@@ -26,6 +26,10 @@ counters are checked per reason against what was crafted here.
   synth-short-l4.pcap      IP packets whose length field ends inside the
                            L4 header, Ethernet padding or a trailer after
                            them (and an RFC 1858 tiny first fragment)
+  synth-metrics.pcap       TTL, length, TOS, flow label and IAT values, a
+                           TCP handshake with window scaling, a gap, an
+                           out-of-order and a resent segment, and one case
+                           for each rule of metrics.py
   synth-rules-*.pcap       one file per group of counting rules: link
                            layers the parser does not walk, too many VLAN
                            tags, bad IPv4/IPv6 headers and lengths, IPv6
@@ -65,15 +69,16 @@ def eth(payload, ethertype, tags=()):
     return f + bytes(max(0, 60 - len(f)))
 
 
-def ipv4(proto, payload, ident=1, frag=0, tot=None, src=V4_A, dst=V4_B):
+def ipv4(proto, payload, ident=1, frag=0, tot=None, src=V4_A, dst=V4_B, ttl=64, tos=0):
     tot = 20 + len(payload) if tot is None else tot
-    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, tot, ident, frag, 64, proto, 0,
+    return struct.pack('!BBHHHBBH4s4s', 0x45, tos, tot, ident, frag, ttl, proto, 0,
                        src, dst) + payload
 
 
-def ipv6(nh, payload, plen=None, src=V6_A, dst=V6_B):
+def ipv6(nh, payload, plen=None, src=V6_A, dst=V6_B, hlim=64, tclass=0, label=0):
     plen = len(payload) if plen is None else plen
-    return struct.pack('!IHBB16s16s', 0x60000000, plen, nh, 64, src, dst) + payload
+    return struct.pack('!IHBB16s16s', (6 << 28) | (tclass << 20) | label, plen, nh, hlim,
+                       src, dst) + payload
 
 
 def tcp(sport, dport, flags, data=b''):
@@ -260,6 +265,57 @@ def tcp_doff(sport, dport, flags, doff, opts=b''):
                        0) + opts
 
 
+def tcp2(sport, dport, seq, ack, flags, win, opts=b'', data=b''):
+    """TCP with its sequence, acknowledgement, window and options (padded)."""
+    opts += bytes((-len(opts)) % 4)
+    return struct.pack('!HHIIBBHHH', sport, dport, seq, ack, (5 + len(opts) // 4) << 4,
+                       flags, win, 0, 0) + opts + data
+
+
+def metrics_file(out):
+    """Per-direction metrics, and one case for each rule of metrics.py."""
+    syn_opts = b'\x02\x04\x05\x78\x01\x03\x03\x07'          # MSS 1400, NOP, WS 7
+    synack_opts = b'\x02\x04\x05\x50\x01\x03\x03\x05'       # MSS 1360, NOP, WS 5
+    a, b = 10000, 50000
+    c4 = lambda seg, **kw: eth(ipv4(6, seg, **kw), 0x0800)
+    back = dict(src=V4_B, dst=V4_A, ttl=50)
+    items = [
+        # a handshake with window scaling, then data with a gap, the
+        # segment that fills it (out of order) and one sent again
+        c4(tcp2(41100, 80, a, 0, 0x02, 64240, syn_opts), tos=0x10),
+        c4(tcp2(80, 41100, b, a + 1, 0x12, 65160, synack_opts), **back),
+        c4(tcp2(41100, 80, a + 1, b + 1, 0x10, 100), tos=0x10, ttl=63),
+        c4(tcp2(41100, 80, a + 1, b + 1, 0x18, 100, data=bytes(100)), ttl=62),
+        c4(tcp2(41100, 80, a + 201, b + 1, 0x18, 90, data=bytes(1460)), ttl=5),
+        c4(tcp2(41100, 80, a + 101, b + 1, 0x18, 100, data=bytes(100)), ttl=1),
+        c4(tcp2(41100, 80, a + 1, b + 1, 0x18, 120, data=bytes(100)), ttl=200),
+        c4(tcp2(80, 41100, b + 1, a + 1661, 0x10, 200), **back),
+        c4(tcp2(80, 41100, b + 1, a + 1661, 0x18, 300, data=bytes(400)), **back),
+        c4(tcp2(80, 41100, b + 401, a + 1661, 0x14, 0), **back),   # RST: its window is not one
+        # mid-stream, no handshake: tshark cannot scale (win-scale-unknown)
+        c4(tcp2(41101, 443, 7000, 9000, 0x10, 500)),
+        c4(tcp2(41101, 443, 7000, 9000, 0x18, 600, data=bytes(10))),
+        # a SYN in a first fragment that ends inside its options
+        # (tcp-options-cut), and the rest of it
+        c4(tcp2(41102, 22, a, 0, 0x02, 64240, syn_opts)[:24], ident=9, frag=0x2000),
+        c4(tcp2(41102, 22, a, 0, 0x02, 64240, syn_opts)[24:], ident=9, frag=3),
+        # IPv6: traffic class, flow label, hop limits in several buckets
+        eth(ipv6(17, udp(41103, 53, bytes(30)), tclass=0xb8, label=0x12345, hlim=255), 0x86dd),
+        eth(ipv6(17, udp(41103, 53, bytes(300)), tclass=0, label=0x1, hlim=3), 0x86dd),
+        eth(ipv6(17, udp(41103, 53, bytes(700)), hlim=100), 0x86dd),
+    ]
+    frames = [(i * 1000 + (i * i * 37) % 900, f) for i, f in enumerate(items)]
+    # UDP with a gap of 5000 s (iat-gap-saturated), after the rest
+    t = frames[-1][0] + 1000
+    u = lambda: eth(ipv4(17, udp(41104, 53, bytes(10))), 0x0800)
+    frames += [(t, u()), (t + 1000000, u()), (t + 5001000000, u())]
+    path = os.path.join(out, 'synth-metrics.pcap')
+    pcap(path, 1, frames)
+    return [path], {os.path.basename(path): {
+        'win-scale-unknown': 1, 'tcp-options-cut': 1, 'iat-gap-saturated': 1,
+        'frag-joins-first': 1}}
+
+
 def rules_files(out):
     """Packets crafted for the counting rules, with how many each rule takes."""
     udp4 = ipv4(17, udp(41000, 53, bytes(20)))
@@ -326,6 +382,9 @@ def main(argv):
     expect['synth-short-l4.pcap'] = {'l4-cut': 3, 'frag-tiny-first': 1,
                                      'frag-joins-first': 1}
     more, rules = rules_files(out)
+    expect.update(rules)
+    m, rules = metrics_file(out)
+    more += m
     expect.update(rules)
     with open(os.path.join(out, 'expected-rules.json'), 'w') as fh:
         json.dump(expect, fh, indent=1, sort_keys=True)

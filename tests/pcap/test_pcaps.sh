@@ -13,9 +13,11 @@
 #
 #   tc_flowmon_user -r FILE -j -o RECORDS -v --idle-timeout N --active-timeout N
 #
-# must exit 0 with nothing on stderr, and compare.py --eof --counters
-# judges RECORDS by tshark: per direction packets and L3 bytes exactly and
-# TCP flags; per connection first/last ms; each err_* counter and
+# must exit 0 with nothing on stderr, and compare.py --eof --metrics
+# --counters judges RECORDS by tshark: per direction packets and L3 bytes
+# exactly and TCP flags; per connection first/last ms; per direction TTL
+# and length ranges and buckets, TOS, flow label, inter-arrival times, MSS,
+# window scale, windows and resent segments (metrics.py); each err_* counter and
 # frag_no_first against the packets the documented counting rules
 # (compare.py RULES, the one list of them) put there; for the crafted files
 # every rule must have applied exactly to the packets crafted for it. Then:
@@ -171,7 +173,7 @@ print(json.dumps(json.load(open(sys.argv[1])).get(sys.argv[2], {})))' \
 			"$TMP/synth/expected-rules.json" "$f" >"$d/crafted.json"
 		extra=(--expect-rules "$d/crafted.json")
 	fi
-	timeout "$PER_FILE_TIMEOUT" "$PY" "$COMPARE" --eof --counters "$d/log" \
+	timeout "$PER_FILE_TIMEOUT" "$PY" "$COMPARE" --eof --metrics --counters "$d/log" \
 		--rules-out "$TMP/$n.rules" "${extra[@]}" "$pcap" "$d/records.jsonl" \
 		>"$d/compare.out" 2>&1
 	rc=$?
