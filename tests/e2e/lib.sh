@@ -348,11 +348,12 @@ fm_meter_start() {
 	done
 }
 
-# fm_meter_stop [PID]: SIGTERM, wait up to 15 s; returns the meter's status.
+# fm_meter_stop [PID [SIGNAL]]: SIGTERM (or SIGNAL), wait up to 15 s;
+# returns the meter's status.
 fm_meter_stop() {
-	local pid=${1:-$FM_METER_PID} i rc
+	local pid=${1:-$FM_METER_PID} sig=${2:-TERM} i rc
 
-	kill -TERM "$pid" 2>/dev/null
+	kill -"$sig" "$pid" 2>/dev/null
 	for ((i = 0; i < 150; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -563,6 +564,37 @@ def udp_at(a):
             time.sleep(d)
         s.sendto(b"t" * a.size, (a.dst, a.dport))
     time.sleep(a.linger)
+    s.close()
+
+def udp_times(a):
+    """Datagrams at offsets from now; writes [[before, after], ...] of each
+    sendto, wall-clock seconds (the clock the meter's records use)."""
+    s = socket.socket(family(a.dst), socket.SOCK_DGRAM)
+    s.bind((a.bind, a.sport))
+    t0 = time.time()
+    out = []
+    for t in [float(x) for x in a.times.split(",")]:
+        d = t0 + t - time.time()
+        if d > 0:
+            time.sleep(d)
+        b = time.time()
+        s.sendto(b"t" * a.size, (a.dst, a.dport))
+        out.append([b, time.time()])
+    s.close()
+    with open(a.out, "w") as f:
+        json.dump(out, f)
+
+def tcp_hold(a):
+    """Connects, sends --bytes, writes the ready file, keeps the connection
+    open until SIGTERM, then closes it."""
+    signal.signal(signal.SIGTERM, on_term)
+    s = socket.socket(family(a.dst), socket.SOCK_STREAM)
+    s.bind((a.bind, a.sport))
+    s.connect((a.dst, a.port))
+    s.sendall(b"h" * a.bytes)
+    ready(a.ready)
+    while not stop:
+        time.sleep(0.1)
     s.close()
 
 # ---- tun responder: echo replies and UDP reflection on an L3 device ----
@@ -781,6 +813,17 @@ def main():
     p.add_argument("--at", type=float, required=True); p.add_argument("--times", required=True)
     p.add_argument("--size", type=int, default=64); p.add_argument("--linger", type=float, default=0)
     p.set_defaults(fn=udp_at)
+    p = sp.add_parser("udp-times")
+    p.add_argument("--bind", required=True); p.add_argument("--sport", type=int, required=True)
+    p.add_argument("--dst", required=True); p.add_argument("--dport", type=int, required=True)
+    p.add_argument("--times", required=True); p.add_argument("--size", type=int, default=64)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=udp_times)
+    p = sp.add_parser("tcp-hold")
+    p.add_argument("--bind", required=True); p.add_argument("--sport", type=int, required=True)
+    p.add_argument("--dst", required=True); p.add_argument("--port", type=int, required=True)
+    p.add_argument("--bytes", type=int, required=True); p.add_argument("--ready")
+    p.set_defaults(fn=tcp_hold)
     p = sp.add_parser("tun-echo")
     p.add_argument("--dev", required=True); p.add_argument("--ready"); p.add_argument("--out")
     p.set_defaults(fn=tun_echo)
