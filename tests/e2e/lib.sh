@@ -584,6 +584,16 @@ def udp_times(a):
     with open(a.out, "w") as f:
         json.dump(out, f)
 
+def udp_flows(a):
+    """--flows UDP flows from consecutive source ports, --per-flow datagrams
+    each, one flow after the other."""
+    for i in range(a.flows):
+        s = socket.socket(family(a.dst), socket.SOCK_DGRAM)
+        s.bind((a.bind, a.first_sport + i))
+        for _ in range(a.per_flow):
+            s.sendto(b"f" * a.size, (a.dst, a.dport))
+        s.close()
+
 def tcp_hold(a):
     """Connects, sends --bytes, writes the ready file, keeps the connection
     open until SIGTERM, then closes it."""
@@ -819,6 +829,12 @@ def main():
     p.add_argument("--times", required=True); p.add_argument("--size", type=int, default=64)
     p.add_argument("--out", required=True)
     p.set_defaults(fn=udp_times)
+    p = sp.add_parser("udp-flows")
+    p.add_argument("--bind", required=True); p.add_argument("--first-sport", type=int, required=True)
+    p.add_argument("--dst", required=True); p.add_argument("--dport", type=int, required=True)
+    p.add_argument("--flows", type=int, required=True); p.add_argument("--per-flow", type=int, default=1)
+    p.add_argument("--size", type=int, default=64)
+    p.set_defaults(fn=udp_flows)
     p = sp.add_parser("tcp-hold")
     p.add_argument("--bind", required=True); p.add_argument("--sport", type=int, required=True)
     p.add_argument("--dst", required=True); p.add_argument("--port", type=int, required=True)
