@@ -72,12 +72,13 @@ check_stream() {
 }
 
 run_tier() {	# name, command...: TAP on stdout, kept in $OUT/name.tap
-	local name=$1 rc
+	local name=$1 rc t0=$SECONDS
 
 	shift
 	echo "# tier $name: $*"
 	timeout --kill-after=10 900 "$@" 2>&1 | tee "$OUT/$name.tap"
 	rc=${PIPESTATUS[0]}
+	echo "# tier $name: $((SECONDS - t0)) s"
 	check_stream "$name" "$OUT/$name.tap" "$rc"
 }
 

@@ -105,6 +105,26 @@ RULES = OrderedDict([
      '(RFC 1858 tiny fragments; DESIGN.md, Parsing)')),
 ])
 
+# The metrics (metrics.py) where the meter deliberately does not follow
+# tshark's fields: id -> reason.
+METRIC_RULES = OrderedDict([
+    ('tcp-options-cut',
+     'a SYN whose options the packet cuts (a first fragment that ends inside '
+     'them, or a capture cut short) gives no MSS and no window scale: the meter '
+     'reads the options only when all the bytes its data offset announces are '
+     'there, where tshark reads the options that are'),
+    ('iat-gap-saturated',
+     'a gap of 2^32 microseconds (71 minutes) or more: the kernel sums the '
+     'squared gaps in whole microseconds, each saturated at 2^32 - 1 so the '
+     'sum cannot wrap, so the standard deviation of such a direction is not '
+     'compared'),
+    ('win-scale-unknown',
+     'tshark scales windows only when it saw both SYNs; without them it shows '
+     'the raw window (scale factor unknown) while the meter scales by the '
+     'side\'s own SYN option when it saw that SYN and no peer SYN without one '
+     '(RFC 7323 2.2): the window of such a direction is not compared'),
+])
+
 # Kernel counters checked exactly: the ones the rules feed, and those that
 # must stay 0 on a replay (one hook, a table big enough, nothing concurrent).
 RULE_COUNTERS = ('err_l2', 'err_ip4', 'err_ip6', 'err_ip6_ext', 'err_l4', 'frag_no_first')

@@ -33,7 +33,8 @@ value is computed here from tshark's fields of those packets:
            filling a gap (DESIGN.md, Metrics per direction)
 
 Where the meter's value cannot follow tshark's on purpose, a rule of
-METRIC_RULES applies; each is listed there with its reason and counted.
+compare.py METRIC_RULES applies (listed there, next to the counting
+rules, with its reason); each application is counted.
 
 Compared only for connections written in one record (IAT, TOS, label) or
 for every direction (the rest, combined over its records). Exit 0 when all
@@ -49,24 +50,8 @@ from collections import Counter, OrderedDict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import compare  # noqa: E402  (tshark pass, packet keys, counting rules)
 
-# Metrics where the meter deliberately does not follow tshark: id -> reason.
-METRIC_RULES = OrderedDict([
-    ('tcp-options-cut',
-     'a SYN whose options the packet cuts (a first fragment that ends inside '
-     'them, or a capture cut short) gives no MSS and no window scale: the meter '
-     'reads the options only when all the bytes its data offset announces are '
-     'there, where tshark reads the options that are'),
-    ('iat-gap-saturated',
-     'a gap of 2^32 microseconds (71 minutes) or more: the kernel sums the '
-     'squared gaps in whole microseconds, each saturated at 2^32 - 1 so the '
-     'sum cannot wrap, so the standard deviation of such a direction is not '
-     'compared'),
-    ('win-scale-unknown',
-     'tshark scales windows only when it saw both SYNs; without them it shows '
-     'the raw window (scale factor unknown) while the meter scales by the '
-     'side\'s own SYN option when it saw that SYN and no peer SYN without one '
-     '(RFC 7323 2.2): the window of such a direction is not compared'),
-])
+# the rules where a metric does not follow tshark: compare.METRIC_RULES
+METRIC_RULES = compare.METRIC_RULES
 
 TTL_EDGES = (1, 5, 32, 64, 96, 128, 160, 192, 224, 255)     # upper bounds
 TTL_KEYS = ('EQ_1', '2_5', '5_32', '32_64', '64_96', '96_128', '128_160',
