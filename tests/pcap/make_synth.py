@@ -50,14 +50,24 @@ V6_A = bytes.fromhex('20010db8000000000000000000000001')
 V6_B = bytes.fromhex('20010db8000000000000000000000002')
 
 
+class Cut(bytes):
+    """A frame the capture cut short: only the first `keep` bytes are written."""
+
+    def __new__(cls, data, keep):
+        obj = super().__new__(cls, data)
+        obj.keep = keep
+        return obj
+
+
 def pcap(path, linktype, frames):
-    """frames: (time offset in us, bytes); snaplen 65535."""
+    """frames: (time offset in us, bytes or Cut); snaplen 65535."""
     with open(path, 'wb') as fh:
         fh.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, linktype))
         for us, data in frames:
+            kept = data[:data.keep] if isinstance(data, Cut) else data
             fh.write(struct.pack('<IIII', T0 + us // 1000000, us % 1000000,
-                                 len(data), len(data)))
-            fh.write(data)
+                                 len(kept), len(data)))
+            fh.write(kept)
 
 
 def eth(payload, ethertype, tags=()):
@@ -341,6 +351,13 @@ def rules_files(out):
             eth(ipv6(60, ext(60) * 8 + ext(17) + udp(41011, 53, bytes(8))), 0x86dd),  # 9
             eth(ipv6(0, ext(17, 14) + udp(41012, 53), plen=8), 0x86dd),    # HBH past plen
         ], {'ip6-header': 1, 'ip6-length-beyond-frame': 1, 'ip6-ext-cut': 2}),
+        # a 16-byte hop-by-hop header the capture cuts after 8 bytes, and a
+        # good packet after it (DESIGN.md: a truncated extension header
+        # chain is err_ip6_ext)
+        'ip6-cut': ([
+            Cut(eth(ipv6(0, ext(17, 14) + udp(41013, 53, bytes(40))), 0x86dd), 14 + 40 + 8),
+            eth(ipv6(0, ext(17, 14) + udp(41014, 53, bytes(40))), 0x86dd),
+        ], {'ip6-ext-cut': 1}),
         'l4': ([
             eth(ipv4(6, tcp_doff(41013, 80, 0x02, 4) + bytes(8)), 0x0800),  # data offset 4
             eth(ipv4(6, tcp_doff(41014, 80, 0x02, 8, bytes(12)), tot=20 + 32 - 12) +
