@@ -85,10 +85,11 @@ run_tier() {	# name, command...: TAP on stdout, kept in $OUT/name.tap
 # The comparisons against tshark, the refkit oracles and the corpus are what
 # the issues ask for: a missing ../shared is a failure, not a quiet skip.
 PCAPS=${FLOWMON_PCAPS:-../shared/pcaps}
-export FLOWMON_PCAPS=$PCAPS
 if [[ " $TIERS " =~ " "(pcap|offline|e2e)" " ]] && [ ! -d "$PCAPS" ]; then
 	meta_fail "capture corpus $PCAPS missing (FLOWMON_PCAPS names another folder)"
 fi
+[ -d "$PCAPS" ] && PCAPS=$(cd "$PCAPS" && pwd)
+export FLOWMON_PCAPS=$PCAPS
 
 for t in $TIERS; do
 	case $t in

@@ -83,19 +83,11 @@ check_tcp() {		# label src dst sport bytes hdr_min hdr_max
 	tap_is "$OP" "$SEGS_B" "$label: reverse packets == responder's TcpOutSegs+RetransSegs"
 	# a retransmitted segment carries its payload (at most one MSS) again
 	lo=$(($5 + $6 * IP)) hi=$(($5 + $7 * IP + 1500 * RETR_A))
-	if [ "$IB" -ge "$lo" ] && [ "$IB" -le "$hi" ]; then
-		tap_result 0 "$label: forward bytes = payload + headers"
-	else
-		tap_result 1 "$label: forward bytes = payload + headers"
-		tap_diag "got $IB, expected $lo..$hi"
-	fi
+	tap_ok "$label: forward bytes = payload + headers ($IB in $lo..$hi)" \
+		test "$IB" -ge "$lo" -a "$IB" -le "$hi"
 	lo=$(($6 * OP)) hi=$(($7 * OP))
-	if [ "$OB" -ge "$lo" ] && [ "$OB" -le "$hi" ]; then
-		tap_result 0 "$label: reverse bytes = headers only"
-	else
-		tap_result 1 "$label: reverse bytes = headers only"
-		tap_diag "got $OB, expected $lo..$hi"
-	fi
+	tap_ok "$label: reverse bytes = headers only ($OB in $lo..$hi)" \
+		test "$OB" -ge "$lo" -a "$OB" -le "$hi"
 	tap_is "${REASONS%%,*}" 3 "$label: end reason 3 (FIN)"
 	tap_is "$((CF & 0x17))" "$((0x13))" "$label: client flags SYN ACK FIN, no RST ($CF)"
 	tap_is "$((SF & 0x17))" "$((0x13))" "$label: server flags SYN ACK FIN, no RST ($SF)"
