@@ -4,8 +4,9 @@
 # "N passed, N failed, N skipped". Usage: tests/run.sh [unit|bpf|pcap|offline|e2e]...
 #   unit     C unit tests, no root
 #   bpf      BPF_PROG_TEST_RUN on crafted packets (root)
-#   pcap     every corpus file through tc_flowmon_user -r, judged by tshark (root)
-#   offline  tc_flowmon_user -r: per-direction metrics vs tshark, refkit oracles (root)
+#   pcap     every corpus file through tc_flowmon_user -r, judged by tshark:
+#            counts, times, counters per reason, per-direction metrics (root)
+#   offline  tc_flowmon_user -r: the command line, the refkit oracles (root)
 #   e2e      network namespaces, the management script, IPFIX collectors (root)
 #
 # The summary cannot lie (docs/TESTING.md):
