@@ -6,9 +6,10 @@ set -eu
 PKGS=(
 	clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libpcap-dev iproute2 iputils-ping
-	# tests and references
+	# tests and references (every one is required: tests/run.sh fails a
+	# check that cannot run, docs/TESTING.md)
 	tshark tcpdump tcpreplay nfdump softflowd python3 python3-scapy
-	wireshark-common netcat-openbsd procps kmod
+	wireshark-common netcat-openbsd procps kmod util-linux groff-base man-db
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -270,6 +270,7 @@ FM_INLINE void ipv6_walk_ext_body(const struct fm_pkt *p, struct ip6_walk *w)
 
 	for (i = 0; i < IPV6_EXT_MAX && ip6_is_ext(w->nh); i++) {
 		__u8 h[8];	/* next header, length, and a fragment header's rest */
+		__u8 last;	/* the header's last byte: is it there? */
 		__u32 elen;
 		__u16 fo;
 
@@ -294,8 +295,10 @@ FM_INLINE void ipv6_walk_ext_body(const struct fm_pkt *p, struct ip6_walk *w)
 		} else {
 			elen = ((__u32)h[1] + 1) * 8;
 		}
-		if (w->off + elen > w->limit) {
-			w->err = CNT_ERR_IP6_EXT;	/* runs past the packet's end */
+		/* past the packet's end, or past what the capture (or skb) holds */
+		if (w->off + elen > w->limit ||
+		    fm_load_bytes(p, w->off + elen - 1, &last, 1) < 0) {
+			w->err = CNT_ERR_IP6_EXT;
 			return;
 		}
 		w->nh = h[0];

@@ -3,6 +3,15 @@
 #
 # TAP: tap_ok/tap_is/tap_cmp/tap_skip print "ok N name", "not ok N name" or
 # "ok N name # SKIP why"; tap_done prints the plan and returns 1 on failure.
+# A check of the environment (a namespace came up, a sender delivered every
+# datagram, ping was answered) is a precondition, not a test: fm_need runs
+# it, prints nothing when it holds, and bails out (one "not ok", exit 1)
+# when it does not. tests/run.sh fails any skip unless FLOWMON_ALLOW_SKIP=1,
+# so only "not root" skips; a missing tool is a failure.
+#
+# Names: FM_TAG is 8 random hex digits, so namespaces and links of two runs
+# (or of two test files at once) cannot share a name; "ip netns add" fails
+# rather than reuse a namespace that exists.
 #
 # Topology (fm_pair): two network namespaces joined by one veth pair,
 #   $NS_A: $VETH_A 198.18.0.1/24 fd00:18::1/64 <-> $NS_B: $VETH_B 198.18.0.2/24 fd00:18::2/64
@@ -37,7 +46,7 @@ FM_USER=$FLOWMON_ROOT/tc_flowmon_user
 FM_OBJ=$FLOWMON_ROOT/tc_flowmon_kern.o
 FM_SCRIPT=$FLOWMON_ROOT/scripts/tc_flowmon.sh
 FM_PY=/usr/bin/python3
-FM_TAG=$(($$ % 100000))
+FM_TAG=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
 FM_TMP=
 FM_NETNS=()
 FM_MNTNS=()
@@ -134,14 +143,36 @@ tap_bail() {
 	exit 1
 }
 
+# fm_need WHAT CMD...: a precondition. Nothing printed when CMD succeeds
+# (its output is discarded; it runs in a subshell, so it sets no variable);
+# otherwise "not ok N precondition: WHAT", the end of its output, exit 1.
+fm_need() {
+	local what=$1 out
+
+	shift
+	out=$("$@" 2>&1) && return 0
+	tap_bail "precondition: $what" "$(tail -n 5 <<<"$out")"
+}
+
+# fm_need_tools TOOL...: every tool installed (scripts/install-deps.sh).
+fm_need_tools() {
+	local t
+
+	for t; do
+		command -v "$t" >/dev/null 2>&1 ||
+			tap_bail "precondition: $t is installed" "scripts/install-deps.sh installs it"
+	done
+}
+
 # --- set-up and clean-up ---
 
 fm_init() {
 	[ "$(id -u)" -eq 0 ] || tap_skip_all "needs root"
 	local t
 
-	for t in ip tc nsenter unshare "$FM_PY"; do
-		command -v "$t" >/dev/null 2>&1 || tap_skip_all "missing $t"
+	for t in ip tc nsenter unshare nstat ss "$FM_PY"; do
+		command -v "$t" >/dev/null 2>&1 || tap_bail "$t is installed" \
+			"missing $t: scripts/install-deps.sh installs it"
 	done
 	[ -x "$FM_USER" ] || tap_bail "tc_flowmon_user is built" "missing $FM_USER: run make"
 	[ -f "$FM_OBJ" ] || tap_bail "tc_flowmon_kern.o is built" "missing $FM_OBJ: run make"
@@ -317,11 +348,12 @@ fm_meter_start() {
 	done
 }
 
-# fm_meter_stop [PID]: SIGTERM, wait up to 15 s; returns the meter's status.
+# fm_meter_stop [PID [SIGNAL]]: SIGTERM (or SIGNAL), wait up to 15 s;
+# returns the meter's status.
 fm_meter_stop() {
-	local pid=${1:-$FM_METER_PID} i rc
+	local pid=${1:-$FM_METER_PID} sig=${2:-TERM} i rc
 
-	kill -TERM "$pid" 2>/dev/null
+	kill -"$sig" "$pid" 2>/dev/null
 	for ((i = 0; i < 150; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -369,6 +401,14 @@ fm_bg_wait() {		# pid seconds
 fm_nstat() {		# netns counter
 	NSTAT_HISTORY=$FM_TMP/nstat.hist fm_in "$1" nstat -asz "$2" 2>/dev/null |
 		awk -v c="$2" '$1 == c { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+# TCP on port $2 in netns $1 has finished closing: no socket on it but a
+# listener or TIME-WAIT (the side in LAST-ACK got the last ACK, so every
+# segment of the connection has passed the hooks and the nstat counters).
+fm_tcp_closed() {	# netns port
+	[ -z "$(fm_in "$1" ss -Htan "( sport = :$2 or dport = :$2 )" 2>/dev/null |
+		grep -vE '^(TIME-WAIT|LISTEN)')" ]
 }
 
 # Packets a namespace's TCP sent: OutSegs + RetransSegs.
@@ -438,7 +478,7 @@ def udp_sink(a):
     counts = {}
     ready(a.ready)
     last = time.time()
-    while not stop:
+    while not stop and not (a.expect and sum(counts.values()) >= a.expect):
         r, _, _ = select.select([s], [], [], 0.2)
         if not r:
             if a.idle and time.time() - last > a.idle and counts:
@@ -524,6 +564,47 @@ def udp_at(a):
             time.sleep(d)
         s.sendto(b"t" * a.size, (a.dst, a.dport))
     time.sleep(a.linger)
+    s.close()
+
+def udp_times(a):
+    """Datagrams at offsets from now; writes [[before, after], ...] of each
+    sendto, wall-clock seconds (the clock the meter's records use)."""
+    s = socket.socket(family(a.dst), socket.SOCK_DGRAM)
+    s.bind((a.bind, a.sport))
+    t0 = time.time()
+    out = []
+    for t in [float(x) for x in a.times.split(",")]:
+        d = t0 + t - time.time()
+        if d > 0:
+            time.sleep(d)
+        b = time.time()
+        s.sendto(b"t" * a.size, (a.dst, a.dport))
+        out.append([b, time.time()])
+    s.close()
+    with open(a.out, "w") as f:
+        json.dump(out, f)
+
+def udp_flows(a):
+    """--flows UDP flows from consecutive source ports, --per-flow datagrams
+    each, one flow after the other."""
+    for i in range(a.flows):
+        s = socket.socket(family(a.dst), socket.SOCK_DGRAM)
+        s.bind((a.bind, a.first_sport + i))
+        for _ in range(a.per_flow):
+            s.sendto(b"f" * a.size, (a.dst, a.dport))
+        s.close()
+
+def tcp_hold(a):
+    """Connects, sends --bytes, writes the ready file, keeps the connection
+    open until SIGTERM, then closes it."""
+    signal.signal(signal.SIGTERM, on_term)
+    s = socket.socket(family(a.dst), socket.SOCK_STREAM)
+    s.bind((a.bind, a.sport))
+    s.connect((a.dst, a.port))
+    s.sendall(b"h" * a.bytes)
+    ready(a.ready)
+    while not stop:
+        time.sleep(0.1)
     s.close()
 
 # ---- tun responder: echo replies and UDP reflection on an L3 device ----
@@ -721,6 +802,7 @@ def main():
     p.add_argument("--bind", required=True); p.add_argument("--port", type=int, required=True)
     p.add_argument("--out", required=True); p.add_argument("--ready")
     p.add_argument("--echo", action="store_true"); p.add_argument("--idle", type=float, default=0)
+    p.add_argument("--expect", type=int, default=0, help="exit after this many datagrams")
     p.set_defaults(fn=udp_sink)
     p = sp.add_parser("tcp-sink")
     p.add_argument("--bind", required=True); p.add_argument("--port", type=int, required=True)
@@ -741,6 +823,23 @@ def main():
     p.add_argument("--at", type=float, required=True); p.add_argument("--times", required=True)
     p.add_argument("--size", type=int, default=64); p.add_argument("--linger", type=float, default=0)
     p.set_defaults(fn=udp_at)
+    p = sp.add_parser("udp-times")
+    p.add_argument("--bind", required=True); p.add_argument("--sport", type=int, required=True)
+    p.add_argument("--dst", required=True); p.add_argument("--dport", type=int, required=True)
+    p.add_argument("--times", required=True); p.add_argument("--size", type=int, default=64)
+    p.add_argument("--out", required=True)
+    p.set_defaults(fn=udp_times)
+    p = sp.add_parser("udp-flows")
+    p.add_argument("--bind", required=True); p.add_argument("--first-sport", type=int, required=True)
+    p.add_argument("--dst", required=True); p.add_argument("--dport", type=int, required=True)
+    p.add_argument("--flows", type=int, required=True); p.add_argument("--per-flow", type=int, default=1)
+    p.add_argument("--size", type=int, default=64)
+    p.set_defaults(fn=udp_flows)
+    p = sp.add_parser("tcp-hold")
+    p.add_argument("--bind", required=True); p.add_argument("--sport", type=int, required=True)
+    p.add_argument("--dst", required=True); p.add_argument("--port", type=int, required=True)
+    p.add_argument("--bytes", type=int, required=True); p.add_argument("--ready")
+    p.set_defaults(fn=tcp_hold)
     p = sp.add_parser("tun-echo")
     p.add_argument("--dev", required=True); p.add_argument("--ready"); p.add_argument("--out")
     p.set_defaults(fn=tun_echo)

@@ -257,6 +257,15 @@ listening() {		# ns u|t port
 	[ -n "$(fm_in "$1" ss -Hln"$2" "sport = :$3" 2>/dev/null)" ]
 }
 
+recvq_empty() {		# ns port: the UDP socket on port holds no datagram
+	[ "$(fm_in "$1" ss -Hlnu "sport = :$2" 2>/dev/null | awk '{ print $2; exit }')" = 0 ]
+}
+
+capture_has() {		# pcap port n: tshark decodes at least n flow records in pcap
+	[ "$(tshark -o cflow.max_template_fields:64 -r "$1" -d "udp.port==$2,cflow" -T fields -e cflow.protocol \
+		-E occurrence=a -E aggregator=' ' 2>/dev/null | wc -w)" -ge "$3" ]
+}
+
 # One flow at the collector: REC FP FB RP RB RREC FOUT (see live.py query).
 nf() {
 	read -r REC FP FB RP RB RREC FOUT < <(live query "$MODE" "$DIR/nfdump.json" "$@")
@@ -282,20 +291,22 @@ tcp_transfer() {	# label dst port sport bytes -> SEGS_A SEGS_B RETR_A
 	local label="$MODE $1" dst=$2 port=$3 sport=$4 bytes=$5 a0 b0 r0 sink
 
 	fm_bg_ready "$NS_B" "$DIR/$port.ready" tcp-sink --bind "$dst" --port "$port" \
-		--out "$DIR/$port.got" || tap_bail "$label: TCP sink listens"
+		--out "$DIR/$port.got" || tap_bail "precondition: $label: TCP sink listens"
 	sink=$FM_BG_PID
 	a0=$(fm_tcp_segs "$NS_A")
 	b0=$(fm_tcp_segs "$NS_B")
 	r0=$(fm_nstat "$NS_A" TcpRetransSegs)
-	timeout 60 ip netns exec "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" tcp-send --dst "$dst" \
+	fm_need "$label: $bytes bytes sent, connection closed" \
+		timeout 60 ip netns exec "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" tcp-send --dst "$dst" \
 		--port "$port" --sport "$sport" --bytes "$bytes"
-	tap_result $? "$label: $bytes bytes sent, connection closed"
 	fm_bg_wait "$sink" 20
-	sleep 0.3
+	fm_need "$label: both ends closed" fm_wait 10 fm_tcp_closed "$NS_A" "$port"
+	fm_need "$label: both ends closed" fm_wait 10 fm_tcp_closed "$NS_B" "$port"
 	SEGS_A=$(($(fm_tcp_segs "$NS_A") - a0))
 	SEGS_B=$(($(fm_tcp_segs "$NS_B") - b0))
 	RETR_A=$(($(fm_nstat "$NS_A" TcpRetransSegs) - r0))
-	tap_is "$(cat "$DIR/$port.got" 2>/dev/null)" "$bytes" "$label: the receiver got every byte"
+	fm_need "$label: the receiver got every byte" \
+		test "$(cat "$DIR/$port.got" 2>/dev/null)" = "$bytes"
 }
 
 check_tcp() {		# label src dst sport dport bytes hdr_min hdr_max segs_a segs_b retr_a
@@ -346,22 +357,17 @@ live_run() {		# bi|uni base-port
 	bg_in "$NS_A" nfcapd -b 127.0.0.1 -p "$port" -w "$DIR/nf" -t 3600 -E \
 		>"$DIR/nfcapd.log" 2>&1
 	NFCAPD_PID=$BG_PID
-	fm_wait 5 listening "$NS_A" u "$port"
-	tap_result $? "$MODE: nfcapd listens on 127.0.0.1:$port in $NS_A" ||
-		{ tap_diag "$(tail -5 "$DIR/nfcapd.log")"; return 1; }
-	if [ "$HAVE_TSHARK" = yes ]; then
-		bg_in "$NS_A" tcpdump -i lo -nn -U --immediate-mode -s 0 -w "$DIR/export.pcap" \
-			"udp port $port" >"$DIR/tcpdump.log" 2>&1
-		tcpdump_pid=$BG_PID
-		fm_wait 5 grep -q 'listening on' "$DIR/tcpdump.log" ||
-			tap_diag "tcpdump did not start: $(cat "$DIR/tcpdump.log")"
-	fi
+	fm_need "$MODE: nfcapd listens on 127.0.0.1:$port in $NS_A" fm_wait 5 listening "$NS_A" u "$port"
+	bg_in "$NS_A" tcpdump -i lo -nn -U --immediate-mode -s 0 -w "$DIR/export.pcap" \
+		"udp port $port" >"$DIR/tcpdump.log" 2>&1
+	tcpdump_pid=$BG_PID
+	fm_need "$MODE: tcpdump captures the export on $NS_A's lo" \
+		fm_wait 5 grep -q 'listening on' "$DIR/tcpdump.log"
 
 	# the meter, exporting to it
 	fm_meter_start "$NS_A" "$VETH_A" both "$OUT" --idle-timeout 120 \
-		-x "127.0.0.1:$port" "${extra[@]}"
-	tap_result $? "$MODE: tc_flowmon_user -I $VETH_A -x 127.0.0.1:$port ${extra[*]} attached" ||
-		return 1
+		-x "127.0.0.1:$port" "${extra[@]}" ||
+		tap_bail "$MODE: tc_flowmon_user -I $VETH_A -x 127.0.0.1:$port ${extra[*]} attaches"
 
 	# UDP, both ways, different sizes each way
 	bg_in "$NS_B" "$FM_PY" "$FM_TMP/live.py" udp-reply --bind "$IP4_B" --port $((base + 1)) \
@@ -370,21 +376,22 @@ live_run() {		# bi|uni base-port
 	bg_in "$NS_B" "$FM_PY" "$FM_TMP/live.py" udp-reply --bind "$IP6_B" --port $((base + 2)) \
 		--size "$UDP6_REP" --ready "$DIR/r6.ready" --out "$DIR/r6.count"
 	R6=$BG_PID
-	fm_wait 10 test -e "$DIR/r4.ready" -a -e "$DIR/r6.ready" || tap_bail "UDP responders listen"
+	fm_need "UDP responders listen" fm_wait 10 test -e "$DIR/r4.ready" -a -e "$DIR/r6.ready"
+	# every reply received by the sender: preconditions of the counts below
 	n=$(fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP4_B" --dport $((base + 1)) \
 		--sport $((base + 11)) --count "$UDP_N" --size "$UDP4_REQ" --replies)
-	tap_is "$n" "$UDP_N" "$MODE UDP/IPv4: $UDP_N datagrams each way"
+	fm_need "$MODE UDP/IPv4: $UDP_N datagrams each way (got $n replies)" test "$n" = "$UDP_N"
 	n=$(fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP6_B" --dport $((base + 2)) \
 		--sport $((base + 12)) --count "$UDP_N" --size "$UDP6_REQ" --replies)
-	tap_is "$n" "$UDP_N" "$MODE UDP/IPv6: $UDP_N datagrams each way"
+	fm_need "$MODE UDP/IPv6: $UDP_N datagrams each way (got $n replies)" test "$n" = "$UDP_N"
 	stop_pid "$R4"
 	stop_pid "$R6"
 
 	# ICMP echo
-	fm_in "$NS_A" ping -q -c "$PING_N" -i 0.2 -s "$PING4_SIZE" -W 2 "$IP4_B" >/dev/null
-	tap_result $? "$MODE ping: $PING_N requests answered"
-	fm_in "$NS_A" ping -6 -q -c "$PING_N" -i 0.2 -s "$PING6_SIZE" -W 2 "$IP6_B" >/dev/null
-	tap_result $? "$MODE ping -6: $PING_N requests answered"
+	fm_need "$MODE ping: $PING_N requests answered" \
+		fm_in "$NS_A" ping -q -c "$PING_N" -i 0.2 -s "$PING4_SIZE" -W 2 "$IP4_B"
+	fm_need "$MODE ping -6: $PING_N requests answered" \
+		fm_in "$NS_A" ping -6 -q -c "$PING_N" -i 0.2 -s "$PING6_SIZE" -W 2 "$IP6_B"
 
 	# TCP
 	tcp_transfer "TCP/IPv4" "$IP4_B" $((base + 3)) $((base + 13)) "$TCP_SMALL"
@@ -402,8 +409,13 @@ live_run() {		# bi|uni base-port
 	fm_meter_stop
 	tap_is "$?" 0 "$MODE: meter exits 0 on SIGTERM" ||
 		tap_diag "$(tail -5 "$OUT.err" "$OUT.log" 2>/dev/null)"
-	sleep 0.5
-	[ -n "$tcpdump_pid" ] && stop_pid "$tcpdump_pid"
+	# the meter has sent everything; the collector has read everything
+	# (its socket's queue is empty) and the capture holds every record
+	want=$(live count "$MODE" "$OUT")
+	fm_wait 5 recvq_empty "$NS_A" "$port" || tap_diag "nfcapd's socket still holds datagrams"
+	fm_wait 10 capture_has "$DIR/export.pcap" "$port" "$want" ||
+		tap_diag "the capture holds fewer than $want flow records"
+	stop_pid "$tcpdump_pid"
 	stop_pid "$NFCAPD_PID"
 	nfdump -R "$DIR/nf" -N -o json >"$DIR/nfdump.json" 2>"$DIR/nfdump.err"
 	tap_is "$?" 0 "$MODE: nfdump -R reads the collector's files" ||
@@ -425,12 +437,12 @@ live_run() {		# bi|uni base-port
 	# shellcheck disable=SC2086
 	check_tcp "TCP/IPv4 bulk" "$IP4_A" "$IP4_B" $((base + 15)) $((base + 5)) "$TCP_BULK" 40 80 $TB
 
-	# the collector's records against the local JSON file
-	want=$(live count "$MODE" "$OUT")
+	# the export carries the records the meter wrote (the counts above are
+	# checked against the senders; this checks the encoding of the rest)
 	tap_is "$(grep -c '"type" : "FLOW"' "$DIR/nfdump.json")" "$want" \
 		"$MODE: the collector has $want records for the JSON file's $(fm_tool count "$OUT")"
 	live cmp counters "$MODE" "$OUT" "$DIR/nfdump.json" >"$DIR/cmp.out" 2>&1
-	tap_result $? "$MODE: collector records == JSON records (key, IN/OUT packets and bytes)"
+	tap_result $? "$MODE: collector records == the JSON output's (key, IN/OUT packets and bytes)"
 	cat "$DIR/cmp.out"
 	live cmp detail "$MODE" "$OUT" "$DIR/nfdump.json" >"$DIR/detail.out" 2>&1
 	tap_result $? "$MODE: collector first/last ms and TCP flags == JSON" || cat "$DIR/detail.out"
@@ -440,7 +452,7 @@ live_run() {		# bi|uni base-port
 		"$MODE: nfcapd logged 0 sequence errors and 0 bad packets"
 
 	# tshark decodes the capture of the export
-	if [ -n "$tcpdump_pid" ]; then
+	if true; then
 		tshark -o cflow.max_template_fields:64 -r "$DIR/export.pcap" -d "udp.port==$port,cflow" -V -O cflow >"$DIR/cflow.txt" 2>&1
 		tap_ok "$MODE: tshark: nothing malformed or undecoded in the export" \
 			sh -c "! grep -qiE 'malformed|Expert Info \\((Warning|Error)|won.t be used' '$DIR/cflow.txt'" ||
@@ -448,20 +460,14 @@ live_run() {		# bi|uni base-port
 		n=$(tshark -o cflow.max_template_fields:64 -r "$DIR/export.pcap" -d "udp.port==$port,cflow" -T fields -e cflow.protocol \
 			-E occurrence=a -E aggregator=' ' 2>/dev/null | wc -w)
 		tap_is "$n" "$want" "$MODE: tshark decodes $want flow records in the export"
-	else
-		tap_skip "$MODE: tshark decodes the export" "no tshark or tcpdump"
 	fi
 }
 
 fm_init
-for t in nfcapd nfdump ss; do
-	command -v "$t" >/dev/null 2>&1 || tap_skip_all "missing $t"
-done
-HAVE_TSHARK=no
-command -v tshark >/dev/null 2>&1 && command -v tcpdump >/dev/null 2>&1 && HAVE_TSHARK=yes
+fm_need_tools nfcapd nfdump ss tshark tcpdump
 write_live_tool
 fm_pair || tap_bail "two namespaces joined by a veth pair"
-tap_ok "lo is up in $NS_A (the collector's loopback)" \
+fm_need "lo is up in $NS_A (the collector's loopback)" \
 	sh -c "ip netns exec '$NS_A' ip -o link show lo | grep -q 'UP'"
 
 live_run bi 41000

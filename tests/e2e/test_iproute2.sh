@@ -95,12 +95,13 @@ table_entries() {
 }
 
 fm_init
-HOST_PINS_BEFORE=$(ls -A "$PIN_DIR" 2>/dev/null)
 fm_netns_add "$NS" || tap_bail "fresh network namespace with lo up"
 fm_mntns "$NS" || tap_bail "private mount namespace with its own bpffs"
-tap_ok "bpffs mounted at /sys/fs/bpf in the private mount namespace" \
+fm_need "a bpffs at /sys/fs/bpf in the private mount namespace" \
 	M sh -c 'stat -f -c %T /sys/fs/bpf | grep -qx bpf_fs'
-tap_is "$(M sh -c "ls -A $PIN_DIR 2>/dev/null")" "" "nothing pinned in the new bpffs yet"
+fm_need "the private bpffs is not the host's" \
+	test "$(M stat -c %d /sys/fs/bpf)" != "$(stat -c %d /sys/fs/bpf 2>/dev/null)"
+fm_need "nothing pinned in the new bpffs yet" test -z "$(M sh -c "ls -A $PIN_DIR 2>/dev/null")"
 
 # --- load with iproute2 only ---
 M sh -c "cd '$FLOWMON_ROOT' && tc qdisc add dev lo clsact" >"$FM_TMP/tc.log" 2>&1
@@ -132,36 +133,39 @@ OUR_EG=$(pref_of egress 'tc_flowmon_kern')
 # packets; its control "pass" ends the classification like "action pass".
 LATER=$((${OUR_IN:-49152} + 100))
 [ "$LATER" -le 65535 ] || LATER=65535
-M ip link add "$MIR" type veth peer name "$MIR_PEER" && M ip link set "$MIR" up &&
-	M ip link set "$MIR_PEER" up
-tap_is "$?" 0 "a veth pair in the namespace for the mirror copies" || tap_bail "veth for mirred"
+fm_need "a veth pair in the namespace for the mirror copies" \
+	M sh -c "ip link add $MIR type veth peer name $MIR_PEER && ip link set $MIR up &&
+		ip link set $MIR_PEER up"
 for hook in ingress egress; do
 	if M tc filter add dev lo "$hook" prio "$LATER" u32 match u32 0 0 action pass \
 		>"$FM_TMP/u32.$hook.log" 2>&1; then
 		M tc filter del dev lo "$hook" prio "$LATER"
 		tap_diag "act_gact is available; the counting filter still uses mirred"
 	fi
-	M tc filter add dev lo "$hook" prio "$LATER" u32 match u32 0 0 \
-		action mirred egress mirror dev "$MIR" pass >"$FM_TMP/u32.$hook.log" 2>&1
-	tap_is "$?" 0 "tc filter add dev lo $hook prio $LATER u32 match u32 0 0 action mirred ... pass" ||
-		tap_diag "$(cat "$FM_TMP/u32.$hook.log")"
+	fm_need "tc filter add dev lo $hook prio $LATER u32 match u32 0 0 action mirred ... pass" \
+		M tc filter add dev lo "$hook" prio "$LATER" u32 match u32 0 0 \
+		action mirred egress mirror dev "$MIR" pass
 done
-tap_ok "our filters run first (pref $OUR_IN/$OUR_EG < $LATER)" \
+fm_need "our filters run first (pref $OUR_IN/$OUR_EG < $LATER)" \
 	test "${OUR_IN:-99999}" -lt "$LATER" -a "${OUR_EG:-99999}" -lt "$LATER"
 U_IN0=$(u32_pkts ingress "$LATER")
 U_EG0=$(u32_pkts egress "$LATER")
 OTHER0=$(counter other_hook)
 
 # --- traffic: N datagrams to 127.0.0.1, N6 to ::1, to listening sinks ---
-fm_bg_ready "$NS" "$FM_TMP/s4.ready" udp-sink --bind 127.0.0.1 --port "$PORT" \
-	--out "$FM_TMP/s4.json" || tap_bail "UDP sink on 127.0.0.1 listens"
+# each sink exits once it has every datagram: they have passed both hooks
+fm_bg_ready "$NS" "$FM_TMP/s4.ready" udp-sink --bind 127.0.0.1 --port "$PORT" --expect "$N" \
+	--out "$FM_TMP/s4.json" || tap_bail "precondition: UDP sink on 127.0.0.1 listens"
 SINK4=$FM_BG_PID
-fm_bg_ready "$NS" "$FM_TMP/s6.ready" udp-sink --bind ::1 --port "$PORT6" \
-	--out "$FM_TMP/s6.json" || tap_bail "UDP sink on ::1 listens"
+fm_bg_ready "$NS" "$FM_TMP/s6.ready" udp-sink --bind ::1 --port "$PORT6" --expect "$N6" \
+	--out "$FM_TMP/s6.json" || tap_bail "precondition: UDP sink on ::1 listens"
 SINK6=$FM_BG_PID
 send4 "$SPORT" "$N"
 send6 "$SPORT6" "$N6"
-sleep 0.2
+fm_bg_wait "$SINK4" 10
+fm_bg_wait "$SINK6" 10
+fm_need "the receiver on 127.0.0.1 got all $N datagrams" grep -q "\": $N}" "$FM_TMP/s4.json"
+fm_need "the receiver on ::1 got all $N6 datagrams" grep -q "\": $N6}" "$FM_TMP/s6.json"
 
 # --- the userland reads the pinned table once, twice ---
 print_once once1
@@ -182,35 +186,40 @@ print_once once2
 flow "$FM_TMP/once2.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
 tap_is "$REC/$IP/$IB" "1/$N/$((N * (28 + SIZE)))" "-i 0 again: the same flow, not deleted by the first"
 tap_is "$(table_entries)" 2 "--status: 2 entries in the table"
-tap_cmp "$(($(counter other_hook) - OTHER0))" -ge $((N + N6)) \
-	"other_hook grew by at least $((N + N6)): the second hook of lo saw every packet again"
+tap_is "$(($(counter other_hook) - OTHER0))" $((N + N6)) \
+	"other_hook grew by $((N + N6)): the second hook of lo saw every packet again"
 
 # --- the later filters saw every packet ---
 U_IN=$(($(u32_pkts ingress "$LATER") - U_IN0))
 U_EG=$(($(u32_pkts egress "$LATER") - U_EG0))
 tap_diag "u32 counted $U_IN packets on ingress, $U_EG on egress; mirror peer received" \
 	"$(M cat "/sys/class/net/$MIR_PEER/statistics/rx_packets" 2>/dev/null)"
-tap_cmp "$U_IN" -ge $((N + N6)) "u32 after our filter on ingress: hit count grew by >= $((N + N6))" ||
+tap_is "$U_IN" $((N + N6)) "u32 after our filter on ingress: hit count grew by $((N + N6))" ||
 	tap_diag "$(M tc -s filter show dev lo ingress)"
-tap_cmp "$U_EG" -ge $((N + N6)) "u32 after our filter on egress: hit count grew by >= $((N + N6))" ||
+tap_is "$U_EG" $((N + N6)) "u32 after our filter on egress: hit count grew by $((N + N6))" ||
 	tap_diag "$(M tc -s filter show dev lo egress)"
-fm_bg_wait "$SINK4" 0
-fm_bg_wait "$SINK6" 0
-tap_is "$("$FM_PY" -c 'import json,sys; print(sum(json.load(open(sys.argv[1])).values()))' \
-	"$FM_TMP/s4.json" 2>/dev/null)" "$N" "the receiver on 127.0.0.1 got all $N datagrams"
 
 # --- daemon-style run: SIGTERM writes the open flows (reason 4) and purges them ---
 DOUT=$FM_TMP/daemon.json
 # a simple command in the background, so that $! is tc_flowmon_user itself
 # (nsenter without --pid execs it)
 nsenter --net="/run/netns/$NS" --mount="$FM_TMP/mnt/$NS" -- \
-	"$FM_USER" -i 1 -j -o "$DOUT" -l "$FM_TMP/daemon.log" 2>"$FM_TMP/daemon.err" &
+	"$FM_USER" -i 1 -v -j -o "$DOUT" -l "$FM_TMP/daemon.log" 2>"$FM_TMP/daemon.err" &
 DPID=$!
 FM_PIDS+=("$DPID")
-sleep 2.5
-tap_ok "tc_flowmon_user -i 1 runs" kill -0 "$DPID"
-tap_is "$(cat "/proc/$DPID/comm" 2>/dev/null)" tc_flowmon_user "the background pid is tc_flowmon_user"
-tap_is "$(fm_tool count "$DOUT" 2>/dev/null)" 0 "no record before SIGTERM (flows open, not idle)"
+is_user() {
+	[ "$(cat "/proc/$DPID/comm" 2>/dev/null)" = tc_flowmon_user ]
+}
+fm_need "the background pid is tc_flowmon_user" fm_wait 5 is_user
+# two scans done (-v logs one "flows:" line per scan period)
+scans() {
+	[ "$(grep -c ' flows: ' "$FM_TMP/daemon.log" 2>/dev/null)" -ge "$1" ]
+}
+fm_wait 10 scans 2
+tap_ok "tc_flowmon_user -i 1 runs (two scans logged)" scans 2 ||
+	tap_diag "$(cat "$FM_TMP/daemon.err" "$FM_TMP/daemon.log" 2>/dev/null | tail -5)"
+tap_ok "tc_flowmon_user -i 1 still runs" kill -0 "$DPID"
+tap_is "$(fm_tool count "$DOUT" 2>/dev/null)" 0 "no record after two scans (flows open, not idle)"
 fm_meter_stop "$DPID"
 tap_is "$?" 0 "tc_flowmon_user -i 1 exits 0 on SIGTERM" ||
 	tap_diag "$(cat "$FM_TMP/daemon.err" "$FM_TMP/daemon.log" 2>/dev/null)"
@@ -230,31 +239,25 @@ tap_is "$(fm_count_ours fm_mnt "$NS" lo ingress)/$(M tc filter show dev lo ingre
 tap_ok "the pinned table is still there" M test -e "$PIN"
 
 # --- still counting, from zero ---
-fm_bg_ready "$NS" "$FM_TMP/s4b.ready" udp-sink --bind 127.0.0.1 --port "$PORT" \
-	--out "$FM_TMP/s4b.json" || tap_bail "UDP sink on 127.0.0.1 listens again"
+fm_bg_ready "$NS" "$FM_TMP/s4b.ready" udp-sink --bind 127.0.0.1 --port "$PORT" --expect 7 \
+	--out "$FM_TMP/s4b.json" || tap_bail "precondition: UDP sink on 127.0.0.1 listens again"
 SINK4=$FM_BG_PID
 send4 "$SPORT2" 3
 send4 "$SPORT" 4
-sleep 0.2
+fm_bg_wait "$SINK4" 10
+fm_need "the receiver got the 7 datagrams" test -s "$FM_TMP/s4b.json"
 print_once again
 flow "$FM_TMP/again.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
 tap_is "$REC/$IP/$IB" "1/4/$((4 * (28 + SIZE)))" "the same 5-tuple again: counted from zero (4 packets)"
 flow "$FM_TMP/again.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT2" --dport "$PORT"
 tap_is "$REC/$IP/$IB" "1/3/$((3 * (28 + SIZE)))" "a new flow: 3 packets"
-fm_bg_wait "$SINK4" 0
 
 # --- teardown with iproute2 ---
-M tc filter del dev lo ingress pref "$LATER" && M tc filter del dev lo egress pref "$LATER" &&
-	M ip link del "$MIR" &&
-	M tc filter del dev lo ingress && M tc filter del dev lo egress
-tap_is "$?" 0 "tc filter del: every filter removed"
-tap_is "$(M tc filter show dev lo ingress)$(M tc filter show dev lo egress)" "" "no filter left on lo"
-M tc qdisc del dev lo clsact
-tap_is "$?" 0 "tc qdisc del dev lo clsact"
-tap_ok "no clsact left on lo" sh -c "! nsenter --net=/run/netns/$NS tc qdisc show dev lo | grep -q clsact"
-M rm -f "$PIN_DIR/flowmon_stats" "$PIN_DIR/flowmon_counters" "$PIN_DIR/flowmon_events" \
-	"$PIN_DIR/flowmon_frags" "$PIN_DIR/flowmon_tick"
-tap_is "$(M sh -c "ls -A $PIN_DIR 2>/dev/null")" "" "pins removed"
-tap_is "$(ls -A "$PIN_DIR" 2>/dev/null)" "$HOST_PINS_BEFORE" "the host's $PIN_DIR was never touched"
+fm_need "tc filter del of the u32 filters and of ours" \
+	M sh -c "tc filter del dev lo ingress pref $LATER && tc filter del dev lo egress pref $LATER &&
+		ip link del $MIR && tc filter del dev lo ingress && tc filter del dev lo egress"
+tap_is "$(M tc filter show dev lo ingress)$(M tc filter show dev lo egress)" "" \
+	"tc filter del dev lo ingress/egress: no filter left on lo"
+fm_need "tc qdisc del dev lo clsact" M tc qdisc del dev lo clsact
 
 tap_done

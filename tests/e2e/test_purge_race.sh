@@ -28,14 +28,38 @@ fm_pair || tap_bail "two namespaces joined by a veth pair"
 OUT=$FM_TMP/flows.json
 fm_meter_start "$NS_A" "$VETH_A" both "$OUT" --idle-timeout 1 ||
 	tap_bail "meter attaches to $VETH_A"
-tap_result 0 "meter attached, scanning every second with --idle-timeout 1"
 
+# datagrams planned per address family (COUNTs of FLOWS): each sink exits
+# once it has received (and echoed) them all
+planned() {		# 4|6
+	local f dst pat n=0 step
+
+	for f in "${FLOWS[@]}"; do
+		IFS=, read -r dst _ pat <<<"$f"
+		[[ $dst == *:* ]] && [ "$1" = 4 ] && continue
+		[[ $dst == *:* ]] || [ "$1" = 4 ] || continue
+		for step in ${pat//:/ }; do
+			n=$((n + ${step%%x*}))
+		done
+	done
+	echo "$n"
+}
+# Unicast IP packets that reached namespace A's IP layer (after the ingress
+# hook; the UDP counters count datagrams only when a socket reads them)
+udp_in_a() {
+	echo $(($(fm_nstat "$NS_A" IpInReceives) + $(fm_nstat "$NS_A" Ip6InReceives) -
+		$(fm_nstat "$NS_A" IpExtInMcastPkts) - $(fm_nstat "$NS_A" Ip6InMcastPkts)))
+}
+udp_in_a_is() {
+	[ "$(udp_in_a)" -ge "$1" ]
+}
 fm_bg_ready "$NS_B" "$FM_TMP/s4.ready" udp-sink --bind "$IP4_B" --port "$PORT" --echo \
-	--out "$FM_TMP/echo4.json" || tap_bail "UDP echo sink listens"
+	--expect "$(planned 4)" --out "$FM_TMP/echo4.json" || tap_bail "precondition: UDP echo sink listens"
 SINK4=$FM_BG_PID
 fm_bg_ready "$NS_B" "$FM_TMP/s6.ready" udp-sink --bind "$IP6_B" --port "$PORT" --echo \
-	--out "$FM_TMP/echo6.json" || tap_bail "UDP6 echo sink listens"
+	--expect "$(planned 6)" --out "$FM_TMP/echo6.json" || tap_bail "precondition: UDP6 echo sink listens"
 SINK6=$FM_BG_PID
+IN_A0=$(udp_in_a)
 
 # Both halves of one biflow whose gaps straddle the idle timeout: A -> B
 # at 0 and 0.9 s (never idle), B -> A at 0.05 and 1.2 s (idle 1.15 s).
@@ -53,16 +77,18 @@ args=()
 for f in "${FLOWS[@]}"; do
 	args+=(--flow "$f")
 done
-timeout 60 ip netns exec "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" race-send --dport "$PORT" \
-	--size "$SIZE" --out "$FM_TMP/sent.json" "${args[@]}"
-tap_result $? "paced senders done"
+fm_need "paced senders done" timeout 60 ip netns exec "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" \
+	race-send --dport "$PORT" --size "$SIZE" --out "$FM_TMP/sent.json" "${args[@]}"
 fm_bg_wait "$STRADDLE_A" 10
 fm_bg_wait "$STRADDLE_B" 10
-sleep 1
-kill -TERM "$SINK4" "$SINK6" 2>/dev/null
-fm_bg_wait "$SINK4" 5
-fm_bg_wait "$SINK6" 5
-sleep 1.5
+# the sinks exit once they have every datagram; every echo (and the two
+# straddling datagrams B sent) then reaches A's UDP layer, past the hook
+fm_bg_wait "$SINK4" 10
+fm_bg_wait "$SINK6" 10
+fm_need "the sinks received every datagram" test -s "$FM_TMP/echo4.json" -a -s "$FM_TMP/echo6.json"
+WANT_IN=$((IN_A0 + $(planned 4) + $(planned 6) + 2))
+fm_wait 10 udp_in_a_is "$WANT_IN" || tap_diag "A: $(udp_in_a) want $WANT_IN; $(cat $FM_TMP/echo4.json $FM_TMP/echo6.json)"
+fm_need "namespace A received every echo" udp_in_a_is "$WANT_IN"
 fm_meter_stop
 tap_is $? 0 "meter exits 0 on SIGTERM"
 

@@ -38,26 +38,29 @@ check_counted() {	# label proto src dst sport dport fwd_pkts fwd_len rev_pkts re
 	tap_is "$(tr , '\n' <<<"$REASONS" | sort -u)" 4 "$label: end reason 4 (forced by SIGTERM)"
 }
 
-# A TCP transfer from A to B, counted by both namespaces' nstat.
-tcp_transfer() {	# label dst port sport bytes -> SEGS_A SEGS_B RETR_A GOT
+# A TCP transfer from A to B, counted by both namespaces' nstat. That the
+# transfer completed is a precondition (fm_need), not a check of the meter.
+tcp_transfer() {	# label dst port sport bytes -> SEGS_A SEGS_B RETR_A
 	local label=$1 dst=$2 port=$3 sport=$4 bytes=$5 a0 b0 r0 sink
 
 	fm_bg_ready "$NS_B" "$FM_TMP/$port.ready" tcp-sink --bind "$dst" --port "$port" \
-		--out "$FM_TMP/$port.got" || tap_bail "$label: TCP sink listens"
+		--out "$FM_TMP/$port.got" || tap_bail "precondition: $label: TCP sink listens"
 	sink=$FM_BG_PID
 	a0=$(fm_tcp_segs "$NS_A")
 	b0=$(fm_tcp_segs "$NS_B")
 	r0=$(fm_nstat "$NS_A" TcpRetransSegs)
-	timeout 60 ip netns exec "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" tcp-send --dst "$dst" \
+	fm_need "$label: $bytes bytes sent, connection closed" \
+		timeout 60 ip netns exec "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" tcp-send --dst "$dst" \
 		--port "$port" --sport "$sport" --bytes "$bytes"
-	tap_result $? "$label: $bytes bytes sent, connection closed"
 	fm_bg_wait "$sink" 20
-	sleep 0.3
+	# both ends closed: every segment passed the hooks and nstat
+	fm_need "$label: both ends closed" fm_wait 10 fm_tcp_closed "$NS_A" "$port"
+	fm_need "$label: both ends closed" fm_wait 10 fm_tcp_closed "$NS_B" "$port"
 	SEGS_A=$(($(fm_tcp_segs "$NS_A") - a0))
 	SEGS_B=$(($(fm_tcp_segs "$NS_B") - b0))
 	RETR_A=$(($(fm_nstat "$NS_A" TcpRetransSegs) - r0))
-	GOT=$(cat "$FM_TMP/$port.got" 2>/dev/null)
-	tap_is "$GOT" "$bytes" "$label: the receiver got every byte"
+	fm_need "$label: the receiver got every byte" \
+		test "$(cat "$FM_TMP/$port.got" 2>/dev/null)" = "$bytes"
 }
 
 tcp_ended() {		# src dst sport...: every listed connection has a record
@@ -80,19 +83,11 @@ check_tcp() {		# label src dst sport bytes hdr_min hdr_max
 	tap_is "$OP" "$SEGS_B" "$label: reverse packets == responder's TcpOutSegs+RetransSegs"
 	# a retransmitted segment carries its payload (at most one MSS) again
 	lo=$(($5 + $6 * IP)) hi=$(($5 + $7 * IP + 1500 * RETR_A))
-	if [ "$IB" -ge "$lo" ] && [ "$IB" -le "$hi" ]; then
-		tap_result 0 "$label: forward bytes = payload + headers"
-	else
-		tap_result 1 "$label: forward bytes = payload + headers"
-		tap_diag "got $IB, expected $lo..$hi"
-	fi
+	tap_ok "$label: forward bytes = payload + headers ($IB in $lo..$hi)" \
+		test "$IB" -ge "$lo" -a "$IB" -le "$hi"
 	lo=$(($6 * OP)) hi=$(($7 * OP))
-	if [ "$OB" -ge "$lo" ] && [ "$OB" -le "$hi" ]; then
-		tap_result 0 "$label: reverse bytes = headers only"
-	else
-		tap_result 1 "$label: reverse bytes = headers only"
-		tap_diag "got $OB, expected $lo..$hi"
-	fi
+	tap_ok "$label: reverse bytes = headers only ($OB in $lo..$hi)" \
+		test "$OB" -ge "$lo" -a "$OB" -le "$hi"
 	tap_is "${REASONS%%,*}" 3 "$label: end reason 3 (FIN)"
 	tap_is "$((CF & 0x17))" "$((0x13))" "$label: client flags SYN ACK FIN, no RST ($CF)"
 	tap_is "$((SF & 0x17))" "$((0x13))" "$label: server flags SYN ACK FIN, no RST ($SF)"
@@ -105,23 +100,29 @@ fm_pair || tap_bail "two namespaces joined by a veth pair"
 OUT=$FM_TMP/flows.json
 fm_meter_start "$NS_A" "$VETH_A" both "$OUT" --idle-timeout 120 ||
 	tap_bail "meter attaches to $VETH_A"
-tap_result 0 "meter attached to both hooks of $VETH_A"
 
-# UDP: N datagrams of a known payload, to listening sinks (no ICMP errors)
-fm_bg_ready "$NS_B" "$FM_TMP/u4.ready" udp-sink --bind "$IP4_B" --port 5001 \
-	--out "$FM_TMP/u4.json" || tap_bail "UDP sink listens"
-fm_bg_ready "$NS_B" "$FM_TMP/u6.ready" udp-sink --bind "$IP6_B" --port 5002 \
-	--out "$FM_TMP/u6.json" || tap_bail "UDP6 sink listens"
-fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP4_B" --dport 5001 \
-	--sport 40001 --count "$UDP_N" --size "$UDP4_SIZE"
-fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP6_B" --dport 5002 \
-	--sport 40002 --count "$UDP_N" --size "$UDP6_SIZE"
+# UDP: N datagrams of a known payload, to listening sinks (no ICMP errors);
+# each sink exits once it has them all (they passed both hooks)
+udp_flow() {		# port sport dst size
+	local sink
 
-# ICMP echo: every request answered
-fm_in "$NS_A" ping -q -c "$PING_N" -i 0.2 -s "$PING4_SIZE" -W 2 "$IP4_B" >/dev/null
-tap_result $? "ping: $PING_N requests answered"
-fm_in "$NS_A" ping -6 -q -c "$PING_N" -i 0.2 -s "$PING6_SIZE" -W 2 "$IP6_B" >/dev/null
-tap_result $? "ping -6: $PING_N requests answered"
+	fm_bg_ready "$NS_B" "$FM_TMP/$1.ready" udp-sink --bind "$3" --port "$1" --expect "$UDP_N" \
+		--out "$FM_TMP/$1.json" || tap_bail "precondition: UDP sink on $3 listens"
+	sink=$FM_BG_PID
+	fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$3" --dport "$1" \
+		--sport "$2" --count "$UDP_N" --size "$4"
+	fm_bg_wait "$sink" 10
+	fm_need "the sink on $3 received all $UDP_N datagrams" \
+		grep -q "\": $UDP_N}" "$FM_TMP/$1.json"
+}
+udp_flow 5001 40001 "$IP4_B" "$UDP4_SIZE"
+udp_flow 5002 40002 "$IP6_B" "$UDP6_SIZE"
+
+# ICMP echo: every request answered (a precondition of the counts below)
+fm_need "ping: $PING_N requests answered" \
+	fm_in "$NS_A" ping -q -c "$PING_N" -i 0.2 -s "$PING4_SIZE" -W 2 "$IP4_B"
+fm_need "ping -6: $PING_N requests answered" \
+	fm_in "$NS_A" ping -6 -q -c "$PING_N" -i 0.2 -s "$PING6_SIZE" -W 2 "$IP6_B"
 
 # TCP: small transfers, then a bulk one with the veth's default offloads (GSO)
 tcp_transfer "TCP/IPv4" "$IP4_B" 5003 40003 "$TCP_SMALL"

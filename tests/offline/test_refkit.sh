@@ -7,7 +7,8 @@
 # was read before the damage.
 set -u
 cd "${FLOWMON_ROOT:-$(dirname "$0")/../..}" || exit 1
-REFKIT=${REFKIT:-$(cd ../shared/refkit 2>/dev/null && pwd)}
+PCAPS=${FLOWMON_PCAPS:-../shared/pcaps}
+REFKIT=${REFKIT:-$(cd "$PCAPS/../refkit" 2>/dev/null && pwd)}
 PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/flowmon-offline.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
@@ -16,9 +17,20 @@ ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); echo "not ok $n $1"; }
 check() { if [ "$1" -eq 0 ]; then ok "$2"; else notok "$2"; fi; }
 
-if [ "$(id -u)" -ne 0 ] || [ ! -d "$REFKIT" ]; then
-	echo "ok 1 refkit # SKIP needs root and ../shared/refkit"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "1..0 # SKIP needs root (the replay runs the BPF program)"
 	exit 0
+fi
+# a missing oracle or scapy is a failure, not a skip (docs/TESTING.md)
+if [ ! -f "$REFKIT/pcap_flows.py" ] || [ ! -f "$REFKIT/make_test_pcap.py" ]; then
+	echo "not ok 1 precondition: the refkit oracles are at $REFKIT"
+	echo "1..1"
+	exit 1
+fi
+if ! $PY -c 'import scapy' 2>/dev/null; then
+	echo "not ok 1 precondition: $PY has scapy (python3-scapy, scripts/install-deps.sh)"
+	echo "1..1"
+	exit 1
 fi
 $PY "$REFKIT/make_test_pcap.py" "$TMP/t.pcap" "$TMP/truth.csv" > /dev/null
 $PY "$REFKIT/pcap_flows.py" "$TMP/t.pcap" --idle 30 --active 60 --biflow > "$TMP/oracle.csv"

@@ -5,9 +5,13 @@
     make_synth.py OUTDIR
 
 Writes OUTDIR/synth-*.pcap (classic pcap, microsecond times) and prints
-their names. Deterministic, standard library only. Each file is checked by
-test_pcaps.sh exactly like the corpus files (tshark is the oracle), so
-nothing here states an expected result: the packets only exist.
+their names, and OUTDIR/expected-rules.json: for each file, how many of
+its packets each counting rule of compare.py (RULES) must apply to, by
+construction (absent: 0). Deterministic, standard library only. Each file
+is checked by test_pcaps.sh like the corpus files (tshark decides the
+keys, packets, bytes and flags); the rule counts say that every rule
+places exactly the packets crafted for it, so the err_* and frag_no_first
+counters are checked per reason against what was crafted here.
 
   synth-linktypes-*.pcap   the same IPv4/IPv6 TCP, UDP, ICMP, UDP-Lite, DCCP
                            and SCTP packets in every link type linktype.c
@@ -22,8 +26,18 @@ nothing here states an expected result: the packets only exist.
   synth-short-l4.pcap      IP packets whose length field ends inside the
                            L4 header, Ethernet padding or a trailer after
                            them (and an RFC 1858 tiny first fragment)
+  synth-metrics.pcap       TTL, length, TOS, flow label and IAT values, a
+                           TCP handshake with window scaling, a gap, an
+                           out-of-order and a resent segment, and one case
+                           for each rule of metrics.py
+  synth-rules-*.pcap       one file per group of counting rules: link
+                           layers the parser does not walk, too many VLAN
+                           tags, bad IPv4/IPv6 headers and lengths, IPv6
+                           extension chains, cut L4 headers, fragments
+                           with and without their first
 """
 
+import json
 import os
 import struct
 import sys
@@ -36,14 +50,24 @@ V6_A = bytes.fromhex('20010db8000000000000000000000001')
 V6_B = bytes.fromhex('20010db8000000000000000000000002')
 
 
+class Cut(bytes):
+    """A frame the capture cut short: only the first `keep` bytes are written."""
+
+    def __new__(cls, data, keep):
+        obj = super().__new__(cls, data)
+        obj.keep = keep
+        return obj
+
+
 def pcap(path, linktype, frames):
-    """frames: (time offset in us, bytes); snaplen 65535."""
+    """frames: (time offset in us, bytes or Cut); snaplen 65535."""
     with open(path, 'wb') as fh:
         fh.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, linktype))
         for us, data in frames:
+            kept = data[:data.keep] if isinstance(data, Cut) else data
             fh.write(struct.pack('<IIII', T0 + us // 1000000, us % 1000000,
-                                 len(data), len(data)))
-            fh.write(data)
+                                 len(kept), len(data)))
+            fh.write(kept)
 
 
 def eth(payload, ethertype, tags=()):
@@ -55,15 +79,16 @@ def eth(payload, ethertype, tags=()):
     return f + bytes(max(0, 60 - len(f)))
 
 
-def ipv4(proto, payload, ident=1, frag=0, tot=None, src=V4_A, dst=V4_B):
+def ipv4(proto, payload, ident=1, frag=0, tot=None, src=V4_A, dst=V4_B, ttl=64, tos=0):
     tot = 20 + len(payload) if tot is None else tot
-    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, tot, ident, frag, 64, proto, 0,
+    return struct.pack('!BBHHHBBH4s4s', 0x45, tos, tot, ident, frag, ttl, proto, 0,
                        src, dst) + payload
 
 
-def ipv6(nh, payload, plen=None, src=V6_A, dst=V6_B):
+def ipv6(nh, payload, plen=None, src=V6_A, dst=V6_B, hlim=64, tclass=0, label=0):
     plen = len(payload) if plen is None else plen
-    return struct.pack('!IHBB16s16s', 0x60000000, plen, nh, 64, src, dst) + payload
+    return struct.pack('!IHBB16s16s', (6 << 28) | (tclass << 20) | label, plen, nh, hlim,
+                       src, dst) + payload
 
 
 def tcp(sport, dport, flags, data=b''):
@@ -234,13 +259,153 @@ def short_l4(out):
     return [path]
 
 
+def mpls(payload):
+    """One MPLS label (bottom of stack), then the packet."""
+    return struct.pack('!I', (16 << 12) | (1 << 8) | 64) + payload
+
+
+def pppoe(payload):
+    """PPPoE session (RFC 2516) carrying PPP protocol 0x0021 (IPv4)."""
+    ppp = struct.pack('!H', 0x0021) + payload
+    return struct.pack('!BBHH', 0x11, 0, 0x1234, len(ppp)) + ppp
+
+
+def tcp_doff(sport, dport, flags, doff, opts=b''):
+    return struct.pack('!HHIIBBHHH', sport, dport, 1000, 0, doff << 4, flags, 65535, 0,
+                       0) + opts
+
+
+def tcp2(sport, dport, seq, ack, flags, win, opts=b'', data=b''):
+    """TCP with its sequence, acknowledgement, window and options (padded)."""
+    opts += bytes((-len(opts)) % 4)
+    return struct.pack('!HHIIBBHHH', sport, dport, seq, ack, (5 + len(opts) // 4) << 4,
+                       flags, win, 0, 0) + opts + data
+
+
+def metrics_file(out):
+    """Per-direction metrics, and one case for each rule of metrics.py."""
+    syn_opts = b'\x02\x04\x05\x78\x01\x03\x03\x07'          # MSS 1400, NOP, WS 7
+    synack_opts = b'\x02\x04\x05\x50\x01\x03\x03\x05'       # MSS 1360, NOP, WS 5
+    a, b = 10000, 50000
+    c4 = lambda seg, **kw: eth(ipv4(6, seg, **kw), 0x0800)
+    back = dict(src=V4_B, dst=V4_A, ttl=50)
+    items = [
+        # a handshake with window scaling, then data with a gap, the
+        # segment that fills it (out of order) and one sent again
+        c4(tcp2(41100, 80, a, 0, 0x02, 64240, syn_opts), tos=0x10),
+        c4(tcp2(80, 41100, b, a + 1, 0x12, 65160, synack_opts), **back),
+        c4(tcp2(41100, 80, a + 1, b + 1, 0x10, 100), tos=0x10, ttl=63),
+        c4(tcp2(41100, 80, a + 1, b + 1, 0x18, 100, data=bytes(100)), ttl=62),
+        c4(tcp2(41100, 80, a + 201, b + 1, 0x18, 90, data=bytes(1460)), ttl=5),
+        c4(tcp2(41100, 80, a + 101, b + 1, 0x18, 100, data=bytes(100)), ttl=1),
+        c4(tcp2(41100, 80, a + 1, b + 1, 0x18, 120, data=bytes(100)), ttl=200),
+        c4(tcp2(80, 41100, b + 1, a + 1661, 0x10, 200), **back),
+        c4(tcp2(80, 41100, b + 1, a + 1661, 0x18, 300, data=bytes(400)), **back),
+        c4(tcp2(80, 41100, b + 401, a + 1661, 0x14, 0), **back),   # RST: its window is not one
+        # mid-stream, no handshake: tshark cannot scale (win-scale-unknown)
+        c4(tcp2(41101, 443, 7000, 9000, 0x10, 500)),
+        c4(tcp2(41101, 443, 7000, 9000, 0x18, 600, data=bytes(10))),
+        # a SYN in a first fragment that ends inside its options
+        # (tcp-options-cut), and the rest of it
+        c4(tcp2(41102, 22, a, 0, 0x02, 64240, syn_opts)[:24], ident=9, frag=0x2000),
+        c4(tcp2(41102, 22, a, 0, 0x02, 64240, syn_opts)[24:], ident=9, frag=3),
+        # IPv6: traffic class, flow label, hop limits in several buckets
+        eth(ipv6(17, udp(41103, 53, bytes(30)), tclass=0xb8, label=0x12345, hlim=255), 0x86dd),
+        eth(ipv6(17, udp(41103, 53, bytes(300)), tclass=0, label=0x1, hlim=3), 0x86dd),
+        eth(ipv6(17, udp(41103, 53, bytes(700)), hlim=100), 0x86dd),
+    ]
+    frames = [(i * 1000 + (i * i * 37) % 900, f) for i, f in enumerate(items)]
+    # UDP with a gap of 5000 s (iat-gap-saturated), after the rest
+    t = frames[-1][0] + 1000
+    u = lambda: eth(ipv4(17, udp(41104, 53, bytes(10))), 0x0800)
+    frames += [(t, u()), (t + 1000000, u()), (t + 5001000000, u())]
+    path = os.path.join(out, 'synth-metrics.pcap')
+    pcap(path, 1, frames)
+    return [path], {os.path.basename(path): {
+        'win-scale-unknown': 1, 'tcp-options-cut': 1, 'iat-gap-saturated': 1,
+        'frag-joins-first': 1}}
+
+
+def rules_files(out):
+    """Packets crafted for the counting rules, with how many each rule takes."""
+    udp4 = ipv4(17, udp(41000, 53, bytes(20)))
+    files = {
+        'l2': ([
+            eth(mpls(udp4), 0x8847),                    # IP behind MPLS
+            eth(mpls(ipv6(17, udp(41001, 53, bytes(20)))), 0x8847),
+            eth(pppoe(udp4), 0x8864),                   # IP behind PPPoE
+            eth(udp4, 0x0800, [(0x8100, v) for v in range(1, 9)]),    # 8 tags: a flow
+            eth(udp4, 0x0800, [(0x8100, v) for v in range(1, 10)]),   # 9 tags: err_l2
+        ], {'l2-not-walked': 3, 'l2-too-many-tags': 1}),
+        'ip4': ([
+            eth(b'\x44' + ipv4(17, udp(41002, 53, bytes(20)))[1:], 0x0800),   # IHL 4
+            eth(ipv4(17, udp(41003, 53, bytes(20)), tot=12), 0x0800),       # length < IHL
+            eth(b'\x65' + ipv4(17, udp(41004, 53, bytes(20)))[1:], 0x0800),   # version 6
+            eth(ipv4(17, udp(41005, 53, bytes(20)), tot=48 + 20), 0x0800),  # beyond the frame
+            eth(ipv4(17, udp(41006, 53, bytes(20))), 0x0800),               # a good one
+        ], {'ip4-header': 3, 'ip4-length-beyond-frame': 1}),
+        'ip6': ([
+            eth(b'\x40' + ipv6(17, udp(41007, 53, bytes(20)))[1:], 0x86dd),   # version 4
+            eth(ipv6(17, udp(41008, 53, bytes(20)), plen=28 + 16), 0x86dd),  # beyond the frame
+            eth(ipv6(60, ext(60) * 7 + ext(17) + udp(41010, 53, bytes(8))), 0x86dd),  # 8: ok
+            eth(ipv6(60, ext(60) * 8 + ext(17) + udp(41011, 53, bytes(8))), 0x86dd),  # 9
+            eth(ipv6(0, ext(17, 14) + udp(41012, 53), plen=8), 0x86dd),    # HBH past plen
+        ], {'ip6-header': 1, 'ip6-length-beyond-frame': 1, 'ip6-ext-cut': 2}),
+        # a 16-byte hop-by-hop header the capture cuts after 8 bytes, and a
+        # good packet after it (DESIGN.md: a truncated extension header
+        # chain is err_ip6_ext)
+        'ip6-cut': ([
+            Cut(eth(ipv6(0, ext(17, 14) + udp(41013, 53, bytes(40))), 0x86dd), 14 + 40 + 8),
+            eth(ipv6(0, ext(17, 14) + udp(41014, 53, bytes(40))), 0x86dd),
+        ], {'ip6-ext-cut': 1}),
+        'l4': ([
+            eth(ipv4(6, tcp_doff(41013, 80, 0x02, 4) + bytes(8)), 0x0800),  # data offset 4
+            eth(ipv4(6, tcp_doff(41014, 80, 0x02, 8, bytes(12)), tot=20 + 32 - 12) +
+                bytes(12), 0x0800),                     # options cut by the IP length
+            eth(ipv4(1, b'\x08\x00'), 0x0800),           # 2 bytes of ICMP
+            eth(ipv6(58, b'\x80\x00'), 0x86dd),           # 2 bytes of ICMPv6
+            eth(ipv4(132, sctp_init(41015, 2905)[:10]), 0x0800),   # 10 of 12 SCTP bytes
+        ], {'l4-cut': 5}),
+        'frag': ([
+            eth(ipv4(17, bytes(40), ident=7, frag=100), 0x0800),      # later, no first
+            eth(ipv6(44, frag6(17, 50, 0, 0x777) + bytes(40)), 0x86dd),   # later, no first
+            eth(ipv4(17, udp(41016, 53, bytes(24)), ident=8, frag=0x2000), 0x0800),  # first
+            eth(ipv4(17, bytes(32), ident=8, frag=0x2000 | 4), 0x0800),   # joins it
+            eth(ipv4(17, bytes(32), ident=8, frag=8), 0x0800),             # joins it
+            eth(ipv4(17, bytes(32), ident=8, frag=8, src=V4_B, dst=V4_A), 0x0800),  # other
+        ], {'frag-no-first': 3, 'frag-joins-first': 2}),
+    }
+    names, expect = [], {}
+    for name, (items, rules) in files.items():
+        path = os.path.join(out, 'synth-rules-%s.pcap' % name)
+        pcap(path, 1, [(i * 100, f) for i, f in enumerate(items)])
+        names.append(path)
+        expect[os.path.basename(path)] = rules
+    return names, expect
+
+
 def main(argv):
     if len(argv) != 2 or not os.path.isdir(argv[1]):
         print('usage: make_synth.py OUTDIR', file=sys.stderr)
         return 2
     out = argv[1]
-    for path in (linktype_files(out) + qinq_ipv6(out) + ipv6_ah(out) +
-                 ipv6_frag_ext(out) + short_l4(out)):
+    paths = (linktype_files(out) + qinq_ipv6(out) + ipv6_ah(out) + ipv6_frag_ext(out) +
+             short_l4(out))
+    expect = {os.path.basename(p): {} for p in paths}
+    # the later fragments join their first fragment (ports, and the UDP
+    # protocol behind the destination options); short-l4: three L4 headers
+    # cut by the IP length, a tiny first fragment and its second half
+    expect['synth-ipv6-frag-ext.pcap'] = {'frag-joins-first': 2}
+    expect['synth-short-l4.pcap'] = {'l4-cut': 3, 'frag-tiny-first': 1,
+                                     'frag-joins-first': 1}
+    more, rules = rules_files(out)
+    expect.update(rules)
+    m, rules = metrics_file(out)
+    more += m
+    expect.update(rules)
+    with open(os.path.join(out, 'expected-rules.json'), 'w') as fh:
+        json.dump(expect, fh, indent=1, sort_keys=True)
+    for path in paths + more:
         print(os.path.basename(path))
     return 0
 

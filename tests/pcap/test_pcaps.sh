@@ -1,42 +1,44 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-# test_pcaps.sh - replay capture files through the TC program, compare every flow to tshark.
+# test_pcaps.sh - every capture of the corpus through tc_flowmon_user -r, judged by tshark.
 #
 #   tests/pcap/test_pcaps.sh [-v] [-j JOBS] [FILE...]
 #
-# FILE: a name in ../shared/pcaps or a path (default: the list below and
-# every synthetic capture).
+# FILE: a name in the corpus ($FLOWMON_PCAPS, default ../shared/pcaps) or a
+# path (default: every corpus file below, and the captures make_synth.py
+# crafts for the counting rules and for what the corpus lacks).
 #
-# For each file of ../shared/pcaps, and for the synthetic captures that
-# make_synth.py writes for what the corpus lacks: replay_dump runs it through
-# tc_flowmon_kern.o with BPF_PROG_TEST_RUN (replay mode, no timeouts,
-# nothing pinned) and dumps the flow table; shared/refkit/tshark_flows.sh
-# (tshark, defragmentation off) is the independent oracle; compare.py
-# checks packets and L3 bytes per unidirectional 5-tuple exactly, first and
-# last to 1 us, TCP flags, and the err_*/frag_no_first counters, after
-# modelling from tshark's own fields the few rules where the monitor
-# differs from the oracle on purpose (see compare.py).
+# For each file, as a user would, with no timeouts (one record per
+# connection, written at the end of the file):
+#
+#   tc_flowmon_user -r FILE -j -o RECORDS -v --idle-timeout N --active-timeout N
+#
+# must exit 0 with nothing on stderr, and compare.py --eof --metrics
+# --counters judges RECORDS by tshark: per direction packets and L3 bytes
+# exactly and TCP flags; per connection first/last ms; per direction TTL
+# and length ranges and buckets, TOS, flow label, inter-arrival times, MSS,
+# window scale, windows and resent segments (metrics.py); each err_* counter and
+# frag_no_first against the packets the documented counting rules
+# (compare.py RULES, the one list of them) put there; for the crafted files
+# every rule must have applied exactly to the packets crafted for it. Then:
+# every rule is crafted for at least once, and every file of the corpus is
+# either tested here or left out below with its reason.
 #
 # TAP on stdout: "ok N file", or "not ok N file" followed by the differences
-# as "#" lines (-v: the notes of passing files too). Root is needed for
-# BPF_PROG_TEST_RUN; without it, tshark or the binaries the plan is
-# "1..0 # SKIP why". Leaves nothing behind: one temp folder, removed on
-# exit; no pins; every command bounded by timeout.
-#
-# Environment: FLOWMON_ROOT (repo), FLOWMON_OBJ (BPF object), REPLAY_DUMP
-# (the tool, built by "make build-tests"), FLOWMON_SHARED (../shared).
+# as "#" lines (-v: the notes of passing files too). Root is needed (the
+# replay runs the BPF program); without it the plan is "1..0 # SKIP". A
+# missing tool, corpus or binary is a failure. Leaves nothing behind: one
+# temp folder; offline mode pins nothing; every command bounded by timeout.
 set -u
 
 ROOT=${FLOWMON_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-SHARED=${FLOWMON_SHARED:-$ROOT/../shared}
-PCAPS=$SHARED/pcaps
-ORACLE=$SHARED/refkit/tshark_flows.sh
-OBJ=${FLOWMON_OBJ:-$ROOT/tc_flowmon_kern.o}
-DUMP=${REPLAY_DUMP:-$ROOT/.output/tests/replay_dump}
+PCAPS=${FLOWMON_PCAPS:-$ROOT/../shared/pcaps}
+BIN=$ROOT/tc_flowmon_user
 COMPARE=$ROOT/tests/pcap/compare.py
 SYNTH=$ROOT/tests/pcap/make_synth.py
 PY=/usr/bin/python3
 PER_FILE_TIMEOUT=120
+NOTIMEOUT=1000000000	# seconds: ~31 years, no idle or active split in any capture
 
 # The files, by what they exercise. Every file of the corpus is here or in
 # the left-out list below, with the reason.
@@ -90,6 +92,10 @@ FILES=(
 	ndpi-KakaoTalk_chat.pcap ndpi-quic-v2.pcapng tcpdump-tcp-handshake-nano.pcap
 	gopacket-test_loopback.pcap ndpi-opc-ua.pcap zeek-nflog-http.pcap
 	zeek-pcapng-multi-interface.pcapng arkime-bigendian.pcap gopacket-be-test010.pcapng
+	# BIG TCP: 80 KB aggregates, IP length 0 or a jumbo option (the replay
+	# carries their whole length on the wire)
+	tcpdump-bigtcp-ipv4.pcap tcpdump-bigtcp-ipv6-hbh.pcap
+	tcpdump-bigtcp-ipv4-vxlan-ipv6.pcap
 	# Larger traces: many flows, hot flows, one-packet flows
 	zeek-echo-connections.pcap ndpi-1kxun.pcap ndpi-synscan.pcap ndpi-WebattackRCE.pcap
 	ndpi-gnutella.pcap ndpi-srvloc.pcap zeek-dhcp_flood.pcap ndpi-alexa-app.pcapng
@@ -97,27 +103,20 @@ FILES=(
 	zeek-http-1000-requests.pcap
 )
 
-# Left out, and why (every one was run and its difference explained):
-#  tcpdump-bigtcp-ipv4.pcap, tcpdump-bigtcp-ipv6-hbh.pcap,
-#  tcpdump-bigtcp-ipv4-vxlan-ipv6.pcap: 80 KB BIG TCP packets whose IP length
-#    field is 0, so the program counts the frame's length. BPF_PROG_TEST_RUN
-#    takes at most 64 KiB as wire_len (GSO_LEGACY_MAX_SIZE), so a replay
-#    counts 65521 bytes where a live hook counts 80 KB: a limit of replay,
-#    not of the program.
-#  zeek-trunc-ip4-trunc.pcap (6 bytes of IPv4 header),
-#  tcpdump-ipv6_invalid_length.pcap (39 bytes of IPv6 header): the kernel's
-#    BPF_PROG_TEST_RUN refuses (EINVAL) a frame too short for the IP header
-#    its ethertype announces, so replay skips them and the program's
-#    err_ip4/err_ip6 path cannot be reached this way (tests/bpf covers it).
-#  ndpi-fuzz-2021-10-13.pcap: the file ends inside its only packet record;
-#    libpcap reports the read error, replay_dump fails as it should, and
-#    there is no IP flow to compare.
-#  tcpdump-ipv6_frag6_negative_len.pcap: fuzzed IPv6 with payload length 0
-#    and a Fragment header; tshark stops there (malformed), so the fields to
-#    model the packet from do not exist.
-#  zeek-ipv6-mobility-dst-opts.pcap: tshark stops at a malformed Home
-#    Address option in 2 of the 3 packets and never reaches their UDP
-#    header, so it gives no ports to compare with.
+# Left out, and why (each was run; the last check below keeps this list
+# and the corpus in step):
+LEFT_OUT=(
+	# a frame too short for the IP header its ethertype announces: the
+	# kernel's BPF_PROG_TEST_RUN refuses it (EINVAL), so offline mode reports
+	# the packet as not replayed (tests/bpf covers err_ip4/err_ip6 there)
+	zeek-trunc-ip4-trunc.pcap tcpdump-ipv6_invalid_length.pcap
+	# the file ends inside its only packet record: a read error, no flow
+	ndpi-fuzz-2021-10-13.pcap
+	# tshark stops at a malformed header before the fields that would key
+	# the packet (IPv6 payload length 0 with a fragment header; a malformed
+	# Home Address option before UDP)
+	tcpdump-ipv6_frag6_negative_len.pcap zeek-ipv6-mobility-dst-opts.pcap
+)
 
 VERBOSE=0
 JOBS=$(nproc 2>/dev/null || echo 1)
@@ -134,27 +133,14 @@ USER_FILES=$#
 
 . "$ROOT/tests/pcap/common.sh"
 
-pcap_prereqs
-[ -x "$DUMP" ] || skip_all "$DUMP not built (make build-tests)"
-[ -f "$OBJ" ] || skip_all "$OBJ not built (make)"
-
+pcap_prereqs "$BIN"
 pcap_tmpdir flowmon-pcap
 
-# The BPF object must load before anything is worth comparing.
-if ! timeout 60 "$DUMP" -o "$OBJ" "$PCAPS/tcpdump-empty.pcap" >/dev/null 2>"$TMP/load.err"; then
-	echo "1..1"
-	echo "not ok 1 load $OBJ"
-	grep -v '^[0-9]*: ' "$TMP/load.err" | tail -n 20 | sed 's/^/# /'
-	exit 1
-fi
-
-# The synthetic captures, unless files were named.
+# The crafted captures, unless files were named.
 if [ "$USER_FILES" -eq 0 ]; then
 	mkdir "$TMP/synth"
 	if ! names=$(timeout 60 "$PY" "$SYNTH" "$TMP/synth"); then
-		echo "1..1"
-		echo "not ok 1 make_synth.py failed"
-		exit 1
+		pcap_bail "make_synth.py writes the crafted captures"
 	fi
 	for f in $names; do
 		FILES+=("$TMP/synth/$f")
@@ -163,46 +149,49 @@ fi
 
 # One file: its TAP block in $TMP/N.tap (N is its test number).
 check_one() {
-	local n=$1 f=$2 d="$TMP/$1" rc
+	local n=$1 f=$2 d="$TMP/$1" rc why=() extra=()
 	local pcap=$PCAPS/$f
 
 	case $f in
 	*/*) pcap=$f; f=${f##*/} ;;
 	esac
-
 	mkdir -p "$d"
 	if [ ! -f "$pcap" ]; then
 		printf 'not ok %d %s\n# no such file %s\n' "$n" "$f" "$pcap" >"$TMP/$n.tap"
 		return
 	fi
-	if ! timeout "$PER_FILE_TIMEOUT" "$ORACLE" "$pcap" >"$d/oracle.csv" 2>"$d/oracle.err"; then
-		{ echo "not ok $n $f"; echo "# tshark_flows.sh failed:"
-		  sed 's/^/# /' "$d/oracle.err"; } >"$TMP/$n.tap"
-		return
-	fi
-	if ! timeout "$PER_FILE_TIMEOUT" "$DUMP" -o "$OBJ" "$pcap" >"$d/dump.csv" 2>"$d/dump.err"; then
-		{ echo "not ok $n $f"; echo "# replay_dump failed:"
-		  tail -n 20 "$d/dump.err" | sed 's/^/# /'; } >"$TMP/$n.tap"
-		return
-	fi
-	timeout "$PER_FILE_TIMEOUT" "$PY" "$COMPARE" "$pcap" "$d/dump.csv" "$d/oracle.csv" \
-		"$d/dump.err" >"$d/compare.out" 2>&1
+	timeout "$PER_FILE_TIMEOUT" "$BIN" -r "$pcap" -j -o "$d/records.jsonl" -v \
+		--idle-timeout $NOTIMEOUT --active-timeout $NOTIMEOUT >"$d/log" 2>"$d/err"
 	rc=$?
+	[ $rc -eq 0 ] || why+=("tc_flowmon_user -r exited with status $rc")
+	[ -s "$d/err" ] && why+=("tc_flowmon_user wrote on stderr: $(head -c 300 "$d/err")")
+	[ -f "$d/records.jsonl" ] || : >"$d/records.jsonl"
+	if [ -f "$TMP/synth/expected-rules.json" ] && [ "$pcap" = "$TMP/synth/$f" ]; then
+		"$PY" -c 'import json, sys
+print(json.dumps(json.load(open(sys.argv[1])).get(sys.argv[2], {})))' \
+			"$TMP/synth/expected-rules.json" "$f" >"$d/crafted.json"
+		extra=(--expect-rules "$d/crafted.json")
+	fi
+	timeout "$PER_FILE_TIMEOUT" "$PY" "$COMPARE" --eof --metrics --counters "$d/log" \
+		--rules-out "$TMP/$n.rules" "${extra[@]}" "$pcap" "$d/records.jsonl" \
+		>"$d/compare.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || why+=("compare.py: the records differ from tshark (status $rc)")
 	{
-		if [ $rc -eq 0 ]; then
+		if [ ${#why[@]} -eq 0 ]; then
 			echo "ok $n $f"
 		else
 			echo "not ok $n $f"
+			printf '# %s\n' "${why[@]}"
 		fi
-		if [ $rc -ne 0 ] || [ $VERBOSE -eq 1 ]; then
-			sed 's/^/# /' "$d/compare.out"
-			grep -E '^(replay|counters):' "$d/dump.err" | sed 's/^/# /'
+		if [ ${#why[@]} -gt 0 ] || [ $VERBOSE -eq 1 ]; then
+			head -n 40 "$d/compare.out" | sed 's/^/#   /'
+			grep -h ' kernel: ' "$d/log" | tail -1 | sed 's/^/#   /'
 		fi
 	} >"$TMP/$n.tap"
 	rm -rf "$d"
 }
 
-echo "1..${#FILES[@]}"
 n=0
 for f in "${FILES[@]}"; do
 	n=$((n + 1))
@@ -212,9 +201,10 @@ for f in "${FILES[@]}"; do
 	done
 done
 wait
+nfiles=$n
 
 fail=0
-for ((i = 1; i <= n; i++)); do
+for ((i = 1; i <= nfiles; i++)); do
 	if [ -f "$TMP/$i.tap" ]; then
 		cat "$TMP/$i.tap"
 		grep -q '^not ok' "$TMP/$i.tap" && fail=1
@@ -224,4 +214,42 @@ for ((i = 1; i <= n; i++)); do
 		fail=1
 	fi
 done
+
+if [ "$USER_FILES" -eq 0 ]; then
+	# every counting rule is crafted for (and so tested) at least once
+	n=$((n + 1))
+	missing=$("$PY" - "$COMPARE" "$TMP/synth/expected-rules.json" <<'PYEOF'
+import json, subprocess, sys
+rules = [l.split('\t')[0] for l in subprocess.run(
+    ['/usr/bin/python3', sys.argv[1], '--list-rules'], stdout=subprocess.PIPE,
+    universal_newlines=True).stdout.splitlines()]
+crafted = json.load(open(sys.argv[2]))
+print(' '.join(r for r in rules if not any(c.get(r, 0) > 0 for c in crafted.values())))
+PYEOF
+)
+	if [ -z "$missing" ]; then
+		echo "ok $n every counting rule of compare.py is exercised by a crafted capture"
+	else
+		echo "not ok $n every counting rule of compare.py is exercised by a crafted capture"
+		echo "# never crafted: $missing"
+		fail=1
+	fi
+	# every corpus file is tested here or left out with a reason
+	n=$((n + 1))
+	untested=$(cd "$PCAPS" && for f in *.pcap *.pcapng; do
+		[ -e "$f" ] || continue
+		case " ${FILES[*]##*/} ${LEFT_OUT[*]} " in
+		*" $f "*) ;;
+		*) echo "$f" ;;
+		esac
+	done)
+	if [ -z "$untested" ]; then
+		echo "ok $n every corpus file is tested or left out with its reason"
+	else
+		echo "not ok $n every corpus file is tested or left out with its reason"
+		echo "# neither: $(echo $untested)"
+		fail=1
+	fi
+fi
+echo "1..$n"
 exit $fail
