@@ -140,15 +140,12 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	./$(USER_BIN) -I lo -j -o -
 
-build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf $(OUTPUT)/tests/replay_dump
+build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
 	$(Q)tests/run.sh
 
-$(OUTPUT)/tests/replay_dump: tests/pcap/replay_dump.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
 
 test-unit: $(OUTPUT)/tests/test_unit
 	$(Q)tests/run.sh unit

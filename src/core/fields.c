@@ -462,7 +462,7 @@ const struct field flow_fields[F_MAX] = {
 		D3("FLOW_END_REASON", NULL, NULL), NULL, { .id = 136, .id6 = 136, .len = 1,
 		.len6 = 1, .name = "flowEndReason" }, 0, get_end_reason,
 		"1 idle, 2 active timeout, 3 end of flow (FIN/RST), 4 forced end, "
-		"5 lack of resources" },
+		"never 5 (lack of resources): a full table refuses new flows instead" },
 	[F_START_MS] = { "flow_start_ms", FT_I64, 0, "flow_start_ms",
 		D3("FLOW_START_MILLISECONDS", NULL, NULL), NULL, { .id = 152, .id6 = 152,
 		.len = 8, .len6 = 8, .name = "flowStartMilliseconds" }, 0, get_time_ms,

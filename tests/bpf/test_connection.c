@@ -54,13 +54,16 @@ BPF_TEST(active_split_keeps_orientation)
 	RUN(&f, &pa, .ts = T0);
 	RUN(&f, &pb, .ts = T0 + 1 * MS);
 	REQUIRE(fx_lookup(&f, &ka, &a) == 0 && fx_lookup(&f, &kb, &b) == 0);
-	CHECK(!flow_b_is_forward(&a, &b));		/* record 1: A, seen first */
+	CHECK_EQ(a.first_seen, T0);			/* record 1: A, seen first */
+	CHECK_EQ(b.first_seen, T0 + 1 * MS);
 	RUN(&f, &pb, .ts = T0 + 11000 * MS);		/* a reply triggers the active split */
 	RUN(&f, &pa, .ts = T0 + 11001 * MS);
 	REQUIRE(fx_lookup(&f, &ka, &a) == 0 && fx_lookup(&f, &kb, &b) == 0);
+	/* record 2 starts with B's packet: only the mark says A came first */
+	CHECK_EQ(b.first_seen, T0 + 11000 * MS);
+	CHECK_EQ(a.first_seen, T0 + 11001 * MS);
 	CHECK(a.state & FLOW_ST_LEADER);		/* marked at the first split */
 	CHECK(!(b.state & FLOW_ST_LEADER));
-	CHECK(!flow_b_is_forward(&a, &b));		/* record 2: still A */
 	fx_close(&f);
 }
 
