@@ -133,7 +133,9 @@ step 180 "${B[@]}" kern
 section "2. userland scan, merge and purge (collector_read, flowtable_plan, collector_scan)"
 step 240 "${B[@]}" --trials 5 scan 100000 1000000
 replay
-section "4. memory"
+section "4. kernel cost per packet on a live veth (bpf_stats)"
+step 300 bench/live.sh
+section "5. memory"
 step 60 "${B[@]}" mem
 user_rss
 echo

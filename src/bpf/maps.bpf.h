@@ -60,7 +60,8 @@ struct fm_tick {
 	struct bpf_timer timer;
 	__u64 now;		/* CLOCK_MONOTONIC at the last tick */
 	__u64 last_use;		/* a packet read it (to FM_TICK_USE_NS) */
-	__u64 armed;		/* the timer runs */
+	__u64 armed;		/* FM_TICK_STOPPED, _RUNNING or _REFUSED (clock.h) */
+	__u64 retry_at;		/* refused: when to try again */
 };
 
 struct {

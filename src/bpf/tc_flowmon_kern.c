@@ -75,7 +75,6 @@ __noinline int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
 	p.has_l2 = skb_has_l2(skb);
 	/* a replayed capture of another link type got a made-up Ethernet header */
 	p.fake_l2 = flowmon_cfg.replay_mode && skb->cb[1];
-	m->gso_size = skb->gso_size;
 	return fm_parse(&p, m);
 }
 
@@ -97,6 +96,7 @@ static __always_inline void meta_start(struct __sk_buff *skb, struct fm_meta *m,
 	m->tstamp_mono = skb->tstamp_type == FM_SKB_CLOCK_MONOTONIC;
 	m->frame_len = skb_frame_len(skb);
 	m->gso_segs = skb->gso_segs;
+	m->gso_size = skb->gso_size;
 }
 
 /* A tag the driver took out of the frame, into the skb's metadata: the outer one. */
@@ -147,7 +147,6 @@ static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 		/* a new flow: what else its first packet gives, then create it */
 		m.vlan_inner = 0;
 		m.flow_label = 0;
-		m.gso_size = 0;
 		m.frag = FRAG_NONE;
 		meta_vlan(skb, &m);
 		fm_fast_first(&p, &m);

@@ -23,6 +23,11 @@
 #define FM_TICK_USE_NS		100000000ULL	/* packets note their use this often */
 #define FM_STAMP_AHEAD_NS	2000000LL	/* a stamp this far past the tick is pacing */
 #define FM_STAMP_BEHIND_NS	10000000LL	/* ... this far before it, stale */
+#define FM_TICK_RETRY_NS	1000000000ULL	/* a refused timer is tried again after */
+
+#define FM_TICK_STOPPED	0
+#define FM_TICK_RUNNING	1
+#define FM_TICK_REFUSED	2	/* the kernel would not start it: retry_at */
 
 #ifdef FM_NATIVE
 /* The offline engine always runs on capture time. */
@@ -44,7 +49,7 @@ static int tick_fire(void *map, __u32 *key, struct fm_tick *t)
 
 	t->now = now;
 	if (now - t->last_use > FM_TICK_IDLE_NS) {
-		t->armed = 0;	/* nobody reads it: let the CPU sleep */
+		t->armed = FM_TICK_STOPPED;	/* nobody reads it: let the CPU sleep */
 		return 0;
 	}
 	bpf_timer_start(&t->timer, FM_TICK_NS, 0);
@@ -53,8 +58,10 @@ static int tick_fire(void *map, __u32 *key, struct fm_tick *t)
 
 /*
  * Start the tick. A map holding timers must be pinned or held by a process
- * (tc_flowmon_user pins flowmon_tick); where the kernel refuses, armed
- * stays 0 and every packet reads the clock: slower, never wrong.
+ * (tc_flowmon_user pins flowmon_tick; `tc filter add ... obj` under
+ * `ip netns exec` pins into a bpffs that vanishes with the command). Where
+ * the kernel refuses, packets read the clock themselves, and try again a
+ * second later: slower, never wrong, and no timer call on every packet.
  */
 FM_INLINE void tick_arm(struct fm_tick *t, __u64 now)
 {
@@ -62,8 +69,12 @@ FM_INLINE void tick_arm(struct fm_tick *t, __u64 now)
 	bpf_timer_set_callback(&t->timer, tick_fire);
 	t->last_use = now;
 	t->now = now;
-	if (!bpf_timer_start(&t->timer, FM_TICK_NS, 0))
-		t->armed = 1;
+	if (!bpf_timer_start(&t->timer, FM_TICK_NS, 0)) {
+		t->armed = FM_TICK_RUNNING;
+	} else {
+		t->retry_at = now + FM_TICK_RETRY_NS;
+		t->armed = FM_TICK_REFUSED;
+	}
 }
 
 FM_INLINE __u64 fm_now(const struct fm_meta *m)
@@ -81,9 +92,10 @@ FM_INLINE __u64 fm_now(const struct fm_meta *m)
 	if (!t)
 		return bpf_ktime_get_ns();
 	now = t->now;
-	if (!t->armed) {
+	if (t->armed != FM_TICK_RUNNING) {
 		now = bpf_ktime_get_ns();
-		tick_arm(t, now);
+		if (t->armed == FM_TICK_STOPPED || (__s64)(now - t->retry_at) > 0)
+			tick_arm(t, now);
 	} else if (now - t->last_use > FM_TICK_USE_NS) {
 		t->last_use = now;
 	}

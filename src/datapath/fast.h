@@ -5,8 +5,8 @@
  *
  * Plain means: an Ethernet header with no tag in the frame, then IPv4
  * without options or fragmentation, or IPv6 with TCP or UDP right after
- * the fixed header; TCP without SYN, or UDP; one packet, not a GSO
- * aggregate; lengths consistent with the frame. When its flow exists, is
+ * the fixed header; TCP without SYN, or UDP; lengths consistent with the
+ * frame (a GSO/GRO aggregate counts as its segments, as everywhere). When its flow exists, is
  * counted at this hook, holds a record and needs no split, the packet is
  * added under the entry's lock by the same stats_add() as always. When the
  * flow does not exist, the parse is complete for a first packet too, and
@@ -114,7 +114,7 @@ FM_INLINE int fm_fast_parse(const struct fm_pkt *p, struct fm_meta *m)
 	struct hdr_cursor c = { .pos = p->data, .end = p->end, .start = p->data };
 	struct fm_eth *eth = c.pos;
 
-	if (!p->has_l2 || m->gso_segs > 1 || (void *)(eth + 1) > c.end)
+	if (!p->has_l2 || (void *)(eth + 1) > c.end)
 		return 0;
 	c.pos = eth + 1;
 	if (eth->proto == fm_htons(ETH_P_IP))
@@ -172,10 +172,7 @@ FM_INLINE int fm_fast_account(struct fm_meta *m)
 		entry_unlock(s, m->key_fp);
 		return 0;
 	}
-	w.pkts = 1;
-	w.bytes = m->l3_len;
-	w.seg_len = m->l3_len;
-	w.last_len = m->l3_len;
+	wire_fill(m, &w);	/* a GSO/GRO aggregate: the packets it stands for */
 	stats_add_inline(s, m, &w, now);
 	entry_unlock(s, m->key_fp);
 	return 1;
