@@ -130,7 +130,7 @@ user_rss() {
 machine
 section "1. kernel cost per packet (flowmon_ingress vs bench/floor.bpf.c)"
 step 180 "${B[@]}" kern
-section "2. userland scan, merge and purge (collector_read, flowtable_plan, collector_scan)"
+section "2. scan, merge and purge (collector_scan: the sweeper in the kernel, records built)"
 step 240 "${B[@]}" --trials 5 scan 100000 1000000
 replay
 section "4. kernel cost per packet on a live veth (bpf_stats)"

@@ -24,9 +24,11 @@
 #define FLOWMON_SEC_INGRESS	"tc/ingress"
 #define FLOWMON_SEC_EGRESS	"tc/egress"
 #define FLOWMON_SEC_SWEEP	"tc/sweep"
+#define FLOWMON_SEC_XDP		"xdp"
 #define FLOWMON_PROG_INGRESS	"flowmon_ingress"
 #define FLOWMON_PROG_EGRESS	"flowmon_egress"
 #define FLOWMON_PROG_SWEEP	"flowmon_sweep"
+#define FLOWMON_PROG_XDP	"flowmon_xdp"
 
 #define FLOWMON_DEFAULT_MAX_FLOWS	65536
 #define FLOWMON_FRAG_ENTRIES		8192
@@ -41,6 +43,7 @@
 enum flowmon_dir {
 	FLOW_DIR_INGRESS = 0,	/* same values as IPFIX flowDirection (IE 61) */
 	FLOW_DIR_EGRESS = 1,
+	FLOW_DIR_XDP = 2,	/* ingress, at the XDP hook (before TC ingress: its own hook) */
 };
 
 /*

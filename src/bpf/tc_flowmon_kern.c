@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * tc_flowmon_kern.c - per-flow metering on the TC (clsact or tcx) hook.
+ * tc_flowmon_kern.c - per-flow metering on the TC (clsact or tcx) and XDP
+ * hooks.
  *
  * Thin entry points over the hook-agnostic datapath (src/datapath): each
- * fills the packet context from the skb and hands it on. The program never
+ * fills the packet context from its hook's context and hands it on. The program never
  * drops or changes a packet and returns TC_ACT_UNSPEC, so filters after it
  * on the same hook still run.
  *
@@ -168,6 +169,72 @@ SEC("tc/egress")
 int flowmon_egress(struct __sk_buff *skb)
 {
 	return tc_meter(skb, FLOW_DIR_EGRESS);
+}
+
+/*
+ * XDP: ingress only, before the stack (and GRO: every wire packet, no
+ * aggregates), on interfaces with an Ethernet header. XDP_PASS always. Its
+ * hook is FLOW_DIR_XDP, so TC ingress on the same interface does not count
+ * a packet again (other_hook).
+ */
+__noinline int parse_xdp(struct xdp_md *xdp, struct fm_meta *m)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_XDP, .has_l2 = 1 };
+
+	if (!xdp || !m)
+		return PARSE_NON_IP;
+	p.data = (void *)(long)xdp->data;
+	p.end = (void *)(long)xdp->data_end;
+	p.ctx = xdp;
+	return fm_parse(&p, m);
+}
+
+SEC("xdp")
+int flowmon_xdp(struct xdp_md *xdp)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_XDP, .has_l2 = 1 };
+	struct fm_meta m;
+	int fast, err;
+
+	__builtin_memset(&m.key, 0, sizeof(m.key));
+	m.is_tcp = 0;
+	m.tcp_flags = 0;
+	m.wscale = FLOW_WSCALE_NONE;
+	m.ifindex = xdp->ingress_ifindex;
+	m.dir = FLOW_DIR_XDP;
+	m.tstamp = 0;
+	m.tstamp_mono = 0;
+	m.frame_len = bpf_xdp_get_buff_len(xdp);	/* multi-buffer frames too */
+	m.gso_segs = 0;
+	m.gso_size = 0;
+	p.data = (void *)(long)xdp->data;
+	p.end = (void *)(long)xdp->data_end;
+	p.ctx = xdp;
+	fast = fm_fast_parse(&p, &m) ? fm_fast_account(&m) : 0;
+	if (fast < 0) {
+		m.vlan_inner = 0;
+		m.vlan_outer = 0;
+		m.vlan_meta = 0;
+		m.flow_label = 0;
+		m.frag = FRAG_NONE;
+		fm_fast_first(&p, &m);
+		m.missing = 1;
+		account_meta(&m);
+	} else if (!fast) {
+		__u32 frame_len = m.frame_len, ifindex = m.ifindex;
+
+		__builtin_memset(&m, 0, sizeof(m));
+		m.wscale = FLOW_WSCALE_NONE;
+		m.ifindex = ifindex;
+		m.dir = FLOW_DIR_XDP;
+		m.frame_len = frame_len;
+		err = parse_xdp(xdp, &m);
+		if (err)
+			fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
+		else
+			account_meta(&m);
+	}
+	return XDP_PASS;
 }
 
 static long sweep_cb(struct bpf_map *map, struct flow_key *k, struct flow_metrics *s,

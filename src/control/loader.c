@@ -124,7 +124,8 @@ static int set_programs(struct bpf_object *obj, const struct loader_opts *o)
 	bpf_object__for_each_program(p, obj) {
 		name = bpf_program__name(p);
 		/* libbpf 1.1 does not know the "tc/ingress" section names (1.3+ does) */
-		err = bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS);
+		err = strcmp(name, FLOWMON_PROG_XDP) ?
+			      bpf_program__set_type(p, BPF_PROG_TYPE_SCHED_CLS) : 0;
 		if (err)
 			return err;
 		if (!strcmp(name, FLOWMON_PROG_INGRESS))

@@ -34,7 +34,9 @@ void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
 	o->tos = m->tos;
 	o->ttl_min = m->ttl_min;
 	o->ttl_max = m->ttl_max;
-	o->dir = m->dir;
+	/* XDP meters ingress: the record says ingress (IPFIX flowDirection 0) */
+	o->dir = m->dir == FLOW_DIR_XDP ? FLOW_DIR_INGRESS : m->dir;
+	o->xdp = m->dir == FLOW_DIR_XDP;
 	o->state = m->state & ~(FLOW_ST_WIN | FLOW_ST_L2);	/* these two are decoded here */
 	o->vlan_outer = m->vlan_outer;
 	o->vlan_inner = m->vlan_inner;

@@ -58,6 +58,7 @@ struct flow_side {
 	uint8_t ipver;
 	uint8_t state;		/* FLOW_ST_* */
 	uint8_t has_l2;		/* smac/dmac are meaningful */
+	uint8_t xdp;		/* counted at the XDP hook (dir is ingress) */
 };
 
 /*

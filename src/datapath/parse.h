@@ -323,9 +323,21 @@ __noinline int ipv6_walk_ext_skb(struct __sk_buff *skb, struct ip6_walk *w)
 	return 0;
 }
 
+__noinline int ipv6_walk_ext_xdp(struct xdp_md *xdp, struct ip6_walk *w)
+{
+	struct fm_pkt p = { .ctx = xdp, .hook = FM_HOOK_XDP };
+
+	if (xdp && w)
+		ipv6_walk_ext_body(&p, w);
+	return 0;
+}
+
 FM_INLINE void ipv6_walk_ext(const struct fm_pkt *p, struct ip6_walk *w)
 {
-	ipv6_walk_ext_skb(p->ctx, w);
+	if (p->hook == FM_HOOK_XDP)
+		ipv6_walk_ext_xdp(p->ctx, w);
+	else
+		ipv6_walk_ext_skb(p->ctx, w);
 }
 #endif
 
