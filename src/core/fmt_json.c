@@ -82,7 +82,19 @@ static void js_string(struct sbuf *b, const char *str)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n;
 
+	n = strcspn(str, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+			 "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+			 "\x7f\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f"
+			 "\x90\x91\x92\x93\x94\x95\x96\x97\x98\x99\x9a\x9b\x9c\x9d\x9e\x9f"
+			 "\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7\xa8\xa9\xaa\xab\xac\xad\xae\xaf"
+			 "\xb0\xb1\xb2\xb3\xb4\xb5\xb6\xb7\xb8\xb9\xba\xbb\xbc\xbd\xbe\xbf"
+			 "\xc0\xc1\xc2\xc3\xc4\xc5\xc6\xc7\xc8\xc9\xca\xcb\xcc\xcd\xce\xcf"
+			 "\xd0\xd1\xd2\xd3\xd4\xd5\xd6\xd7\xd8\xd9\xda\xdb\xdc\xdd\xde\xdf"
+			 "\xe0\xe1\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xea\xeb\xec\xed\xee\xef"
+			 "\xf0\xf1\xf2\xf3\xf4\xf5\xf6\xf7\xf8\xf9\xfa\xfb\xfc\xfd\xfe\xff");
 	sb_write(b, "\"", 1);
+	sb_write(b, str, n);	/* the plain part at once: addresses, names */
+	s += n;
 	while (*s) {
 		if (*s == '"' || *s == '\\') {
 			sb_printf(b, "\\%c", *s++);
@@ -103,8 +115,6 @@ static void js_string(struct sbuf *b, const char *str)
 
 static void js_value(struct sbuf *b, const struct field *f, const struct fval *v)
 {
-	char mac[18];
-
 	switch (f->type) {
 	case FT_U64:
 		sb_u64(b, v->u);
@@ -117,11 +127,38 @@ static void js_value(struct sbuf *b, const struct field *f, const struct fval *v
 		js_string(b, v->s ? v->s : "");
 		break;
 	case FT_MAC:
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->b[0], v->b[1],
-			 v->b[2], v->b[3], v->b[4], v->b[5]);
-		js_string(b, mac);
+		sb_write(b, "\"", 1);
+		sb_mac(b, v->b);
+		sb_write(b, "\"", 1);
 		break;
 	}
+}
+
+/*
+ * ',"KEY":' of each field of the layout, for IPv4 and IPv6 records (the
+ * address keys differ), built on first use: one copy per field written.
+ */
+struct json_member {
+	char s[48];
+	unsigned char n;
+};
+
+static const struct json_member *members(const struct field_ref *k, unsigned int n, int v6)
+{
+	static struct json_member m[2][3 * F_MAX];
+	static bool ready[2];
+	unsigned int i;
+
+	if (ready[v6])
+		return m[v6];
+	for (i = 0; i < n && i < 3 * F_MAX; i++) {
+		const char *key = field_json_key(&flow_fields[k[i].field], k[i].dir, v6 ? 6 : 4);
+		int len = snprintf(m[v6][i].s, sizeof(m[v6][i].s), ",\"%s\":", key ? key : "");
+
+		m[v6][i].n = len > 0 && len < (int)sizeof(m[v6][i].s) ? (unsigned char)len : 0;
+	}
+	ready[v6] = true;
+	return m[v6];
 }
 
 int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t len)
@@ -133,20 +170,22 @@ int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
 	struct fval val;
 	struct sbuf b;
 
+	const struct json_member *m;
+	int first;
+
 	flow_view_init(&v, r, ifname);
 	sb_init(&b, buf, len);
 	sb_write(&b, "{", 1);
-	for (k = layout_walk(&json_layout, has_key, &n), i = 0; i < n; i++) {
+	k = layout_walk(&json_layout, has_key, &n);
+	m = members(k, n, r->key.ipver == 6);
+	for (i = 0; i < n; i++) {
 		f = &flow_fields[k[i].field];
 		memset(&val, 0, sizeof(val));
 		if (!f->get(f, &v, k[i].dir, &val) && (f->flags & FF_OPT))
 			continue;
 		/* member names are our own ASCII constants: no escaping needed */
-		if (b.items++)
-			sb_write(&b, ",", 1);
-		sb_write(&b, "\"", 1);
-		sb_puts(&b, field_json_key(f, k[i].dir, r->key.ipver));
-		sb_write(&b, "\":", 2);
+		first = !b.items++;
+		sb_write(&b, m[i].s + first, m[i].n - first);	/* no comma first */
 		js_value(&b, f, &val);
 	}
 	sb_write(&b, "}\n", 2);

@@ -43,8 +43,7 @@ void sb_write(struct sbuf *b, const char *s, size_t n)
 		return;
 	}
 	memcpy(b->buf + b->pos, s, n);
-	b->pos += n;
-	b->buf[b->pos] = '\0';
+	b->pos += n;	/* sb_finish() ends the string */
 }
 
 void sb_u64(struct sbuf *b, uint64_t v)
@@ -76,6 +75,8 @@ void sb_puts(struct sbuf *b, const char *s)
 
 int sb_finish(struct sbuf *b)
 {
+	if (!b->full)
+		b->buf[b->pos] = '\0';	/* sb_write() left room for it */
 	if (b->full) {
 		if (b->len)
 			b->buf[0] = '\0';	/* no half record for a careless caller */
@@ -87,5 +88,15 @@ int sb_finish(struct sbuf *b)
 
 void sb_mac(struct sbuf *b, const uint8_t *m)
 {
-	sb_printf(b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	static const char hex[] = "0123456789abcdef";
+	char s[17];
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		s[3 * i] = hex[m[i] >> 4];
+		s[3 * i + 1] = hex[m[i] & 15];
+		if (i < 5)
+			s[3 * i + 2] = ':';
+	}
+	sb_write(b, s, sizeof(s));
 }
