@@ -18,11 +18,15 @@ MANDIR     := $(PREFIX)/share/man/man8
 
 PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
+# the operator's side: --metrics (libmicrohttpd), sd_notify (libsystemd), top (ncurses)
+OPS_CFLAGS := $(shell pkg-config --cflags-only-I libmicrohttpd libsystemd ncursesw 2>/dev/null)
+OPS_LIBS   := $(shell pkg-config --libs libmicrohttpd libsystemd ncursesw 2>/dev/null || \
+		echo -lmicrohttpd -lsystemd -lncursesw -ltinfo) -lpthread
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror=undef
 SRC_DIRS   := src/core src/control src/io src/cmd src/native
 SRC_INC    := $(addprefix -I,$(SRC_DIRS)) -Isrc/datapath
-USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) \
+USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) $(OPS_CFLAGS) \
 	-DFLOWMON_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
 	-I$(OUTPUT)
@@ -37,7 +41,7 @@ BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h
 # through libbpf; src/cmd holds the commands.
 PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/export.c \
 		src/native/engine.c
-BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c \
+BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c src/io/httpd.c \
 		$(filter-out src/cmd/main.c,$(wildcard src/cmd/*.c))
 USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)) src/datapath/*.h) include/flowmon.h
 PURE_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(PURE_SRCS))
@@ -107,7 +111,7 @@ $(OUTPUT)/obj/%.o: src/%.c $(USER_HDRS)
 
 $(USER_BIN): $(MAIN_OBJ) $(PURE_OBJS) $(LBPF_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) $(OPS_LIBS) -lm
 
 $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
@@ -115,11 +119,11 @@ $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(O
 
 $(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) $(OPS_LIBS) -lm -lpthread
 
 $(OUTPUT)/bench: $(BENCH_SRCS) $(wildcard bench/*.h) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) $(OPS_LIBS) -lm
 
 # The docs' field lists come from the field table (src/core/docgen.h);
 # tests/unit/test_docs.c fails when they are out of date.
@@ -148,7 +152,7 @@ test: deps
 
 $(OUTPUT)/tests/replay_dump: tests/pcap/replay_dump.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) $(OPS_LIBS) -lm
 
 test-unit: $(OUTPUT)/tests/test_unit
 	$(Q)tests/run.sh unit
