@@ -15,6 +15,12 @@ DESTDIR    ?=
 BINDIR     := $(PREFIX)/bin
 LIBDIR     := $(PREFIX)/lib/flowmon
 MANDIR     := $(PREFIX)/share/man/man8
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# systemd's own folder for /usr (Debian 12: /lib/systemd/system), else under PREFIX
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(shell pkg-config --variable=systemdsystemunitdir \
+	systemd 2>/dev/null || echo /lib/systemd/system),$(PREFIX)/lib/systemd/system)
+TMPFILESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/tmpfiles.d,$(PREFIX)/lib/tmpfiles.d)
+UNITS      := bpfflowmon.service bpfflowmon@.service
 
 PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
@@ -140,9 +146,10 @@ docs: $(OUTPUT)/gen_docs
 deps:
 	$(Q)scripts/install-deps.sh
 
+# On a terminal the records are brief lines; piped, JSON lines.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	./$(USER_BIN) -I lo -j -o -
+	./$(USER_BIN) -I lo -o - $$([ -t 1 ] || echo -j)
 
 build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf $(OUTPUT)/tests/replay_dump
 
@@ -166,18 +173,36 @@ test-e2e: all
 bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o
 	$(Q)bench/run.sh
 
+# The units name the installed binary; the settings file is never overwritten
+# (it is the operator's), the logrotate and tmpfiles snippets are.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
 	install -m 0755 $(USER_BIN) $(DESTDIR)$(BINDIR)/$(USER_BIN)
 	install -m 0755 scripts/tc_flowmon.sh $(DESTDIR)$(BINDIR)/tc_flowmon.sh
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
 	install -m 0644 docs/man/tc_flowmon_user.8 docs/man/tc_flowmon.sh.8 $(DESTDIR)$(MANDIR)/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(TMPFILESDIR)
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' dist/$$u.in > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		mv $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon ] || \
+		install -m 0644 dist/bpfflowmon.default $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon
+	install -m 0644 dist/bpfflowmon.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/bpfflowmon
+	install -m 0644 dist/bpfflowmon.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bpfflowmon.conf
 
+# The settings file stays when the operator changed it (like a conffile).
 uninstall:
+	cmp -s dist/bpfflowmon.default $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon && \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon || true
 	rm -f $(DESTDIR)$(BINDIR)/$(USER_BIN) $(DESTDIR)$(BINDIR)/tc_flowmon.sh
 	rm -f $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(MANDIR)/tc_flowmon_user.8 $(DESTDIR)$(MANDIR)/tc_flowmon.sh.8
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/bpfflowmon $(DESTDIR)$(TMPFILESDIR)/bpfflowmon.conf
 
 check-format:
 	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] include/*.h)

@@ -413,6 +413,8 @@ static int opt_features(struct parse_ctx *c, struct flowmon_opts *o, const char 
 
 static int opt_format(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
+	if (!strcmp(s, "plaintext"))	/* FORMAT= of /etc/default/bpfflowmon, as the script says it */
+		s = "text";
 	if (!format_find(s))
 		return fail(c, "invalid format '%s': expected one of " FORMAT_NAMES, s);
 	o->format = s;
