@@ -32,7 +32,7 @@ CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror=undef
 SRC_DIRS   := src/core src/control src/io src/cmd src/native
 SRC_INC    := $(addprefix -I,$(SRC_DIRS)) -Isrc/datapath
-USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) $(OPS_CFLAGS) \
+USER_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) $(OPS_CFLAGS) \
 	-DFLOWMON_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
 	-I$(OUTPUT)
@@ -117,7 +117,7 @@ $(OUTPUT)/obj/%.o: src/%.c $(USER_HDRS)
 
 $(USER_BIN): $(MAIN_OBJ) $(PURE_OBJS) $(LBPF_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) $(OPS_LIBS) -lm
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(OPS_LIBS) -lm
 
 $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
