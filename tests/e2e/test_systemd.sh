@@ -11,7 +11,7 @@
 #   CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; ExecReload gives RELOADING=1 then
 #   READY=1 and a new dump file; logrotate -f with the installed snippet
 #   rotates the log and a dump file and the daemon writes new ones;
-#   SIGTERM exits 0, ExecStopPost takes our filter off; the JSON records
+#   a flow that ended idle is in a dump file; SIGTERM exits 0, ExecStopPost takes our filter off; the JSON records
 #   (rotated ones included) count exactly what the sender sent and the
 #   receiver echoed.
 . "$(dirname "$0")/lib.sh"
@@ -58,7 +58,7 @@ tap_is "$(grep -c '^Type=notify$' "$FM_TMP/units/bpfflowmon.service")" 1 "the se
 
 # --- the settings, as an operator writes them (the shipped file, edited) ---
 sed -e "s|^IFACE=.*|IFACE=$VETH_A|" -e 's|^INTERVAL=.*|INTERVAL=1|' -e 's|^FORMAT=.*|FORMAT=json|' \
-	-e 's|^DAEMON_OPTS=.*|DAEMON_OPTS=-v|' "$DEST/etc/default/bpfflowmon" \
+	-e 's|^DAEMON_OPTS=.*|DAEMON_OPTS=-v --idle-timeout 2|' "$DEST/etc/default/bpfflowmon" \
 	>"$FM_TMP/root.$NS_A/default/bpfflowmon"
 
 # --- start: the Exec lines under unitrun.py ---
@@ -88,9 +88,13 @@ SINK=$FM_BG_PID
 got=$(fm_in "$NS_A" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst "$IP4_B" --dport "$PORT" \
 	--sport 41000 --count 20 --size 100 --replies)
 tap_is "$got" 20 "20 datagrams echoed by $NS_B"
+DUMP=$FM_TMP/root.$NS_A/log/bpfflowmon
+has_record() {
+	find "$DUMP" -name '*.txt' -size +0 | grep -q .
+}
+tap_ok "the flow ended idle (2 s) and was written to a dump file" fm_wait 15 has_record
 
 # --- reload: SIGHUP, RELOADING=1 then READY=1, a new dump file ---
-DUMP=$FM_TMP/root.$NS_A/log/bpfflowmon
 nfiles() { find "$DUMP" -name '*.txt' | wc -l; }
 before=$(nfiles)
 sleep 1.1	# dump files are named by the second: the reload's file gets a new name
