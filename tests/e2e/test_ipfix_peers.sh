@@ -64,7 +64,7 @@ ip netns exec "$NS_A" nfcapd -b 127.0.0.1 -p "$P_NFCAPD" -w "$FM_TMP/nf" -t 3600
 	>"$FM_TMP/nfcapd.log" 2>&1 &
 NFCAPD=$!
 FM_PIDS+=("$NFCAPD")
-ip netns exec "$NS_A" tcpdump -Z root --immediate-mode -i lo -U -w "$FM_TMP/export.pcap" "udp port $P_TSHARK" \
+ip netns exec "$NS_A" tcpdump -Z root --immediate-mode -B 16384 -i lo -U -w "$FM_TMP/export.pcap" "udp port $P_TSHARK" \
 	>"$FM_TMP/tcpdump.log" 2>&1 &
 TCPDUMP=$!
 FM_PIDS+=("$TCPDUMP")
@@ -87,6 +87,11 @@ fm_wait 10 test -e "$FM_TMP/stream.ipfix.done"
 kill -TERM "$NFCAPD" "$DRAIN" 2>/dev/null
 fm_bg_wait "$NFCAPD" 10
 fm_bg_wait "$DRAIN" 5
+# the capture holds every datagram the receiver got before tcpdump stops
+got=$("$FM_PY" -c 'import json,sys; print(sum(json.load(open(sys.argv[1])).values()))' \
+	"$FM_TMP/drain.json" 2>/dev/null)
+captured() { [ "$(tcpdump -r "$FM_TMP/export.pcap" 2>/dev/null | wc -l)" -ge "${got:-1}" ]; }
+fm_wait 10 captured
 kill -INT "$TCPDUMP" 2>/dev/null
 fm_bg_wait "$TCPDUMP" 5
 
@@ -132,8 +137,10 @@ tap_ok "nfacctd (uniflow): every direction's records, packets and bytes = JSON (
 	cmp -s "$FM_TMP/dirs.json.txt" "$FM_TMP/dirs.nfacctd.txt" ||
 	tap_diag "$(diff "$FM_TMP/dirs.json.txt" "$FM_TMP/dirs.nfacctd.txt" | head -10)"
 
-kill -TERM "$NFACCTD" 2>/dev/null
-fm_bg_wait "$NFACCTD" 5
+# nfacctd stops on SIGINT (SIGTERM leaves it waiting for its plugin)
+kill -INT "$NFACCTD" 2>/dev/null
+fm_wait 3 sh -c "! kill -0 $NFACCTD 2>/dev/null" || kill -KILL "$NFACCTD" 2>/dev/null
+wait "$NFACCTD" 2>/dev/null
 
 # --- --pen: our elements under another enterprise number ---
 stream_writer "$P_PEN" "$FM_TMP/pen.ipfix" || tap_bail "TCP collector for --pen"
