@@ -15,14 +15,24 @@ DESTDIR    ?=
 BINDIR     := $(PREFIX)/bin
 LIBDIR     := $(PREFIX)/lib/flowmon
 MANDIR     := $(PREFIX)/share/man/man8
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+# systemd's own folder for /usr (Debian 12: /lib/systemd/system), else under PREFIX
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(shell pkg-config --variable=systemdsystemunitdir \
+	systemd 2>/dev/null || echo /lib/systemd/system),$(PREFIX)/lib/systemd/system)
+TMPFILESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/tmpfiles.d,$(PREFIX)/lib/tmpfiles.d)
+UNITS      := bpfflowmon.service bpfflowmon@.service
 
 PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
+# the operator's side: --metrics (libmicrohttpd), sd_notify (libsystemd), top (ncurses)
+OPS_CFLAGS := $(shell pkg-config --cflags-only-I libmicrohttpd libsystemd ncursesw 2>/dev/null)
+OPS_LIBS   := $(shell pkg-config --libs libmicrohttpd libsystemd ncursesw 2>/dev/null || \
+		echo -lmicrohttpd -lsystemd -lncursesw -ltinfo) -lpthread
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wmissing-field-initializers -Werror=undef
 SRC_DIRS   := src/core src/control src/io src/cmd src/native
 SRC_INC    := $(addprefix -I,$(SRC_DIRS)) -Isrc/datapath
-USER_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) \
+USER_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) $(OPS_CFLAGS) \
 	-DFLOWMON_VERSION='"$(VERSION)"'
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
 	-I$(OUTPUT)
@@ -37,7 +47,7 @@ BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h
 # through libbpf; src/cmd holds the commands.
 PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/export.c \
 		src/native/engine.c
-BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c \
+BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c src/io/httpd.c \
 		$(filter-out src/cmd/main.c,$(wildcard src/cmd/*.c))
 USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)) src/datapath/*.h) include/flowmon.h
 PURE_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(PURE_SRCS))
@@ -107,7 +117,7 @@ $(OUTPUT)/obj/%.o: src/%.c $(USER_HDRS)
 
 $(USER_BIN): $(MAIN_OBJ) $(PURE_OBJS) $(LBPF_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -o $@ $^ $(PKG_LIBS) -lm -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(OPS_LIBS) -lm -lpthread
 
 $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
@@ -115,11 +125,11 @@ $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(O
 
 $(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) $(OPS_LIBS) -lm -lpthread
 
 $(OUTPUT)/bench: $(BENCH_SRCS) $(wildcard bench/*.h) $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
+	$(Q)$(CC) $(USER_CFLAGS) -Ibench -o $@ $(BENCH_SRCS) $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) $(OPS_LIBS) -lm -lpthread
 
 # The docs' field lists come from the field table (src/core/docgen.h);
 # tests/unit/test_docs.c fails when they are out of date.
@@ -136,9 +146,10 @@ docs: $(OUTPUT)/gen_docs
 deps:
 	$(Q)scripts/install-deps.sh
 
+# On a terminal the records are brief lines; piped, JSON lines.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	./$(USER_BIN) -I lo -j -o -
+	./$(USER_BIN) -I lo -o - $$([ -t 1 ] || echo -j)
 
 build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf
 
@@ -159,18 +170,36 @@ test-e2e: all
 bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o
 	$(Q)bench/run.sh
 
+# The units name the installed binary; the settings file is never overwritten
+# (it is the operator's), the logrotate and tmpfiles snippets are.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
 	install -m 0755 $(USER_BIN) $(DESTDIR)$(BINDIR)/$(USER_BIN)
 	install -m 0755 scripts/tc_flowmon.sh $(DESTDIR)$(BINDIR)/tc_flowmon.sh
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
 	install -m 0644 docs/man/tc_flowmon_user.8 docs/man/tc_flowmon.sh.8 $(DESTDIR)$(MANDIR)/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(TMPFILESDIR)
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' dist/$$u.in > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		mv $(DESTDIR)$(SYSTEMDUNITDIR)/$$u.tmp $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon ] || \
+		install -m 0644 dist/bpfflowmon.default $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon
+	install -m 0644 dist/bpfflowmon.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/bpfflowmon
+	install -m 0644 dist/bpfflowmon.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bpfflowmon.conf
 
+# The settings file stays when the operator changed it (like a conffile).
 uninstall:
+	cmp -s dist/bpfflowmon.default $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon && \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon || true
 	rm -f $(DESTDIR)$(BINDIR)/$(USER_BIN) $(DESTDIR)$(BINDIR)/tc_flowmon.sh
 	rm -f $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(MANDIR)/tc_flowmon_user.8 $(DESTDIR)$(MANDIR)/tc_flowmon.sh.8
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
+	rm -f $(DESTDIR)$(SYSCONFDIR)/logrotate.d/bpfflowmon $(DESTDIR)$(TMPFILESDIR)/bpfflowmon.conf
 
 check-format:
 	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] include/*.h)

@@ -6,10 +6,17 @@ set -eu
 PKGS=(
 	clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libpcap-dev iproute2 iputils-ping
+	# the operator's side: --metrics, sd_notify, top
+	libmicrohttpd-dev libsystemd-dev libncurses-dev
 	# tests and references (every one is required: tests/run.sh fails a
 	# check that cannot run, docs/TESTING.md)
 	tshark tcpdump tcpreplay nfdump softflowd python3 python3-scapy
-	wireshark-common netcat-openbsd procps kmod util-linux groff-base man-db
+	wireshark-common netcat-openbsd procps kmod groff-base man-db
+	# tests of the operator's side: terminal, Prometheus, systemd units, the
+	# Debian package, the IPFIX collectors
+	tmux curl prometheus systemd util-linux logrotate gzip git
+	dpkg-dev debhelper fakeroot lintian
+	pmacct libfixbuf-tools python3-ipfix
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -22,6 +29,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# tshark asks whether non-root users may capture: keep the default (no)
 	echo "wireshark-common wireshark-common/install-setuid boolean false" |
 		debconf-set-selections
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	# packages with a daemon (prometheus, pmacct) must not start it: the tests
+	# run their own, in namespaces. policy-rc.d says so to invoke-rc.d.
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy"
+	fi
+	rc=0
+	apt-get update -qq &&
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
+	[ -z "$policy" ] || rm -f "$policy"
+	exit "$rc"
 fi

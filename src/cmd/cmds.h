@@ -21,6 +21,7 @@ int cmd_load(const struct flowmon_opts *o);
 int cmd_unload(const struct flowmon_opts *o);
 int cmd_purge(const struct flowmon_opts *o);
 int cmd_status(const struct flowmon_opts *o);
+int cmd_top(const struct flowmon_opts *o);
 
 /* Loader settings from the command line (no pinning, live clock). */
 void cmd_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo);
@@ -47,6 +48,8 @@ void run_install_signals(void);
 bool run_should_stop(void);
 void run_ft_config(const struct flowmon_opts *o, struct ft_config *cfg, bool offline);
 void run_sink_cfg(const struct flowmon_opts *o, struct sink_cfg *sc);
+/* The record format: --format, else brief for -o - on a terminal, else text. */
+const char *run_format_name(const struct flowmon_opts *o);
 void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], struct sink *s);
 void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall);
 

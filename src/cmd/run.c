@@ -15,6 +15,7 @@
 #include "ifaces.h"
 #include "loader.h"
 #include "log.h"
+#include "observe.h"
 #include "pinname.h"
 #include "replay.h"
 #include "sink.h"
@@ -137,27 +138,13 @@ static uint64_t live_now(struct collector *c)
 	return now;
 }
 
-/* What the daemon reads and where its records go: the first line of its log. */
-static void log_started(const struct flowmon_opts *o, const struct sink *s)
-{
-	char from[4200];
-
-	if (o->ifaces)
-		snprintf(from, sizeof(from), "interfaces %s", o->ifaces);
-	else
-		snprintf(from, sizeof(from), "table %s", o->map_path);
-	pr_info("started: pid %d, flows from %s every %u s, %s records to %s%s%s\n",
-		(int)getpid(), from, o->interval, o->format,
-		o->out_file ? s->w.path : o->dump_dir, o->out_file ? "" : "/DATE/TIME.txt",
-		s->x ? ", IPFIX export on" : "");
-}
-
-static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s)
+static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s,
+		     struct observer *ob)
 {
 	uint64_t now;
 	int err;
 
-	log_started(o, s);
+	observe_started(ob, c, s);
 	while (!stop_requested) {
 		now = live_now(c);
 		err = collector_scan(c, now);
@@ -165,11 +152,14 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 			pr_err("failed to scan flow table: %s\n", strerror(-err));
 		set_meter(o, c, s);
 		sink_flush(s);
+		observe_period(ob, c, s);
 		if (rotate_requested) {
 			/* SIGHUP: new dump file, and the -l file again (logrotate) */
 			rotate_requested = 0;
+			observe_reloading(ob);
 			log_reopen();
 			sink_rotate(s, time(NULL));
+			observe_reloaded(ob);
 		}
 		sink_maybe_rotate(s, time(NULL));
 		log_period(c, time(NULL));
@@ -179,6 +169,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 	err = collector_flush(c, live_now(c));
 	set_meter(o, c, s);
 	pr_info("stopped: %llu records written\n", (unsigned long long)c->written);
+	observe_stop(ob, c, s);
 	return err;
 }
 
@@ -198,15 +189,24 @@ static void close_fds(int flows, int counters, int events)
 		close(events);
 }
 
+/* Records on a terminal are for a person: brief, unless a format was asked for. */
+const char *run_format_name(const struct flowmon_opts *o)
+{
+	if (!o->format_set && o->out_file && !strcmp(o->out_file, "-") && isatty(STDOUT_FILENO))
+		return "brief";
+	return o->format;
+}
+
 void run_sink_cfg(const struct flowmon_opts *o, struct sink_cfg *sc)
 {
 	memset(sc, 0, sizeof(*sc));
 	sc->dump_dir = o->dump_dir;
 	sc->out_file = o->out_file;
-	sc->fmt = format_find(o->format);
+	sc->fmt = format_find(run_format_name(o));
 	sc->collectors = o->collectors;
 	sc->n_collectors = o->n_collectors;
 	sc->odid = o->odid;
+	sc->pen = o->pen;
 	sc->uniflow = o->uniflow;
 }
 
@@ -238,6 +238,7 @@ int cmd_open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int
 
 static int run_collector(const struct flowmon_opts *o, const struct table_fds *t)
 {
+	struct observer ob;
 	struct sink_cfg sc;
 	struct ft_config cfg;
 	struct collector c;
@@ -255,8 +256,13 @@ static int run_collector(const struct flowmon_opts *o, const struct table_fds *t
 		collector_free(&c);
 		return 1;
 	}
+	if (o->interval && observe_start(&ob, o)) {
+		collector_free(&c);
+		sink_close(&s);
+		return 1;
+	}
 	run_install_signals();
-	err = o->interval ? scan_loop(o, &c, &s) : print_once(&c);
+	err = o->interval ? scan_loop(o, &c, &s, &ob) : print_once(&c);
 	collector_free(&c);
 	sink_close(&s);
 	return err ? 1 : 0;

@@ -5,20 +5,72 @@
  * bpffs), as text or as one JSON object (-j).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cmds.h"
 #include "collect.h"
+#include "flowread.h"
+#include "format.h"
 #include "ifaces.h"
 #include "log.h"
+#include "observe.h"
+#include "selfstats.h"
 
 struct table_state {
 	bool loaded;
 	ssize_t entries;
 	uint32_t max_entries;
 	uint64_t cnt[CNT_MAX];
+	bool daemon;			/* a run of this table reports in its stats file */
+	struct selfstats run;
+	struct flowread fr;		/* --flows */
+	bool have_flows;
 };
+
+/* The run that meters this table, from the stats file it rewrites every period. */
+static void read_daemon(const struct flowmon_opts *o, struct table_state *st)
+{
+	char path[4300];
+	FILE *f;
+
+	if (observe_stats_path(o, path, sizeof(path)))
+		return;
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	st->daemon = !selfstats_parse(f, &st->run) && st->run.pid > 0 &&
+		     (!kill(st->run.pid, 0) || errno == EPERM);
+	fclose(f);
+}
+
+static int64_t wall_offset_ns(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return (int64_t)(r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
+}
+
+/* --flows: the connections open in the table now, read without changing it. */
+static int read_flows(struct table_state *st, int flows)
+{
+	int err = flowread_init(&st->fr, flows, st->max_entries);
+
+	if (!err)
+		err = flowread_snapshot(&st->fr, wall_offset_ns());
+	if (err) {
+		pr_err("failed to read open flows: %s\n", strerror(-err));
+		flowread_free(&st->fr);
+		return 1;
+	}
+	st->have_flows = true;
+	return 0;
+}
 
 /* 0 with st filled (loaded false when nothing is pinned there), 1 on error. */
 static int read_table(const struct flowmon_opts *o, struct table_state *st)
@@ -26,6 +78,7 @@ static int read_table(const struct flowmon_opts *o, struct table_state *st)
 	struct ft_config cfg = { 0 };
 	int flows, counters, events;
 	struct collector c;
+	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
 	if (access(o->map_path, F_OK) && errno == ENOENT)
@@ -41,12 +94,52 @@ static int read_table(const struct flowmon_opts *o, struct table_state *st)
 	st->max_entries = c.max_entries;
 	collector_counters(&c, st->cnt);
 	collector_free(&c);
+	read_daemon(o, st);
+	if (o->flows && read_flows(st, flows))
+		rc = 1;
 	close(flows);
 	if (counters >= 0)
 		close(counters);
 	if (events >= 0)
 		close(events);
-	return 0;
+	return rc;
+}
+
+static void print_daemon_text(const struct table_state *st)
+{
+	const struct selfstats *r = &st->run;
+	const struct selfstats_collector *c;
+	int i;
+
+	if (!st->daemon) {
+		printf("daemon: none reports for this table\n");
+		return;
+	}
+	printf("daemon: pid %d, up %.0f s, %llu scans, %llu records written (%llu write "
+	       "errors)\n", r->pid, r->start_time ? (double)time(NULL) - r->start_time : 0.0,
+	       (unsigned long long)r->scans, (unsigned long long)r->records_written,
+	       (unsigned long long)r->write_errors);
+	for (i = 0; i < r->n_collectors; i++) {
+		c = &r->col[i];
+		printf("  IPFIX %s: %s, %llu records sent, %llu not sent, %llu send errors\n",
+		       c->name, c->up ? "up" : "down", (unsigned long long)c->records_sent,
+		       (unsigned long long)c->records_dropped, (unsigned long long)c->send_errors);
+	}
+}
+
+/* The open flows in the chosen format (brief unless one was asked for). */
+static void print_flows_text(const struct flowmon_opts *o, struct table_state *st)
+{
+	const struct record_format *fmt = format_find(o->format_set ? o->format : "brief");
+	static char line[65536];
+	size_t i;
+
+	printf("open flows: %zu connections in %zu entries\n", st->fr.n, st->fr.entries);
+	if (fmt->header && fmt->header(line, sizeof(line)) > 0)
+		fputs(line, stdout);
+	for (i = 0; i < st->fr.n; i++)
+		if (fmt->record(&st->fr.recs[i], NULL, line, sizeof(line)) > 0)
+			fputs(line, stdout);
 }
 
 static void print_text(const struct flowmon_opts *o, const struct iface_list *l,
@@ -83,6 +176,53 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+static void print_daemon_json(const struct table_state *st)
+{
+	const struct selfstats *r = &st->run;
+	const struct selfstats_collector *c;
+	int i;
+
+	if (!st->daemon) {
+		printf(",\"daemon\":null");
+		return;
+	}
+	printf(",\"daemon\":{\"pid\":%d,\"start_time\":%.3f,\"scans\":%llu,"
+	       "\"records_written\":%llu,\"write_errors\":%llu,\"ipfix\":[", r->pid,
+	       r->start_time, (unsigned long long)r->scans,
+	       (unsigned long long)r->records_written, (unsigned long long)r->write_errors);
+	for (i = 0; i < r->n_collectors; i++) {
+		c = &r->col[i];
+		printf("%s{\"collector\":", i ? "," : "");
+		json_str(c->name);
+		printf(",\"up\":%s,\"records_sent\":%llu,\"records_dropped\":%llu,"
+		       "\"send_errors\":%llu}", c->up ? "true" : "false",
+		       (unsigned long long)c->records_sent, (unsigned long long)c->records_dropped,
+		       (unsigned long long)c->send_errors);
+	}
+	printf("]}");
+}
+
+/* "flows": the JSON records of the open connections (status -j --flows). */
+static void print_flows_json(const struct table_state *st)
+{
+	static char line[65536];
+	size_t i;
+	int n;
+
+	if (!st->have_flows)
+		return;
+	printf(",\"flows\":[");
+	for (i = 0; i < st->fr.n; i++) {
+		n = format_find("json")->record(&st->fr.recs[i], NULL, line, sizeof(line));
+		if (n <= 0)
+			continue;
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		printf("%s%s", i ? "," : "", line);
+	}
+	printf("]");
+}
+
 static void print_json(const struct flowmon_opts *o, const struct iface_list *l,
 		       const struct table_state *st)
 {
@@ -105,7 +245,10 @@ static void print_json(const struct flowmon_opts *o, const struct iface_list *l,
 	printf("},\"counters\":{");
 	for (i = 0; st->loaded && i < CNT_MAX; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", names[i], (unsigned long long)st->cnt[i]);
-	printf("}}\n");
+	printf("}");
+	print_daemon_json(st);
+	print_flows_json(st);
+	printf("}\n");
 }
 
 int cmd_status(const struct flowmon_opts *o)
@@ -121,10 +264,16 @@ int cmd_status(const struct flowmon_opts *o)
 	}
 	if (read_table(o, &st))
 		return 1;
-	if (o->json)
+	if (o->json) {
 		print_json(o, &l, &st);
-	else
+	} else {
 		print_text(o, &l, &st);
+		if (st.loaded)
+			print_daemon_text(&st);
+		if (st.have_flows)
+			print_flows_text(o, &st);
+	}
+	flowread_free(&st.fr);
 	fflush(stdout);
 	return 0;
 }

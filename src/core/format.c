@@ -3,9 +3,9 @@
 #include <string.h>
 #include "format.h"
 
-extern const struct record_format fmt_text, fmt_json;
+extern const struct record_format fmt_text, fmt_json, fmt_brief;
 
-static const struct record_format *const formats[] = { &fmt_text, &fmt_json };
+static const struct record_format *const formats[] = { &fmt_text, &fmt_json, &fmt_brief };
 
 const struct record_format *format_at(int i)
 {

@@ -14,7 +14,7 @@
 #include "output.h"
 
 /* For help and error messages: every registered name. */
-#define FORMAT_NAMES "text, json"
+#define FORMAT_NAMES "text, json, brief"
 
 struct record_format {
 	const char *name;
@@ -24,6 +24,14 @@ struct record_format {
 	/* One record, one line ending in "\n". Bytes written, or -1 if len is too small. */
 	int (*record)(const struct flow_record *r, ifname_fn ifname, char *buf, size_t len);
 };
+
+/* The brief format's pieces, which top also draws with (fmt_brief.c). */
+struct flow_view;
+const char *brief_proto(uint8_t proto, char *buf, size_t len);
+const char *brief_count(uint64_t v, char *buf, size_t len);
+const char *brief_duration(int64_t ms, char *buf, size_t len);
+const char *brief_reason(uint8_t reason);
+const char *brief_endpoint(const struct flow_view *v, bool dst, char *buf, size_t len);
 
 /* The format named name, NULL if there is none. */
 const struct record_format *format_find(const char *name);

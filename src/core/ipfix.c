@@ -324,47 +324,33 @@ void ipfix_msg_init(struct ipfix_msg *m, uint8_t *buf, size_t cap, uint32_t odid
 	m->len = IPFIX_HDR_LEN;
 	m->odid = odid;
 	m->seq = seq;
+	m->pen = IPFIX_PEN_FLOWMON;
 }
 
-static size_t pad4(size_t n)
-{
-	return (4 - n % 4) % 4;
-}
-
-/* Pad the open set to 4 octets and write its length. */
+/*
+ * Close the open set: write its length. Sets are not padded: RFC 7011
+ * 3.3.1 allows padding but does not require it, and some collectors
+ * (python3-ipfix) read the padding of an options template set as a
+ * template of id 0.
+ */
 static void set_close(struct ipfix_msg *m)
 {
-	size_t pad;
-
 	if (!m->set_off)
 		return;
-	pad = pad4(m->len - m->set_off);
-	memset(m->buf + m->len, 0, pad);
-	m->len += pad;
 	put16(m->buf + m->set_off + 2, m->len - m->set_off);
 	m->set_off = 0;
 	m->set_id = 0;
 }
 
-/*
- * Room for n octets in a set of set_id (the open one, or a new one). The
- * space check includes the set's final padding. NULL when it does not fit.
- */
+/* Room for n octets in a set of set_id (the open one, or a new one). NULL when it does not fit. */
 static uint8_t *set_reserve(struct ipfix_msg *m, uint16_t set_id, size_t n)
 {
-	size_t start, end;
+	bool same = m->set_off && m->set_id == set_id;
 	uint8_t *p;
 
-	if (m->set_off && m->set_id == set_id) {
-		start = m->set_off;
-		end = m->len + n;
-	} else {
-		start = m->len + (m->set_off ? pad4(m->len - m->set_off) : 0);
-		end = start + IPFIX_SET_HDR_LEN + n;
-	}
-	if (start + (end - start) + pad4(end - start) > m->cap)
+	if (m->len + n + (same ? 0 : IPFIX_SET_HDR_LEN) > m->cap)
 		return NULL;
-	if (!m->set_off || m->set_id != set_id) {
+	if (!same) {
 		set_close(m);
 		m->set_off = m->len;
 		m->set_id = set_id;
@@ -377,7 +363,8 @@ static uint8_t *set_reserve(struct ipfix_msg *m, uint16_t set_id, size_t n)
 	return p;
 }
 
-static void encode_template(uint8_t *p, const struct tmpl *t)
+/* Our own elements carry the message's PEN (--pen), the others their owner's. */
+static void encode_template(uint8_t *p, const struct tmpl *t, uint32_t pen_fm)
 {
 	int i;
 
@@ -392,7 +379,7 @@ static void encode_template(uint8_t *p, const struct tmpl *t)
 		put16(p, t->f[i].id | (t->f[i].pen ? 0x8000 : 0));
 		put16(p + 2, t->f[i].len);
 		if (t->f[i].pen) {
-			put32(p + 4, t->f[i].pen);
+			put32(p + 4, t->f[i].pen == IPFIX_PEN_FLOWMON ? pen_fm : t->f[i].pen);
 			p += 4;
 		}
 	}
@@ -408,7 +395,7 @@ int ipfix_msg_add_template(struct ipfix_msg *m, uint16_t tid)
 	p = set_reserve(m, t.nscope ? IPFIX_SET_OPTIONS : IPFIX_SET_TEMPLATE, tmpl_rec_len(&t));
 	if (!p)
 		return -ENOSPC;
-	encode_template(p, &t);
+	encode_template(p, &t, m->pen);
 	return 0;
 }
 

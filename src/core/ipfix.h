@@ -31,9 +31,10 @@
 #define IPFIX_PEN_NTOP		35632	/* ntop (nProbe) information elements */
 #ifndef IPFIX_PEN_FLOWMON
 /*
- * Our own elements. Placeholder until bpfFlowMon registers a PEN: 32473 is
- * the IANA number reserved for documentation (RFC 5612), which no vendor
- * owns. Build with -DIPFIX_PEN_FLOWMON=N to change it.
+ * Our own elements, by default. Placeholder until bpfFlowMon registers a
+ * PEN: 32473 is the IANA number reserved for documentation (RFC 5612),
+ * which no vendor owns. --pen N sends another at run time (struct
+ * ipfix_msg.pen); -DIPFIX_PEN_FLOWMON=N changes the default.
  */
 #define IPFIX_PEN_FLOWMON	32473
 #endif
@@ -76,8 +77,9 @@ struct ipfix_stats {
 /*
  * One message being built in a caller's buffer. Fill with ipfix_msg_init(),
  * add templates and records, then ipfix_msg_finish() writes the header.
- * Sets are closed with zero padding to a 4-octet boundary (always shorter
- * than the smallest record, RFC 7011 3.3.1).
+ * Sets are not padded (RFC 7011 3.3.1 allows, does not require it).
+ * pen: the enterprise number of our own elements (IPFIX_PEN_FLOWMON
+ * unless the caller sets another after ipfix_msg_init()).
  */
 struct ipfix_msg {
 	uint8_t *buf;
@@ -88,6 +90,7 @@ struct ipfix_msg {
 	uint32_t odid;		/* observation domain id */
 	uint32_t seq;		/* data records sent before this message (header field) */
 	uint32_t nrec;		/* data records in this message (options records included) */
+	uint32_t pen;		/* PEN of our own elements (--pen) */
 };
 
 void ipfix_msg_init(struct ipfix_msg *m, uint8_t *buf, size_t cap, uint32_t odid, uint32_t seq);

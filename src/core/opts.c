@@ -39,11 +39,14 @@ enum {
 	OPT_ENGINE,
 	OPT_FEATURES,
 	OPT_PRECISE_CLOCK,
+	OPT_PEN,
+	OPT_METRICS,
+	OPT_FLOWS,
 };
 
 #define C(x)	(1u << CMD_##x)
-#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS))
-#define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS))
+#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP))
+#define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP))
 #define C_OUT	(C(RUN) | C(REPLAY))
 #define C_KERN	(C(RUN) | C(REPLAY) | C(LOAD))	/* what loads the object */
 #define C_SEED	(1u << CMD_MAX)			/* the seed's command line only */
@@ -70,7 +73,7 @@ static const struct opt_def opt_defs[] = {
 	{ "json", 'j', NULL, C_OUT | C(STATUS), "JSON lines instead of tab-separated text "
 		"(default text)" },
 	{ "format", OPT_FORMAT, "NAME", C_OUT | C(STATUS), "record format: " FORMAT_NAMES
-		" (default text)" },
+		" (default text; brief for -o - on a terminal and for status --flows)" },
 	{ "log", 'l', "FILE", C_ALL, "log messages to FILE, reopened on SIGHUP (default stdout)" },
 	{ "quiet", 'q', NULL, C_ALL, "errors only (default: log)" },
 	{ "verbose", 'v', NULL, C_ALL, "more messages, -vv adds libbpf debug (default: normal)" },
@@ -79,8 +82,13 @@ static const struct opt_def opt_defs[] = {
 	{ "export", 'x', "HOST:PORT", C_OUT, "IPFIX collector over UDP; tcp://HOST:PORT, "
 		"[ADDR]:PORT; up to 8 (default none)" },
 	{ "odid", OPT_ODID, "N", C_OUT, "IPFIX observation domain id (default 0)" },
-	{ "uniflow", OPT_UNIFLOW, NULL, C_OUT, "IPFIX: one record per direction (default: "
-		"biflow, RFC 5103)" },
+	{ "uniflow", OPT_UNIFLOW, NULL, C_OUT, "IPFIX: one record per direction, for pmacct "
+		"(default: biflow, RFC 5103)" },
+	{ "pen", OPT_PEN, "N", C_OUT, "IPFIX: enterprise number of our own elements "
+		"(default 32473, the documentation PEN)" },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", C(RUN), "serve Prometheus metrics on "
+		"http://ADDR:PORT/metrics (default: off)" },
+	{ "flows", OPT_FLOWS, NULL, C(STATUS), "status: list the open flows of the table" },
 	{ "iface", 'I', "IF[,IF...]", C(RUN) | C(LOAD) | C(UNLOAD), "interfaces to attach to "
 		"(default none)" },
 	{ "direction", 'D', "DIR", C(RUN) | C(LOAD) | C(UNLOAD), "hooks: ingress, egress or "
@@ -129,6 +137,7 @@ static const struct cmd_def cmd_defs[CMD_MAX] = {
 	[CMD_PURGE] = { "purge", "", "unload everywhere, then remove the pinned maps" },
 	[CMD_STATUS] = { "status", "", "where we are attached, table occupancy, kernel "
 		"counters (-j: JSON)" },
+	[CMD_TOP] = { "top", "", "live view of the open flows, refreshed every second (q quits)" },
 	[CMD_HELP] = { "help", " [COMMAND]", "this help, or one command's" },
 	[CMD_VERSION] = { "version", "", "print the version" },
 };
@@ -405,10 +414,32 @@ static int opt_features(struct parse_ctx *c, struct flowmon_opts *o, const char 
 
 static int opt_format(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
+	if (!strcmp(s, "plaintext"))	/* FORMAT= of /etc/default/bpfflowmon, as the script says it */
+		s = "text";
 	if (!format_find(s))
 		return fail(c, "invalid format '%s': expected one of " FORMAT_NAMES, s);
 	o->format = s;
+	o->format_set = true;
 	o->json = !strcmp(s, "json");
+	return 0;
+}
+
+/* --metrics [ADDR:]PORT: PORT, IPV4:PORT, [IPV6]:PORT or NAME:PORT; port 1-65535. */
+static int opt_metrics(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	const char *port = colon ? colon + 1 : s;
+	unsigned long v;
+	char *end;
+
+	if (colon && !host_valid(s, colon - s))
+		return fail(c, "invalid metrics address '%s': expected PORT, ADDR:PORT or "
+			    "[ADDR]:PORT", s);
+	errno = 0;
+	v = isdigit((unsigned char)*port) ? strtoul(port, &end, 10) : 0;
+	if (!v || *end || errno == ERANGE || v > 65535)
+		return fail(c, "invalid metrics address '%s': port out of range (1-65535)", s);
+	o->metrics = s;
 	return 0;
 }
 
@@ -433,6 +464,11 @@ static int opt_number(struct parse_ctx *c, struct flowmon_opts *o, int opt, cons
 		if (parse_ulong(c, "odid", s, 0, UINT32_MAX, &v))
 			return -1;
 		o->odid = (uint32_t)v;
+		return 0;
+	case OPT_PEN:
+		if (parse_ulong(c, "enterprise number", s, 1, UINT32_MAX, &v))
+			return -1;
+		o->pen = (uint32_t)v;
 		return 0;
 	}
 	return 1;	/* not a numeric option */
@@ -462,6 +498,9 @@ static int opt_flag(struct parse_ctx *c, struct flowmon_opts *o, int opt)
 		return 0;
 	case OPT_PRECISE_CLOCK:
 		o->precise_clock = true;
+		return 0;
+	case OPT_FLOWS:
+		o->flows = true;
 		return 0;
 	case OPT_ATTACH:
 		return opt_seed_cmd(c, o, CMD_LOAD, "--attach");
@@ -497,6 +536,8 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_engine(c, o, s);
 	case OPT_FEATURES:
 		return opt_features(c, o, s);
+	case OPT_METRICS:
+		return opt_metrics(c, o, s);
 	case 'x':
 		return opt_collector(c, o, s);
 	case 'I':

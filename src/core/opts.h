@@ -26,6 +26,7 @@ enum flowmon_cmd {
 	CMD_UNLOAD,	/* remove our filters from -I interfaces (or --all), exit */
 	CMD_PURGE,	/* unload everywhere, remove the pinned maps, exit */
 	CMD_STATUS,	/* attachments, occupancy, counters, exit */
+	CMD_TOP,	/* live full-screen view of the open flows */
 	CMD_HELP,	/* help [COMMAND] */
 	CMD_VERSION,	/* --version */
 	CMD_MAX,
@@ -50,6 +51,7 @@ struct flowmon_opts {
 	const char *log_file;		/* -l FILE (default stdout) */
 	int verbose;			/* -q: 0, default 1, -v: 2 (-vv: 3, libbpf debug) */
 	const char *format;		/* --format NAME (default "text"); -j: "json" */
+	bool format_set;		/* --format or -j given (else run -o - on a terminal: brief) */
 	bool json;			/* the format is "json" */
 	const char *out_file;		/* -o FILE, "-" = stdout; NULL: dated dump files */
 	const char *pcap;		/* replay FILE, -r FILE: the first of pcaps */
@@ -61,6 +63,9 @@ struct flowmon_opts {
 	int n_collectors;
 	uint32_t odid;			/* --odid (IPFIX observation domain, default 0) */
 	bool uniflow;			/* --uniflow: one IPFIX record per direction */
+	uint32_t pen;			/* --pen: PEN of our IPFIX elements, 0: the default */
+	const char *metrics;		/* --metrics [ADDR:]PORT: Prometheus endpoint */
+	bool flows;			/* status --flows: the open flows too */
 	const char *ifaces;		/* -I IF[,IF...]: attach there (run: for the run only) */
 	int hooks;			/* -D ingress|egress|both (default both) */
 	bool all;			/* unload --all: everywhere our filter is */

@@ -59,11 +59,13 @@ struct ipfix_exporter {
 	struct collector *col;
 	int n;
 	uint32_t odid;
+	uint32_t pen;		/* PEN of our own elements */
 	bool uniflow;
 	size_t max_msg;
 	uint64_t tmpl_interval_ms;
 	uint64_t stats_interval_ms;
 	struct ipfix_meter_stats meter;
+	bool closed;		/* ipfix_exporter_close() was called */
 };
 
 uint64_t ipfix_now_ms(void)
@@ -325,6 +327,7 @@ static void col_send(struct collector *c, uint64_t now)
 static void col_reopen(struct ipfix_exporter *e, struct collector *c, uint64_t now)
 {
 	ipfix_msg_init(&c->msg, c->buf, e->max_msg, e->odid, c->seq);
+	c->msg.pen = e->pen;
 	c->open = true;
 	c->open_ms = now;
 	c->flows = 0;
@@ -494,6 +497,7 @@ struct ipfix_exporter *ipfix_exporter_new(const char *const *collectors, int n, 
 		goto cleanup;
 	}
 	e->odid = odid;
+	e->pen = IPFIX_PEN_FLOWMON;
 	e->uniflow = uniflow;
 	e->max_msg = IPFIX_DEFAULT_MAX_MSG;
 	e->tmpl_interval_ms = IPFIX_TEMPLATE_INTERVAL_S * 1000ULL;
@@ -517,6 +521,11 @@ int ipfix_exporter_set_max_msg(struct ipfix_exporter *e, size_t max_msg)
 	return 0;
 }
 
+void ipfix_exporter_set_pen(struct ipfix_exporter *e, uint32_t pen)
+{
+	e->pen = pen;
+}
+
 void ipfix_exporter_set_template_interval(struct ipfix_exporter *e, unsigned int sec)
 {
 	e->tmpl_interval_ms = (sec ? sec : IPFIX_TEMPLATE_INTERVAL_S) * 1000ULL;
@@ -533,7 +542,7 @@ int ipfix_exporter_add(struct ipfix_exporter *e, const struct flow_record *r, ui
 	struct collector *c;
 	int i, took = 0;
 
-	for (i = 0; i < e->n; i++) {
+	for (i = 0; i < e->n && !e->closed; i++) {
 		c = &e->col[i];
 		if (c->state != COL_UP)
 			col_progress(c, now_ms);
@@ -558,6 +567,8 @@ int ipfix_exporter_flush(struct ipfix_exporter *e, uint64_t now_ms)
 	struct collector *c;
 	int i, down = 0;
 
+	if (e->closed)
+		return e->n;
 	for (i = 0; i < e->n; i++) {
 		c = &e->col[i];
 		col_progress(c, now_ms);
@@ -594,17 +605,28 @@ static void col_close(struct ipfix_exporter *e, struct collector *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	c->state = COL_DOWN;
+	c->st.up = false;
 	free(c->q);
+	c->q = NULL;
+}
+
+void ipfix_exporter_close(struct ipfix_exporter *e)
+{
+	int i;
+
+	if (!e || e->closed)
+		return;
+	for (i = 0; i < e->n; i++)
+		col_close(e, &e->col[i]);
+	e->closed = true;
 }
 
 void ipfix_exporter_free(struct ipfix_exporter *e)
 {
-	int i;
-
 	if (!e)
 		return;
-	for (i = 0; i < e->n; i++)
-		col_close(e, &e->col[i]);
+	ipfix_exporter_close(e);
 	free(e->col);
 	free(e);
 }

@@ -59,6 +59,9 @@ void ipfix_exporter_set_template_interval(struct ipfix_exporter *e, unsigned int
  */
 int ipfix_exporter_add(struct ipfix_exporter *e, const struct flow_record *r, uint64_t now_ms);
 
+/* Enterprise number of our own elements (default IPFIX_PEN_FLOWMON); before the first record. */
+void ipfix_exporter_set_pen(struct ipfix_exporter *e, uint32_t pen);
+
 /* Latest meter counters for the options record (kernel counters summed over CPUs). */
 void ipfix_exporter_set_stats(struct ipfix_exporter *e, const struct ipfix_meter_stats *ms);
 
@@ -69,7 +72,13 @@ void ipfix_exporter_set_stats(struct ipfix_exporter *e, const struct ipfix_meter
  */
 int ipfix_exporter_flush(struct ipfix_exporter *e, uint64_t now_ms);
 
-/* Final statistics record, flush, drain TCP (at most IPFIX_CLOSE_WAIT_MS), close. NULL ok. */
+/*
+ * Final statistics record, flush, drain TCP (at most IPFIX_CLOSE_WAIT_MS),
+ * close the sockets; what could not be sent counts as dropped. The
+ * counters stay readable until ipfix_exporter_free(), which closes first
+ * if needed. NULL ok.
+ */
+void ipfix_exporter_close(struct ipfix_exporter *e);
 void ipfix_exporter_free(struct ipfix_exporter *e);
 
 int ipfix_exporter_count(const struct ipfix_exporter *e);

@@ -48,6 +48,8 @@ int sink_open(struct sink *s, const struct sink_cfg *cfg, time_t now)
 			pr_err("%s\n", err);
 			return -1;
 		}
+		if (cfg->pen)
+			ipfix_exporter_set_pen(s->x, cfg->pen);
 	}
 	if (writer_open(&s->w, now)) {
 		ipfix_exporter_free(s->x);
@@ -90,6 +92,37 @@ void sink_flush(struct sink *s)
 		ipfix_exporter_flush(s->x, ipfix_now_ms());
 }
 
+static void report_one(struct sink *s, int i, bool final)
+{
+	struct ipfix_collector_stats st;
+	uint64_t drop, errs;
+
+	if (i >= SINK_MAX_COLLECTORS || ipfix_exporter_stats(s->x, i, &st))
+		return;
+	drop = st.records_dropped - s->told_dropped[i];
+	errs = st.send_errors - s->told_errors[i];
+	if (drop || errs)
+		pr_err("IPFIX collector %s: %llu records not sent, %llu send errors (%s; "
+		       "%llu not sent in all)\n", st.name, (unsigned long long)drop,
+		       (unsigned long long)errs, st.up ? "up" : "down",
+		       (unsigned long long)st.records_dropped);
+	s->told_dropped[i] = st.records_dropped;
+	s->told_errors[i] = st.send_errors;
+	if (final)
+		pr_info("IPFIX collector %s: %llu records sent, %llu not sent, %llu send errors\n",
+			st.name, (unsigned long long)st.records_sent,
+			(unsigned long long)st.records_dropped,
+			(unsigned long long)st.send_errors);
+}
+
+void sink_report(struct sink *s, bool final)
+{
+	int i;
+
+	for (i = 0; s->x && i < ipfix_exporter_count(s->x); i++)
+		report_one(s, i, final);
+}
+
 void sink_rotate(struct sink *s, time_t now)
 {
 	/* writer_rotate says why; until a file opens, records count as emit errors */
@@ -104,6 +137,9 @@ void sink_maybe_rotate(struct sink *s, time_t now)
 void sink_close(struct sink *s)
 {
 	writer_close(&s->w);
-	ipfix_exporter_free(s->x);	/* flushes, sends the final statistics */
+	/* final statistics, drain, close: then what could not be sent is known */
+	ipfix_exporter_close(s->x);
+	sink_report(s, true);
+	ipfix_exporter_free(s->x);
 	s->x = NULL;
 }

@@ -18,12 +18,18 @@ struct sink_cfg {
 	const char *const *collectors;	/* IPFIX, n_collectors of them */
 	int n_collectors;
 	uint32_t odid;
+	uint32_t pen;			/* PEN of our own IPFIX elements, 0: the default */
 	bool uniflow;
 };
+
+#define SINK_MAX_COLLECTORS 8
 
 struct sink {
 	struct writer w;
 	struct ipfix_exporter *x;	/* NULL without -x */
+	/* what sink_report() last said, per collector: records not sent, send errors */
+	uint64_t told_dropped[SINK_MAX_COLLECTORS];
+	uint64_t told_errors[SINK_MAX_COLLECTORS];
 };
 
 int sink_open(struct sink *s, const struct sink_cfg *cfg, time_t now);
@@ -32,6 +38,12 @@ void sink_flush(struct sink *s);
 /* Kernel counters (CNT_*) and timeouts for the IPFIX options record. */
 void sink_set_meter(struct sink *s, const uint64_t *cnt, size_t n, unsigned int idle_s,
 		    unsigned int active_s);
+/*
+ * Log what the IPFIX collectors lost since the last call: one error line
+ * per collector whose records were dropped or whose sends failed. final:
+ * one line per collector with its totals (at exit).
+ */
+void sink_report(struct sink *s, bool final);
 void sink_rotate(struct sink *s, time_t now);
 void sink_maybe_rotate(struct sink *s, time_t now);
 void sink_close(struct sink *s);

@@ -47,8 +47,10 @@ in_ns() {	# test -e etc. inside the mount namespace
 	fm_mnt "$NS_A" "$@"
 }
 
-run_state() {	# what the script keeps in /run/bpfflowmon: the pid file (and the daemon's stderr, the lock) only
-	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^tc_flowmon_user.err$" -e "^lock$"'
+# what the script keeps in /run/bpfflowmon: the pid file (and the daemon's stderr, the lock) only;
+# TABLE.prom is the running daemon's self-metrics (status reads them), not a record of attachments
+run_state() {
+	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^tc_flowmon_user.err$" -e "^lock$" -e "\.prom$"'
 }
 
 send() {	# sport count: UDP datagrams of 100 bytes from A to B

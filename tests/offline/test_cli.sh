@@ -492,7 +492,7 @@ else
 		ok "SIGHUP: a second dump file appears"
 	else
 		notok "SIGHUP: a second dump file appears"
-		diag "files: $(dumps)"
+		diag "files: $(dumps)" "log: $(tail -5 "$LOG")" "stderr: $(tail -5 "$TMP/meter.err")"
 	fi
 	second=$(dumps | grep -vxF "$first" | head -1)
 	check "SIGHUP: the meter goes on running" kill -0 "$METER_PID"

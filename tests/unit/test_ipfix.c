@@ -323,11 +323,11 @@ static int encode_one(const struct flow_record *r, bool uni, uint8_t *buf, size_
 /* Header, Options Template Set and one options Data Record, byte by byte. */
 /* Header, Options Template Set and one options record, computed by hand. */
 static const uint8_t stats_msg[] = {
-	0x00, 0x0a, 0x00, 0xa4,		/* version 10, length 164 */
+	0x00, 0x0a, 0x00, 0xa2,		/* version 10, length 162 */
 	0x5f, 0x5e, 0x10, 0x00,		/* export time 1600000000 */
 	0x00, 0x00, 0x00, 0x05,		/* sequence 5 */
 	0x01, 0x02, 0x03, 0x04,		/* observation domain */
-	0x00, 0x03, 0x00, 0x44,		/* Options Template Set, 68 octets */
+	0x00, 0x03, 0x00, 0x42,		/* Options Template Set, 66 octets, no padding */
 	0x01, 0x08, 0x00, 0x0c, 0x00, 0x01,	/* template 264, 12 fields, 1 scope */
 	0x00, 0x95, 0x00, 0x04,		/* observationDomainId */
 	0x00, 0x22, 0x00, 0x04,		/* samplingInterval */
@@ -341,7 +341,6 @@ static const uint8_t stats_msg[] = {
 	0x00, 0x28, 0x00, 0x08,		/* exportedOctetTotalCount */
 	0x00, 0x24, 0x00, 0x02,		/* flowActiveTimeout */
 	0x00, 0x25, 0x00, 0x02,		/* flowIdleTimeout */
-	0x00, 0x00,			/* padding */
 	0x01, 0x08, 0x00, 0x50,		/* Data Set 264, 80 octets */
 	0x01, 0x02, 0x03, 0x04,
 	0x00, 0x00, 0x00, 0x01,
@@ -572,19 +571,21 @@ TEST(ipfix_size_cap)
 		CHECK_EQ(n, -ENOSPC);
 		len = ipfix_msg_finish(&msg, 1);
 		CHECK(len <= caps[i]);
-		/* full: the next pair (2 records, up to 2 set headers and padding) did not fit */
-		CHECK(len + 2 * ipfix_data_rec_len(259) + 2 * 4 + 3 > caps[i]);
+		/* full: the next pair (2 records, up to 2 set headers) did not fit */
+		CHECK(len + 2 * ipfix_data_rec_len(259) + 2 * 4 > caps[i]);
 		REQUIRE(decode_msg(&s, buf, len, &m) == 0);
 		CHECK_EQ(m.nrec, added);
 		CHECK_EQ(msg.nrec, added);
 		CHECK_EQ(m.seq, 100);
 		CHECK_EQ(m.bad_pad, 0);
-		CHECK_EQ(len % 4, 0);
 	}
 }
 
-/* Sets are padded to 4 octets with zeros, padding shorter than a record. */
-TEST(ipfix_set_padding)
+/*
+ * Sets are not padded (python3-ipfix reads an options template set's
+ * padding as a template of id 0): each set is its header plus its records.
+ */
+TEST(ipfix_sets_unpadded)
 {
 	static struct dsession s;
 	static struct dmsg m;
@@ -592,6 +593,7 @@ TEST(ipfix_set_padding)
 	struct flow_record r;
 	struct ipfix_msg msg;
 	uint16_t tids[IPFIX_N_TEMPLATES];
+	size_t len, sum = 16;
 	int i, n;
 
 	memset(&s, 0, sizeof(s));
@@ -601,14 +603,43 @@ TEST(ipfix_set_padding)
 	for (i = 0; i < n; i++)
 		REQUIRE(ipfix_msg_add_template(&msg, tids[i]) == 0);
 	REQUIRE(ipfix_msg_add_flow(&msg, &r, true) == 2);
-	REQUIRE(decode_msg(&s, buf, ipfix_msg_finish(&msg, 1), &m) == 0);
+	len = ipfix_msg_finish(&msg, 1);
+	REQUIRE(decode_msg(&s, buf, len, &m) == 0);
 	CHECK_EQ(m.nrec, 2);
 	CHECK_EQ(m.bad_pad, 0);
 	CHECK_EQ(m.ntmpl_added, n);
-	for (i = 0; i < m.nsets; i++)
-		CHECK_EQ(m.set_len[i] % 4, 0);
-	/* 150-octet uniflow IPv4 record: its set needs 2 octets of padding */
+	/* the 150-octet uniflow IPv4 record would have needed 2 octets of padding */
 	CHECK_EQ(ipfix_data_rec_len(258) % 4, 2);
+	REQUIRE(m.nsets >= 3);
+	CHECK_EQ(m.set_len[m.nsets - 1] - 4, ipfix_data_rec_len(m.set_id[m.nsets - 1]));
+	for (i = 0; i < m.nsets; i++)
+		sum += m.set_len[i];
+	CHECK_EQ(sum, len);
+	/* the options template set ends with its one template record */
+	for (i = 0; i < m.nsets; i++)
+		if (m.set_id[i] == 3)
+			CHECK_EQ(m.set_len[i], 4 + ipfix_template_rec_len(IPFIX_TID_STATS));
+}
+
+/* --pen: our own elements carry the configured enterprise number. */
+TEST(ipfix_pen_configurable)
+{
+	uint8_t buf[2048];
+	struct ipfix_msg msg;
+	size_t len, i;
+	int def = 0, mine = 0;
+
+	ipfix_msg_init(&msg, buf, sizeof(buf), 1, 0);
+	CHECK_EQ(msg.pen, IPFIX_PEN_FLOWMON);
+	msg.pen = 4242;
+	REQUIRE(ipfix_msg_add_template(&msg, IPFIX_TID_STATS) == 0);
+	len = ipfix_msg_finish(&msg, 1);
+	for (i = 16; i + 4 <= len; i++) {
+		def += rd32(buf + i) == IPFIX_PEN_FLOWMON;
+		mine += rd32(buf + i) == 4242;
+	}
+	CHECK_EQ(def, 0);
+	CHECK_EQ(mine, 2);	/* tableFullPacketTotalCount, parseErrorPacketTotalCount */
 }
 
 /* Every template fits a minimal message and tshark's default 60-field limit. */
