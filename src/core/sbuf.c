@@ -46,15 +46,32 @@ void sb_write(struct sbuf *b, const char *s, size_t n)
 	b->pos += n;	/* sb_finish() ends the string */
 }
 
+/* Two digits per divide: a record has about 200 numbers, most of them small. */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 void sb_u64(struct sbuf *b, uint64_t v)
 {
 	char tmp[20];
 	size_t i = sizeof(tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	if (v < 10 && !b->full && b->len - b->pos > 1) {
+		b->buf[b->pos++] = (char)('0' + v);	/* the most common number */
+		return;
+	}
+	while (v >= 100) {
+		i -= 2;
+		memcpy(tmp + i, digit_pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(tmp + i, digit_pairs + v * 2, 2);
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
 	sb_write(b, tmp + i, sizeof(tmp) - i);
 }
 
