@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "bpfcompat.h"
 #include "flowmon.h"
@@ -13,6 +14,18 @@
 #include "pinname.h"
 
 #define LINK_WORD "link"
+#define LINKS_DIR "flowmon_links"	/* beside the table's folder */
+
+/* <parent of pin_dir>/flowmon_links: the table's folder keeps only maps (iproute2's). */
+static int links_dir(const char *pin_dir, char *out, size_t len)
+{
+	const char *slash = strrchr(pin_dir, '/');
+	int dlen = slash && slash != pin_dir ? (int)(slash - pin_dir) : 0;
+
+	if (snprintf(out, len, "%.*s/%s", dlen, pin_dir, LINKS_DIR) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
 
 bool links_prog_is_ours(uint32_t prog_id)
 {
@@ -65,12 +78,16 @@ static int pin_prefix(const char *table, char *out, size_t len)
 int links_pin(int fd, const char *pin_dir, const char *table, const char *ifname,
 	      const char *hook)
 {
-	char prefix[NAME_MAX + 1], path[PATH_MAX];
+	char prefix[NAME_MAX + 1], dir[PATH_MAX], path[PATH_MAX + NAME_MAX];
 	int err = pin_prefix(table, prefix, sizeof(prefix));
 
+	if (!err)
+		err = links_dir(pin_dir, dir, sizeof(dir));
 	if (err)
 		return err;
-	if (snprintf(path, sizeof(path), "%s/%s%s_%s", pin_dir, prefix, ifname, hook) >=
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (snprintf(path, sizeof(path), "%s/%s%s_%s", dir, prefix, ifname, hook) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	unlink(path);	/* a link an earlier load pinned there: replaced */
@@ -79,20 +96,20 @@ int links_pin(int fd, const char *pin_dir, const char *table, const char *ifname
 
 int links_unpin_detached(const char *pin_dir, const char *table)
 {
-	char prefix[NAME_MAX + 1], path[PATH_MAX];
+	char prefix[NAME_MAX + 1], dir[PATH_MAX], path[PATH_MAX + NAME_MAX];
 	struct fm_link_info info;
 	struct dirent *de;
 	int n = 0, fd;
 	DIR *d;
 
-	if (pin_prefix(table, prefix, sizeof(prefix)))
+	if (pin_prefix(table, prefix, sizeof(prefix)) || links_dir(pin_dir, dir, sizeof(dir)))
 		return 0;
-	d = opendir(pin_dir);
+	d = opendir(dir);
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, prefix, strlen(prefix)) ||
-		    snprintf(path, sizeof(path), "%s/%s", pin_dir, de->d_name) >= (int)sizeof(path))
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
 			continue;
 		fd = bpf_obj_get(path);
 		if (fd >= 0 && !link_info(fd, &info) && info.ifindex) {
@@ -105,5 +122,6 @@ int links_unpin_detached(const char *pin_dir, const char *table)
 			n++;
 	}
 	closedir(d);
+	rmdir(dir);	/* only when empty: other instances' links stay */
 	return n;
 }
