@@ -151,7 +151,17 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	./$(USER_BIN) -I lo -o - $$([ -t 1 ] || echo -j)
 
-build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf
+# Another party's tcx programs (tests/e2e/test_tcx.sh: order and coexistence).
+$(OUTPUT)/tests/tcx_other.bpf.o: tests/e2e/tcx_other/other.bpf.c $(OUTPUT)/vmlinux.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/tcx_other: tests/e2e/tcx_other/tcx_other.c | $(OUTPUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf $(OUTPUT)/tests/tcx_other \
+	$(OUTPUT)/tests/tcx_other.bpf.o
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests

@@ -147,7 +147,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench [--cpu N] [--trials N] [--obj FILE] [--floor FILE] CMD [ARGS]\n"
-		"  kern [established|inserts]   kernel ns/packet of flowmon_ingress and the floor\n"
+		"  kern [established|inserts]   kernel ns/packet of flowmon_ingress, flowmon_xdp and the floor\n"
 		"  scan [N...]              userland read/plan/purge ns/flow (default 100000 1000000)\n"
 		"  mem                      flow table memlock at 65536 and 1<<20 entries\n"
 		"  exec [--pcap F] [--log F] [--timeout S] -- CMD...   wall time, pkts/s, max RSS\n"

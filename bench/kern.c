@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* kern.c - kernel ns/packet of flowmon_ingress against the floor program. */
+/* kern.c - kernel ns/packet of flowmon_ingress and flowmon_xdp against the floor program. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@ struct subject {
 	int prog_fd;
 	int map_fd;		/* -1: no table (nop) */
 	bool flowmon;		/* value is struct flow_metrics */
+	bool xdp;		/* an XDP program: xdp_md context, XDP_PASS */
 };
 
 /*
@@ -27,7 +28,7 @@ struct subject {
  * daemon runs it, the leanest profile (counters only), every packet reading
  * the clock (what the tick saves), and the knobs of the kernel replay engine.
  */
-enum { S_LIVE, S_LEAN, S_PRECISE, S_REPLAY, S_FLOOR, S_NOP, S_MAX };
+enum { S_LIVE, S_XDP, S_LEAN, S_PRECISE, S_REPLAY, S_FLOOR, S_NOP, S_MAX };
 
 struct kern_ctx {
 	struct flowmon_bpf *ours[S_FLOOR];
@@ -41,8 +42,10 @@ static const struct variant {
 	bool replay;
 	bool lean;
 	bool precise;
+	bool xdp;
 } variants[S_FLOOR] = {
 	[S_LIVE] = { "ours, default profile", false, false, false },
+	[S_XDP] = { "ours at XDP, default profile", false, false, false, true },
 	[S_LEAN] = { "ours, --features none", false, true, false },
 	[S_PRECISE] = { "ours, --precise-clock", false, false, true },
 	[S_REPLAY] = { "ours, replay knobs", true, false, false },
@@ -50,7 +53,9 @@ static const struct variant {
 
 static int open_ours(const char *obj, const struct variant *v, struct flowmon_bpf **fm)
 {
+	static const char *const xdp_prog[] = { FLOWMON_PROG_XDP, NULL };
 	struct loader_opts lo = {
+		.progs = v->xdp ? xdp_prog : NULL,
 		.obj_path = obj,
 		.replay = v->replay,
 		.max_flows = KERN_FLOWS,
@@ -102,7 +107,7 @@ static int kern_open(const struct bench_opts *o, struct kern_ctx *k)
 	memset(k, 0, sizeof(*k));
 	k->trials = o->trials;
 	for (i = 0; i < S_FLOOR; i++) {
-		k->s[i] = (struct subject){ variants[i].name, -1, -1, true };
+		k->s[i] = (struct subject){ variants[i].name, -1, -1, true, variants[i].xdp };
 		err = open_ours(o->obj, &variants[i], &k->ours[i]);
 		if (err) {
 			fprintf(stderr, "  %s: does not load: %s\n", variants[i].name,
@@ -111,7 +116,8 @@ static int kern_open(const struct bench_opts *o, struct kern_ctx *k)
 				return err;
 			continue;
 		}
-		k->s[i].prog_fd = loader_prog_fd(k->ours[i], true);
+		k->s[i].prog_fd = variants[i].xdp ? loader_xdp_fd(k->ours[i]) :
+						    loader_prog_fd(k->ours[i], true);
 		k->s[i].map_fd = loader_flows_fd(k->ours[i]);
 	}
 	err = bench_open_floor(o->floor, KERN_FLOWS, &k->floor);
@@ -120,9 +126,9 @@ static int kern_open(const struct bench_opts *o, struct kern_ctx *k)
 	k->s[S_FLOOR] = (struct subject){ "floor", floor_fd(k->floor, "floor_count"),
 					  bpf_map__fd(bpf_object__find_map_by_name(k->floor,
 									   "floor_flows")),
-					  false };
+					  false, false };
 	k->s[S_NOP] = (struct subject){ "nop (harness cost)", floor_fd(k->floor, "floor_nop"),
-					-1, false };
+					-1, false, false };
 	return 0;
 }
 
@@ -165,6 +171,35 @@ static uint64_t entry_packets(const struct subject *s, const struct bench_pkt *p
 }
 
 
+/* An XDP run of the same frame: ingress on lo, XDP_PASS expected. */
+static int xdp_test_run(int prog_fd, const struct bench_pkt *p, uint32_t repeat, uint32_t *ns)
+{
+	struct xdp_md ctx = { .data = 0, .data_end = p->len, .ingress_ifindex = 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = p->buf,
+		    .data_size_in = p->len,
+		    .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx),
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	if (opts.retval != 2)	/* XDP_PASS: anything else is a bug */
+		return -EPROTO;
+	if (ns)
+		*ns = opts.duration;
+	return 0;
+}
+
+/* One test run of the subject (ts: the time of a TC run; XDP has none). */
+static int run(const struct subject *s, const struct bench_pkt *p, uint64_t ts, uint32_t repeat,
+	       uint32_t *ns)
+{
+	if (s->xdp)
+		return xdp_test_run(s->prog_fd, p, repeat, ns);
+	return bench_test_run(s->prog_fd, p, ts, repeat, ns);
+}
+
 /*
  * Established flow: one run creates the entry (setup), then every trial is
  * one run of EST_REPEAT: the kernel's average per run.
@@ -173,13 +208,13 @@ static int est_setup(const struct subject *s, const struct bench_pkt *p)
 {
 	if (s->map_fd >= 0)
 		bench_map_clear(s->map_fd);
-	return bench_test_run(s->prog_fd, p, BENCH_T0, 1, NULL);
+	return run(s, p, BENCH_T0, 1, NULL);
 }
 
 static int est_trial(const struct subject *s, struct bench_pkt *p, int t, double *v)
 {
 	uint32_t ns;
-	int err = bench_test_run(s->prog_fd, p, BENCH_T0, EST_REPEAT, &ns);
+	int err = run(s, p, BENCH_T0, EST_REPEAT, &ns);
 
 	*v = ns;
 	return err;
@@ -204,7 +239,7 @@ static int one_pass(const struct subject *s, struct bench_pkt *p, uint32_t t, ui
 
 	for (i = 0, *sum = 0; i < INS_KEYS && !err; i++) {
 		bench_pkt_set_flow(p, t * INS_KEYS + i);
-		err = bench_test_run(s->prog_fd, p, ts + i, 1, &ns);
+		err = run(s, p, ts + i, 1, &ns);
 		*sum += ns;
 	}
 	if (!err && s->map_fd >= 0 && bench_map_count(s->map_fd) != INS_KEYS) {

@@ -128,7 +128,7 @@ user_rss() {
 }
 
 machine
-section "1. kernel cost per packet (flowmon_ingress vs bench/floor.bpf.c)"
+section "1. kernel cost per packet (flowmon_ingress and flowmon_xdp vs bench/floor.bpf.c)"
 step 180 "${B[@]}" kern
 section "2. scan, merge and purge (collector_scan: the sweeper in the kernel, records built)"
 step 240 "${B[@]}" --trials 5 scan 100000 1000000

@@ -27,7 +27,9 @@ BPFPROG=$(first_file "$SELF_DIR/../lib/flowmon/tc_flowmon_kern.o" "$SELF_DIR/../
 	/usr/local/lib/flowmon/tc_flowmon_kern.o /usr/lib/flowmon/tc_flowmon_kern.o)	# "": built in
 BPFSEC=auto			# tc/ingress, tc/egress, or auto: both, per DIR
 BPFMAP=flowmon_stats		# flow table name under PIN_DIR
-DIR=both			# ingress, egress or both
+DIR=both			# ingress, egress, both, or xdp (ingress at the XDP hook)
+TC_MECH=auto			# TC hooks: tcx links (kernel 6.6+), clsact filters, or auto
+XDP_MODE=auto			# -d xdp: native, generic, or auto (native where the driver has it)
 DUMPDIR=/var/log/bpfflowmon	# <DUMPDIR>/<YYYY-MM-DD>/<HHMMSS>.txt
 USERLAND=$(first_file "$SELF_DIR/tc_flowmon_user" "$SELF_DIR/../tc_flowmon_user" \
 	"$(command -v tc_flowmon_user)" || echo /usr/local/bin/tc_flowmon_user)
@@ -57,7 +59,9 @@ Usage: $PROG [options] {start|load|stop|unload|purge|status}
   -p, --program OBJ             BPF object (default: ${BPFPROG:-built into the userland})
   -s, --section SEC             tc/ingress, tc/egress or auto (default: $BPFSEC)
   -m, --map NAME                flow table name under $PIN_DIR (default: $BPFMAP)
-  -d, --direction DIR           ingress, egress or both (default: $DIR)
+  -d, --direction DIR           ingress, egress, both, or xdp: ingress at XDP (default: $DIR)
+      --tc-mech MECH            TC hooks through tcx, clsact or auto (default: $TC_MECH)
+      --xdp-mode MODE           -d xdp: native, generic or auto (default: $XDP_MODE)
   -w, --write DIR               dump directory (default: $DUMPDIR)
   -u, --userland PROG           userland program (default: $USERLAND)
   -j, --json                    JSON records (default: $FORMAT)
@@ -73,7 +77,7 @@ while [ $# -gt 0 ]; do
 	case $opt in --*=*) val=${opt#*=} opt=${opt%%=*} has_val=yes ;; esac
 	case $opt in
 	-i | --interface | --int | -p | --program | -s | --section | -m | --map | -d | --direction | \
-		-w | --write | -u | --userland)
+		-w | --write | -u | --userland | --tc-mech | --xdp-mode)
 		if [ $has_val = no ]; then
 			[ $# -ge 2 ] || usage_err "option '$opt' needs an argument"
 			val=$2; shift
@@ -91,6 +95,8 @@ while [ $# -gt 0 ]; do
 	-m | --map) BPFMAP=${val#"$PIN_DIR"/} ;;	# the original's defaults gave a path
 	-d | --direction) DIR=$val DIR_GIVEN=yes ;;
 	-w | --write) DUMPDIR=$val ;;
+	--tc-mech) TC_MECH=$val ;;
+	--xdp-mode) XDP_MODE=$val ;;
 	-u | --userland) USERLAND=$val ;;
 	-j | --json) FORMAT=json ;;
 	--show-defaults) SHOW_DEFAULTS=yes ;;
@@ -104,13 +110,18 @@ done
 # -s: one program per hook, in sections tc/ingress and tc/egress; it picks the hook.
 case $BPFSEC in
 auto | tc | flowmon | "tc/ingress,tc/egress") BPFSEC=auto ;;
+xdp)
+	[ "$DIR_GIVEN" = no ] || [ "$DIR" = xdp ] || usage_err "section xdp conflicts with direction $DIR"
+	DIR=xdp ;;
 tc/ingress | ingress | tc/egress | egress)
 	[ "$DIR_GIVEN" = no ] || [ "$DIR" = "${BPFSEC#tc/}" ] ||
 		usage_err "section $BPFSEC conflicts with direction $DIR"
 	BPFSEC=tc/${BPFSEC#tc/} DIR=${BPFSEC#tc/} ;;
-*) usage_err "invalid section '$BPFSEC': the object has tc/ingress and tc/egress (or auto)" ;;
+*) usage_err "invalid section '$BPFSEC': the object has tc/ingress, tc/egress and xdp (or auto)" ;;
 esac
-case $DIR in ingress | egress | both) ;; *) usage_err "invalid direction '$DIR': expected ingress, egress or both" ;; esac
+case $DIR in ingress | egress | both | xdp) ;; *) usage_err "invalid direction '$DIR': expected ingress, egress, both or xdp" ;; esac
+case $TC_MECH in auto | tcx | clsact) ;; *) usage_err "invalid TC mechanism '$TC_MECH': expected auto, tcx or clsact" ;; esac
+case $XDP_MODE in auto | native | generic) ;; *) usage_err "invalid XDP mode '$XDP_MODE': expected auto, native or generic" ;; esac
 [[ $INTERVAL =~ ^[1-9][0-9]{0,4}$ ]] && [ "$INTERVAL" -le 86400 ] ||
 	usage_err "invalid interval '$INTERVAL': expected seconds (1-86400)"
 case $BPFMAP in "" | . | .. | */*) usage_err "invalid map name '$BPFMAP': expected a name under $PIN_DIR" ;; esac
@@ -124,6 +135,7 @@ if [ "$SHOW_DEFAULTS" = yes ]; then
 	printf '%-26s %s\n' "Monitoring interface:" "$IFACE$([ "$IFACE" = all ] && echo " ($IFLIST)")" \
 		"Dump interval:" "$INTERVAL" "BPF program:" "${BPFPROG:-built into $USERLAND}" \
 		"BPF program section:" "$BPFSEC" "BPF map:" "$PIN_DIR/$BPFMAP" "Direction:" "$DIR" \
+		"TC mechanism:" "$TC_MECH" "XDP mode:" "$XDP_MODE" \
 		"Dump directory:" "$DUMPDIR" "Userland program:" "$USERLAND" "Data format:" "$FORMAT" \
 		"Userland log file:" "$LOGFILE" "Max flows:" "${MAX_FLOWS:-userland default}" \
 		"Daemon options:" "${DAEMON_OPTS:-none}" "Daemonizer:" "$(ssd && echo start-stop-daemon || echo setsid)" \
@@ -149,8 +161,12 @@ wait_gone() {		# seconds
 	local i; for ((i = 0; i < $1 * 10; i++)); do daemon_pid >/dev/null || return 0; sleep 0.1; done
 	! daemon_pid >/dev/null
 }
+hook_args() {		# -d: the TC hooks, or ingress at XDP
+	if [ "$DIR" = xdp ]; then echo --hook xdp --xdp-mode "$XDP_MODE"; else echo -D "$DIR"; fi
+}
 do_load() {
-	local args=(load -I "$IFLIST" -D "$DIR")
+	local args
+	read -r -a args <<<"load -I $IFLIST $(hook_args) --tc-mech $TC_MECH"
 	[ -n "$BPFPROG" ] && args+=(--obj "$BPFPROG")
 	[ -n "$MAX_FLOWS" ] && args+=(--max-flows "$MAX_FLOWS")
 	U "${args[@]}"
@@ -189,7 +205,9 @@ do_stop() {
 	echo "stopped ${USERLAND##*/} (pid $pid)"
 }
 do_unload() {		# detach first, then stop: the daemon's last scan writes every packet
-	if [ "$IFACE_GIVEN" = yes ]; then U unload -I "$IFLIST" -D "$DIR"; else U unload --all; fi || return
+	local d=$DIR
+	[ "$d" != xdp ] || d=ingress	# the XDP hook goes with ingress
+	if [ "$IFACE_GIVEN" = yes ]; then U unload -I "$IFLIST" -D "$d"; else U unload --all; fi || return
 	if U status -j | grep -q '"attached":\[\]'; then do_stop; else echo "still attached: the daemon keeps running"; fi
 }
 do_status() {

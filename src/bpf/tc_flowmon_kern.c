@@ -189,6 +189,19 @@ __noinline int parse_xdp(struct xdp_md *xdp, struct fm_meta *m)
 	return fm_parse(&p, m);
 }
 
+/*
+ * Replay (BPF_PROG_TEST_RUN, the test tier): XDP has no stamp of its own,
+ * so the capture time travels in the frame's metadata, 8 bytes before it.
+ */
+static __always_inline __u64 xdp_replay_time(struct xdp_md *xdp)
+{
+	__u64 *ts = (void *)(long)xdp->data_meta;
+
+	if (!flowmon_cfg.replay_mode || (void *)(ts + 1) > (void *)(long)xdp->data)
+		return 0;
+	return *ts;
+}
+
 SEC("xdp")
 int flowmon_xdp(struct xdp_md *xdp)
 {
@@ -202,7 +215,7 @@ int flowmon_xdp(struct xdp_md *xdp)
 	m.wscale = FLOW_WSCALE_NONE;
 	m.ifindex = xdp->ingress_ifindex;
 	m.dir = FLOW_DIR_XDP;
-	m.tstamp = 0;
+	m.tstamp = xdp_replay_time(xdp);
 	m.tstamp_mono = 0;
 	m.frame_len = bpf_xdp_get_buff_len(xdp);	/* multi-buffer frames too */
 	m.gso_segs = 0;
@@ -222,12 +235,14 @@ int flowmon_xdp(struct xdp_md *xdp)
 		account_meta(&m);
 	} else if (!fast) {
 		__u32 frame_len = m.frame_len, ifindex = m.ifindex;
+		__u64 tstamp = m.tstamp;
 
 		__builtin_memset(&m, 0, sizeof(m));
 		m.wscale = FLOW_WSCALE_NONE;
 		m.ifindex = ifindex;
 		m.dir = FLOW_DIR_XDP;
 		m.frame_len = frame_len;
+		m.tstamp = tstamp;
 		err = parse_xdp(xdp, &m);
 		if (err)
 			fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);

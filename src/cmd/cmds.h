@@ -25,6 +25,10 @@ int cmd_top(const struct flowmon_opts *o);
 
 /* Loader settings from the command line (no pinning, live clock). */
 void cmd_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo);
+/* What to attach and how, from -I, -D, --hook, --xdp-mode, --tc-mech (not pinned). */
+struct ifaces_cfg;
+void cmd_ifaces_cfg(const struct flowmon_opts *o, const struct flowmon_bpf *fm,
+		    struct ifaces_cfg *c);
 /* The pin folder and the table's name of -f PATH / -p NAME. */
 void cmd_pin_dir(const struct flowmon_opts *o, char *dir, size_t len);
 const char *cmd_table_name(const struct flowmon_opts *o);

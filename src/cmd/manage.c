@@ -10,6 +10,7 @@
 #include "cmds.h"
 #include "flowmon.h"
 #include "ifaces.h"
+#include "links.h"
 #include "loader.h"
 #include "log.h"
 #include "pinname.h"
@@ -23,11 +24,13 @@ static const char *hooks_str(int hooks)
 
 int cmd_load(const struct flowmon_opts *o)
 {
+	static const char *const xdp_prog[] = { FLOWMON_PROG_XDP, NULL };
 	static struct iface_list l;
 	struct loader_opts lo;
+	struct ifaces_cfg ic;
 	struct flowmon_bpf *fm;
-	char dir[4096];
-	int i, err;
+	char dir[4096], what[4200];
+	int err;
 
 	if (ifaces_parse(o->ifaces, &l))
 		return 1;
@@ -35,25 +38,57 @@ int cmd_load(const struct flowmon_opts *o)
 	cmd_pin_dir(o, dir, sizeof(dir));
 	lo.pin_dir = dir;
 	lo.table_name = cmd_table_name(o);
+	lo.progs = o->xdp ? xdp_prog : NULL;
 	if (loader_open(&lo, &fm))
 		return 1;
-	err = ifaces_attach(loader_prog_fd(fm, true), loader_prog_fd(fm, false), &l, o->hooks);
-	for (i = 0; !err && i < l.n; i++)
-		pr_info("attached to %s %s, table %s\n", l.name[i], hooks_str(o->hooks),
-			o->map_path);
-	loader_close(fm);	/* the filters keep the program, the pins keep the maps */
+	/* links are pinned beside the table: they outlive this command */
+	cmd_ifaces_cfg(o, fm, &ic);
+	ic.pin_dir = dir;
+	ic.table = lo.table_name;
+	err = ifaces_attach_cfg(&l, &ic);
+	snprintf(what, sizeof(what), "table %s, attached to", o->map_path);
+	if (!err)
+		ifaces_report(&l, what);
+	loader_close(fm);	/* links and filters keep the programs, the pins keep the maps */
 	return err ? 1 : 0;
+}
+
+/*
+ * This instance's pinned links first, through their pins: finding ours by
+ * program id takes CAP_SYS_ADMIN, which the systemd unit does not grant.
+ */
+static void unpin_links(const struct iface_list *l, int hooks, const char *dir,
+			const char *table)
+{
+	static const char *const names[] = { "ingress", "egress", "xdp" };
+	int i, h, err;
+
+	for (i = 0; i < l->n; i++)
+		for (h = 0; h < 3; h++) {
+			if (!(hooks & (h == 1 ? HOOK_EGRESS : HOOK_INGRESS)))
+				continue;
+			err = links_detach_pinned(dir, table, l->name[i], names[h]);
+			if (err < 0)
+				pr_err("failed to detach the pinned %s link of %s: %s\n",
+				       names[h], l->name[i], strerror(-err));
+		}
 }
 
 /* Our filters on -I (or everywhere with --all), then every clsact qdisc left empty. */
 static int unload(const struct flowmon_opts *o, bool all)
 {
 	static struct iface_list l;
-	int i, hooks = all ? HOOK_BOTH : o->hooks;
+	int i, failed, hooks = all ? HOOK_BOTH : o->hooks;
+	char dir[4096];
 
 	if (all ? ifaces_attached(&l) : ifaces_parse(o->ifaces, &l))
 		return 1;
-	if (ifaces_detach(&l, hooks, false))
+	cmd_pin_dir(o, dir, sizeof(dir));
+	unpin_links(&l, hooks, dir, cmd_table_name(o));
+	failed = ifaces_detach(&l, hooks, false);
+	/* the pins of the links just detached (this instance's) */
+	links_unpin_detached(dir, cmd_table_name(o));
+	if (failed)
 		return 1;
 	for (i = 0; i < l.n; i++)
 		pr_info("detached from %s %s\n", l.name[i], hooks_str(hooks));

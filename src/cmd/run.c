@@ -19,11 +19,29 @@
 #include "pinname.h"
 #include "replay.h"
 #include "sink.h"
+#include "xdphook.h"
 
 #define NSEC 1000000000ULL
 
 /* The commands that read a table load the sweeper (src/datapath/sweep.h). */
 static const char *const sweep_prog[] = { FLOWMON_PROG_SWEEP, NULL };
+static const char *const sweep_xdp_progs[] = { FLOWMON_PROG_SWEEP, FLOWMON_PROG_XDP, NULL };
+
+_Static_assert(TC_MECH_CLSACT == 1 && TC_MECH_TCX == 2 && XDP_MODE_NATIVE == 1 &&
+	       XDP_MODE_GENERIC == 2, "--tc-mech and --xdp-mode values (opts.c)");
+
+void cmd_ifaces_cfg(const struct flowmon_opts *o, const struct flowmon_bpf *fm,
+		    struct ifaces_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->prog_in = loader_prog_fd(fm, true);
+	c->prog_eg = loader_prog_fd(fm, false);
+	c->prog_xdp = o->xdp ? loader_xdp_fd(fm) : -1;
+	c->hooks = o->xdp ? o->hooks & ~HOOK_INGRESS : o->hooks;
+	c->xdp = o->xdp;
+	c->xdp_mode = o->xdp_mode;
+	c->mech = o->tc_mech;
+}
 
 static volatile sig_atomic_t stop_requested, rotate_requested;
 
@@ -273,19 +291,23 @@ static int run_self_contained(const struct flowmon_opts *o)
 {
 	static struct iface_list l;
 	struct loader_opts lo;
+	struct ifaces_cfg ic;
 	struct flowmon_bpf *fm;
 	int rc;
 
 	if (ifaces_parse(o->ifaces, &l) || ifaces_check_free(&l, o->hooks))
 		return 1;
 	cmd_loader_opts(o, &lo);
-	lo.progs = sweep_prog;
+	lo.progs = o->xdp ? sweep_xdp_progs : sweep_prog;
 	if (loader_open(&lo, &fm))
 		return 1;
-	if (ifaces_attach(loader_prog_fd(fm, true), loader_prog_fd(fm, false), &l, o->hooks)) {
+	/* the links are held by this process only: they go with it, even on SIGKILL */
+	cmd_ifaces_cfg(o, fm, &ic);
+	if (ifaces_attach_cfg(&l, &ic)) {
 		loader_close(fm);
 		return 1;
 	}
+	ifaces_report(&l, "attached to");
 	rc = run_collector(o, &(struct table_fds){ loader_flows_fd(fm), loader_counters_fd(fm),
 						   loader_events_fd(fm), loader_sweep_fd(fm) });
 	/* a clsact qdisc is removed only when this run made it and it is empty */

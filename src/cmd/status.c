@@ -19,6 +19,7 @@
 #include "log.h"
 #include "observe.h"
 #include "selfstats.h"
+#include "xdphook.h"
 
 struct table_state {
 	bool loaded;
@@ -142,6 +143,21 @@ static void print_flows_text(const struct flowmon_opts *o, struct table_state *s
 			fputs(line, stdout);
 }
 
+/* How each hook is attached: one line per hook, under the interface's. */
+static void print_how(const struct iface_list *l, int i)
+{
+	static const char *const names[] = { "ingress", "egress" };
+	int h;
+
+	if (l->xdp[i])
+		printf("    xdp: %s mode, program %u\n", xdphook_mode_str(l->xdp_mode[i]),
+		       l->xdp_prog_id[i]);
+	for (h = 0; h < 2; h++)
+		if (l->attached[i][h])
+			printf("    %s: %s, program %u\n", names[h], ifaces_mech_str(l->mech[i][h]),
+			       l->prog_id[i][h]);
+}
+
 static void print_text(const struct flowmon_opts *o, const struct iface_list *l,
 		       const struct table_state *st)
 {
@@ -149,9 +165,11 @@ static void print_text(const struct flowmon_opts *o, const struct iface_list *l,
 	int i;
 
 	printf("attached:\n");
-	for (i = 0; i < l->n; i++)
-		printf("  %s%s%s\n", l->name[i], l->attached[i][0] ? " ingress" : "",
-		       l->attached[i][1] ? " egress" : "");
+	for (i = 0; i < l->n; i++) {
+		printf("  %s%s%s%s\n", l->name[i], l->xdp[i] ? " xdp" : "",
+		       l->attached[i][0] ? " ingress" : "", l->attached[i][1] ? " egress" : "");
+		print_how(l, i);
+	}
 	if (!st->loaded) {
 		printf("table %s: not loaded\n", o->map_path);
 		return;
@@ -234,8 +252,16 @@ static void print_json(const struct flowmon_opts *o, const struct iface_list *l,
 		printf("%s{\"ifname\":", i ? "," : "");
 		json_str(l->name[i]);
 		printf(",\"ifindex\":%d,\"ingress\":%s,\"egress\":%s,\"ingress_prog_id\":%u,"
-		       "\"egress_prog_id\":%u}", l->index[i], l->attached[i][0] ? "true" : "false",
+		       "\"egress_prog_id\":%u", l->index[i], l->attached[i][0] ? "true" : "false",
 		       l->attached[i][1] ? "true" : "false", l->prog_id[i][0], l->prog_id[i][1]);
+		printf(",\"ingress_mech\":\"%s\",\"egress_mech\":\"%s\",\"xdp\":%s",
+		       l->attached[i][0] ? ifaces_mech_str(l->mech[i][0]) : "",
+		       l->attached[i][1] ? ifaces_mech_str(l->mech[i][1]) : "",
+		       l->xdp[i] ? "true" : "false");
+		if (l->xdp[i])
+			printf(",\"xdp_mode\":\"%s\",\"xdp_prog_id\":%u",
+			       xdphook_mode_str(l->xdp_mode[i]), l->xdp_prog_id[i]);
+		printf("}");
 	}
 	printf("],\"table\":{\"path\":");
 	json_str(o->map_path);

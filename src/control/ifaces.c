@@ -1,12 +1,41 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* ifaces.c - attach, detach and find our filter on lists of interfaces. */
+/* ifaces.c - attach, detach and find ours on lists of interfaces: tcx, clsact or XDP. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include "ifaces.h"
+#include "links.h"
 #include "log.h"
 #include "tchook.h"
+#include "tcx.h"
+#include "xdphook.h"
+
+#define SLOT_XDP 2	/* link_fd[i][SLOT_XDP] */
+
+static const char *const hook_names[] = { "ingress", "egress", "xdp" };
+
+const char *ifaces_mech_str(int mech)
+{
+	return mech == TC_MECH_TCX ? "tcx" : mech == TC_MECH_CLSACT ? "clsact" : "auto";
+}
+
+/* Ours on a TC hook: a tcx link, else our clsact filter. 1 (with how), 0, or -errno. */
+static int tc_query(int ifindex, bool ingress, uint32_t *prog_id, uint8_t *mech)
+{
+	int r = tcx_find_ours(ifindex, ingress, prog_id, NULL);
+
+	if (r == 1) {
+		*mech = TC_MECH_TCX;
+		return 1;
+	}
+	r = tchook_query(ifindex, ingress, prog_id);
+	if (r == 1)
+		*mech = TC_MECH_CLSACT;
+	return r;
+}
 
 static bool hook_on(int hooks, int h)
 {
@@ -63,11 +92,15 @@ int ifaces_attached(struct iface_list *out)
 	if (!ifs)
 		return -errno;
 	for (p = ifs; p->if_index && out->n < IFACES_MAX; p++) {
+		int mode = XDP_MODE_AUTO;
+
 		i = out->n;
 		for (h = 0; h < 2; h++)
-			out->attached[i][h] = tchook_query(p->if_index, h == 0,
-							   &out->prog_id[i][h]) == 1;
-		if (!out->attached[i][0] && !out->attached[i][1])
+			out->attached[i][h] = tc_query(p->if_index, h == 0, &out->prog_id[i][h],
+						       &out->mech[i][h]) == 1;
+		out->xdp[i] = xdphook_query(p->if_index, &out->xdp_prog_id[i], &mode) == 1;
+		out->xdp_mode[i] = mode;
+		if (!out->attached[i][0] && !out->attached[i][1] && !out->xdp[i])
 			continue;
 		out->index[i] = p->if_index;
 		snprintf(out->name[i], sizeof(out->name[0]), "%s", p->if_name);
@@ -82,9 +115,14 @@ int ifaces_check_free(const struct iface_list *l, int hooks)
 {
 	int i, h;
 
+	uint8_t mech;
+
 	for (i = 0; i < l->n; i++) {
-		for (h = 0; h < 2; h++) {
-			if (!hook_on(hooks, h) || tchook_query(l->index[i], h == 0, NULL) != 1)
+		for (h = 0; h < 3; h++) {
+			if (!hook_on(hooks, h == 1))
+				continue;
+			if (h < 2 ? tc_query(l->index[i], h == 0, NULL, &mech) != 1 :
+				    xdphook_query(l->index[i], NULL, NULL) != 1)
 				continue;
 			pr_err("failed to attach to %s: bpfFlowMon is already attached there "
 			       "(tc_flowmon.sh load); read its table with -f instead\n",
@@ -95,15 +133,52 @@ int ifaces_check_free(const struct iface_list *l, int hooks)
 	return 0;
 }
 
+/* A link this process holds goes with its fd (unless a pin holds it too). */
+static void drop_held(struct iface_list *l, int i, int slot)
+{
+	if (l->link_fd[i][slot] > 0)
+		close(l->link_fd[i][slot]);
+	l->link_fd[i][slot] = 0;
+}
+
+/* Ours on one TC hook, whichever way it was attached. 0 or -errno. */
+static int detach_tc(struct iface_list *l, int i, int h)
+{
+	int err;
+
+	drop_held(l, i, h);
+	err = tcx_detach_ours(l->index[i], h == 0);
+	if (err >= 0)
+		err = tchook_detach(l->index[i], h == 0);
+	return err < 0 ? err : 0;
+}
+
+static int detach_xdp(struct iface_list *l, int i)
+{
+	int err;
+
+	drop_held(l, i, SLOT_XDP);
+	err = xdphook_detach_ours(l->index[i]);
+	l->xdp[i] = false;
+	if (err == -EBUSY)
+		pr_err("failed to detach from %s xdp: our program is there without a link "
+		       "(ip link set dev %s xdp off removes it)\n", l->name[i], l->name[i]);
+	else if (err < 0)
+		pr_err("failed to detach from %s xdp: %s\n", l->name[i], strerror(-err));
+	return err < 0 ? err : 0;
+}
+
 int ifaces_detach(struct iface_list *l, int hooks, bool only_created)
 {
 	int i, h, err, failed = 0;
 
 	for (i = 0; i < l->n; i++) {
+		if (hook_on(hooks, 0) && detach_xdp(l, i))
+			failed++;
 		for (h = 0; h < 2; h++) {
 			if (!hook_on(hooks, h))
 				continue;
-			err = tchook_detach(l->index[i], h == 0);
+			err = detach_tc(l, i, h);
 			if (err) {
 				pr_err("failed to detach from %s %s: %s\n", l->name[i],
 				       h ? "egress" : "ingress", strerror(-err));
@@ -120,32 +195,195 @@ int ifaces_detach(struct iface_list *l, int hooks, bool only_created)
 	return failed;
 }
 
-int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks)
+static bool use_tcx(int mech)
 {
-	int i, h, err = 0;
+	return mech == TC_MECH_TCX || (mech == TC_MECH_AUTO && tcx_supported());
+}
 
+/* A new link: the caller's to hold (run -I), or pinned beside the table (load). */
+static int keep_link(const struct ifaces_cfg *c, struct iface_list *l, int i, int slot, int fd)
+{
+	int err;
+
+	if (!c->pin_dir) {
+		l->link_fd[i][slot] = fd;
+		return 0;
+	}
+	err = links_pin(fd, c->pin_dir, c->table, l->name[i], hook_names[slot]);
+	if (err)
+		pr_err("failed to pin the %s link of %s in %s: %s\n", hook_names[slot],
+		       l->name[i], c->pin_dir, strerror(-err));
+	close(fd);	/* the pin holds it now; without one, the link goes */
+	return err;
+}
+
+/*
+ * Ours already on the hook, as a link: the new program in it, atomically
+ * (a second load replaces, never doubles). 1 done, 0 none there, -errno.
+ */
+static int update_link(uint32_t link_id, int prog_fd, int *fd)
+{
+	int err = 0;
+
+	*fd = bpf_link_get_fd_by_id(link_id);
+	if (*fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_link_update(*fd, prog_fd, NULL)) {
+		err = -errno;
+		close(*fd);
+		*fd = -1;
+	}
+	return err ? err : 1;
+}
+
+static int attach_tcx(const struct ifaces_cfg *c, struct iface_list *l, int i, int h)
+{
+	int prog = h ? c->prog_eg : c->prog_in, fd = -1, err;
+	uint32_t link_id;
+
+	err = tcx_find_ours(l->index[i], h == 0, NULL, &link_id);
+	if (err == 1)
+		err = update_link(link_id, prog, &fd);
+	if (err < 0)
+		return err;
+	if (!err) {
+		/* a clsact filter of ours there would count each packet twice */
+		err = tchook_detach(l->index[i], h == 0);
+		fd = err ? err : tcx_attach(prog, l->index[i], h == 0);
+		if (fd < 0)
+			return fd;
+	}
+	l->mech[i][h] = TC_MECH_TCX;
+	return keep_link(c, l, i, h, fd);
+}
+
+static int attach_clsact(const struct ifaces_cfg *c, struct iface_list *l, int i, int h)
+{
+	bool created = false;
+	int err;
+
+	err = tcx_detach_ours(l->index[i], h == 0);
+	if (err >= 0)
+		err = tchook_attach(h ? c->prog_eg : c->prog_in, l->index[i], h == 0, &created);
+	l->created[i] |= created;
+	l->mech[i][h] = TC_MECH_CLSACT;
+	return err < 0 ? err : 0;
+}
+
+static int attach_xdp(const struct ifaces_cfg *c, struct iface_list *l, int i)
+{
+	int fd, err, mode = XDP_MODE_AUTO;
+
+	err = xdphook_check_l2(l->index[i]);
+	if (err == -EPFNOSUPPORT) {
+		pr_err("failed to attach XDP to %s: no Ethernet header on this device "
+		       "(an L3 device such as tun or WireGuard): use the TC hook\n", l->name[i]);
+		return err;
+	}
+	if (!err && xdphook_query(l->index[i], NULL, &mode) == 1) {
+		/* ours already there: the new program in its link */
+		err = xdphook_detach_ours(l->index[i]) < 0 ? -EBUSY : 0;
+		mode = c->xdp_mode;
+	}
+	if (!err) {
+		/* TC ingress of ours would only see XDP's packets again: XDP replaces it */
+		err = detach_tc(l, i, 0);
+		l->attached[i][0] = false;
+	}
+	if (err)
+		return err;
+	fd = xdphook_attach(c->prog_xdp, l->index[i], c->xdp_mode, &mode);
+	if (fd < 0)
+		return fd;
+	l->xdp[i] = true;
+	l->xdp_mode[i] = mode;
+	return keep_link(c, l, i, SLOT_XDP, fd);
+}
+
+/* One hook of one interface: slot 0 ingress (TC or XDP), 1 egress. */
+static int attach_one(const struct ifaces_cfg *c, struct iface_list *l, int i, int h)
+{
+	int err;
+
+	if (h == 0 && c->xdp)
+		return attach_xdp(c, l, i);
+	if (h == 0 && l->xdp[i] == false && xdphook_query(l->index[i], NULL, NULL) == 1) {
+		err = detach_xdp(l, i);	/* TC ingress replaces our XDP */
+		if (err)
+			return err;
+	}
+	err = use_tcx(c->mech) ? attach_tcx(c, l, i, h) : attach_clsact(c, l, i, h);
+	l->attached[i][h] = !err;
+	return err;
+}
+
+static void roll_back(struct iface_list *l, const struct ifaces_cfg *c)
+{
+	int i, h;
+
+	/* all or nothing: only what this call attached, hooks by hooks */
+	for (i = 0; i < l->n; i++) {
+		if (l->xdp[i])
+			detach_xdp(l, i);
+		for (h = 0; h < 2; h++)
+			if (l->attached[i][h])
+				detach_tc(l, i, h);
+	}
+	for (i = 0; i < l->n; i++)
+		if (l->created[i])
+			tchook_release_qdisc(l->index[i]);
+	if (c->pin_dir)
+		links_unpin_detached(c->pin_dir, c->table);
+}
+
+int ifaces_attach_cfg(struct iface_list *l, const struct ifaces_cfg *c)
+{
+	int i, h, failed = 0, err = 0;
+
+	if (c->mech == TC_MECH_TCX && !tcx_supported()) {
+		pr_err("failed to attach with tcx: this kernel has no tcx (6.6 or later has it); "
+		       "use --tc-mech clsact\n");
+		return -EOPNOTSUPP;
+	}
 	for (i = 0; i < l->n && !err; i++) {
 		for (h = 0; h < 2 && !err; h++) {
-			bool created = false;
-
-			if (!hook_on(hooks, h))
-				continue;
-			err = tchook_attach(h ? prog_eg : prog_in, l->index[i], h == 0, &created);
-			l->attached[i][h] = !err;
-			l->created[i] |= created;
+			failed = h == 0 && c->xdp ? SLOT_XDP : h;
+			if (hook_on(c->hooks, h) || (h == 0 && c->xdp))
+				err = attach_one(c, l, i, h);
 		}
-		if (err)
-			pr_err("failed to attach to %s: %s\n", l->name[i], strerror(-err));
+		/* an XDP refusal for want of an Ethernet header is said already */
+		if (err && err != -EPFNOSUPPORT)
+			pr_err("failed to attach to %s %s: %s\n", l->name[i], hook_names[failed],
+			       strerror(-err));
 	}
-	if (err) {
-		/* all or nothing: only what this call attached, hooks by hooks */
-		for (i = 0; i < l->n; i++)
-			for (h = 0; h < 2; h++)
-				if (l->attached[i][h])
-					tchook_detach(l->index[i], h == 0);
-		for (i = 0; i < l->n; i++)
-			if (l->created[i])
-				tchook_release_qdisc(l->index[i]);
-	}
+	if (err)
+		roll_back(l, c);
 	return err;
+}
+
+int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks)
+{
+	struct ifaces_cfg c = { .prog_in = prog_in, .prog_eg = prog_eg, .hooks = hooks,
+				.mech = TC_MECH_CLSACT };
+
+	return ifaces_attach_cfg(l, &c);
+}
+
+void ifaces_report(const struct iface_list *l, const char *what)
+{
+	char buf[128];
+	int i, h, n;
+
+	for (i = 0; i < l->n; i++) {
+		n = 0;
+		buf[0] = '\0';
+		if (l->xdp[i])
+			n += snprintf(buf + n, sizeof(buf) - n, " xdp (%s)",
+				      xdphook_mode_str(l->xdp_mode[i]));
+		for (h = 0; h < 2 && n < (int)sizeof(buf); h++)
+			if (l->attached[i][h])
+				n += snprintf(buf + n, sizeof(buf) - n, " %s (%s)", hook_names[h],
+					      ifaces_mech_str(l->mech[i][h]));
+		pr_info("%s %s:%s\n", what, l->name[i], buf);
+	}
 }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * ifaces.h - our filter on lists of interfaces: attach on every one or on
- * none, detach, and find where it is attached. The kernel is the record:
- * nothing is written down (see tchook.h for the clsact qdisc rule).
+ * ifaces.h - our programs on lists of interfaces: attach on every one or on
+ * none, detach, and find where they are attached. The TC hooks take a tcx
+ * link where the kernel has tcx (tcx.h), else our clsact filter (tchook.h,
+ * for the clsact qdisc rule); ingress may be the XDP hook instead
+ * (xdphook.h). The kernel is the record: nothing is written down but the
+ * pins of a load's links (links.h).
  */
 #ifndef __FLOWMON_IFACES_H
 #define __FLOWMON_IFACES_H
@@ -16,13 +19,39 @@
 #define IFACES_INGRESS 1
 #define IFACES_EGRESS 2
 
+/* How a TC hook is attached (iface_list.mech, ifaces_cfg.mech). */
+enum tc_mech {
+	TC_MECH_AUTO = 0,	/* tcx where the kernel has it, else clsact */
+	TC_MECH_CLSACT,		/* our filter on the clsact qdisc (netlink, iproute2's way) */
+	TC_MECH_TCX,		/* a tcx link (kernel 6.6+) */
+};
+
+const char *ifaces_mech_str(int mech);
+
 struct iface_list {
 	int n;
 	int index[IFACES_MAX];
 	char name[IFACES_MAX][16];
-	bool attached[IFACES_MAX][2];	/* [ingress, egress]: our filter is there */
+	bool attached[IFACES_MAX][2];	/* [ingress, egress]: our filter or link is there */
 	uint32_t prog_id[IFACES_MAX][2];	/* its program (ifaces_attached) */
+	uint8_t mech[IFACES_MAX][2];	/* enum tc_mech of each attached TC hook */
 	bool created[IFACES_MAX];	/* clsact qdisc created by this process */
+	bool xdp[IFACES_MAX];		/* ours on the XDP hook */
+	uint8_t xdp_mode[IFACES_MAX];	/* enum xdp_mode used there */
+	uint32_t xdp_prog_id[IFACES_MAX];
+	int link_fd[IFACES_MAX][3];	/* links this process holds [ingress, egress, xdp], 0: none */
+};
+
+/* What to attach, and how (ifaces_attach_cfg). */
+struct ifaces_cfg {
+	int prog_in, prog_eg;	/* the TC programs */
+	int prog_xdp;		/* flowmon_xdp, when xdp */
+	int hooks;		/* IFACES_INGRESS | IFACES_EGRESS */
+	bool xdp;		/* ingress at the XDP hook instead of TC */
+	int xdp_mode;		/* enum xdp_mode */
+	int mech;		/* enum tc_mech */
+	const char *pin_dir;	/* pin the links there (load); NULL: this process holds them */
+	const char *table;	/* the instance's table name (pin names) */
 };
 
 /*
@@ -35,11 +64,16 @@ int ifaces_attached(struct iface_list *out);
 /* -EBUSY (one line) when our filter already is on one of these hooks. */
 int ifaces_check_free(const struct iface_list *l, int hooks);
 /* Attach on every interface and hook of hooks, or on none (rolled back). 0 or -errno. */
+int ifaces_attach_cfg(struct iface_list *l, const struct ifaces_cfg *c);
+/* The same, as clsact filters on the TC hooks. */
 int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks);
+/* One line per interface: what is attached where, and how (log, pr_info). */
+void ifaces_report(const struct iface_list *l, const char *what);
 /*
- * Remove our filter from the hooks of every interface, then each clsact
- * qdisc left without any filter (only_created: only the ones this process
- * made). Returns the number of failures, 0 when all went.
+ * Remove ours from the hooks of every interface (tcx links, filters, the
+ * XDP link with ingress), then each clsact qdisc left without any filter
+ * (only_created: only the ones this process made), and the links this
+ * process holds. Returns the number of failures, 0 when all went.
  */
 int ifaces_detach(struct iface_list *l, int hooks, bool only_created);
 

@@ -292,6 +292,11 @@ int loader_frags_fd(const struct flowmon_bpf *fm)
 	return bpf_map__fd(fm->skel->maps.flowmon_frags);
 }
 
+int loader_xdp_fd(const struct flowmon_bpf *fm)
+{
+	return bpf_program__fd(fm->skel->progs.flowmon_xdp);
+}
+
 int loader_sweep_fd(const struct flowmon_bpf *fm)
 {
 	return bpf_program__fd(fm->skel->progs.flowmon_sweep);

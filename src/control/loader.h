@@ -52,6 +52,8 @@ int loader_flows_fd(const struct flowmon_bpf *fm);
 int loader_counters_fd(const struct flowmon_bpf *fm);
 int loader_events_fd(const struct flowmon_bpf *fm);
 int loader_frags_fd(const struct flowmon_bpf *fm);
+/* flowmon_xdp, -1 when it was not loaded (loader_opts.progs). */
+int loader_xdp_fd(const struct flowmon_bpf *fm);
 /* flowmon_sweep, -1 when it was not loaded (loader_opts.progs). */
 int loader_sweep_fd(const struct flowmon_bpf *fm);
 /* The bpf_object, for what the accessors above do not cover (NULL-safe). */

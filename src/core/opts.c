@@ -42,6 +42,9 @@ enum {
 	OPT_PEN,
 	OPT_METRICS,
 	OPT_FLOWS,
+	OPT_HOOK,
+	OPT_XDP_MODE,
+	OPT_TC_MECH,
 };
 
 #define C(x)	(1u << CMD_##x)
@@ -93,6 +96,12 @@ static const struct opt_def opt_defs[] = {
 		"(default none)" },
 	{ "direction", 'D', "DIR", C(RUN) | C(LOAD) | C(UNLOAD), "hooks: ingress, egress or "
 		"both (default both)" },
+	{ "hook", OPT_HOOK, "HOOK", C(RUN) | C(LOAD), "ingress hook: tc, or xdp (before the "
+		"stack, ingress only: -D both adds TC egress) (default tc)" },
+	{ "xdp-mode", OPT_XDP_MODE, "MODE", C(RUN) | C(LOAD), "--hook xdp: native, generic, or "
+		"auto: native where the driver has it (default auto)" },
+	{ "tc-mech", OPT_TC_MECH, "MECH", C(RUN) | C(LOAD), "TC hooks through tcx links "
+		"(kernel 6.6+) or clsact filters; auto: tcx where the kernel has it (default auto)" },
 	{ "all", OPT_ALL, NULL, C(UNLOAD), "unload: every interface where our filter is" },
 	{ "idle-timeout", OPT_IDLE, "SEC", C_KERN, "end flows idle for SEC seconds "
 		"(default 15)" },
@@ -315,8 +324,35 @@ static int opt_ifaces(struct parse_ctx *c, struct flowmon_opts *o, const char *s
 	return 0;
 }
 
+/* One of names (NULL-terminated): its index into *out. */
+static int opt_choice(struct parse_ctx *c, const char *what, const char *s,
+		      const char *const *names, const char *expected, int *out)
+{
+	int i;
+
+	for (i = 0; names[i]; i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return fail(c, "invalid %s '%s': expected %s", what, s, expected);
+}
+
+static int opt_hook(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
+{
+	static const char *const names[] = { "tc", "xdp", NULL };
+	int v = 0;
+
+	if (opt_choice(c, "hook", s, names, "tc or xdp", &v))
+		return -1;
+	o->xdp = v == 1;
+	return 0;
+}
+
 static int opt_hooks(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
+	o->hooks_given = true;
 	if (!strcmp(s, "ingress"))
 		o->hooks = HOOK_INGRESS;
 	else if (!strcmp(s, "egress"))
@@ -544,6 +580,14 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_ifaces(c, o, s);
 	case 'D':
 		return opt_hooks(c, o, s);
+	case OPT_HOOK:
+		return opt_hook(c, o, s);
+	case OPT_XDP_MODE:
+		return opt_choice(c, "XDP mode", s, (const char *const[]){ "auto", "native",
+			"generic", NULL }, "auto, native or generic", &o->xdp_mode);
+	case OPT_TC_MECH:
+		return opt_choice(c, "TC mechanism", s, (const char *const[]){ "auto", "clsact",
+			"tcx", NULL }, "auto, tcx or clsact", &o->tc_mech);
 	}
 	return opt_flag(c, o, opt);
 }
@@ -610,6 +654,14 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "-r conflicts with %s", o->cmd_name);
 	if (o->cmd == CMD_REPLAY && !o->pcap)
 		return fail(c, "replay needs a FILE");
+	if (o->xdp && o->hooks == HOOK_EGRESS)
+		return fail(c, "--hook xdp conflicts with -D egress: XDP sees ingress only");
+	if (o->xdp && !o->hooks_given)
+		o->hooks = HOOK_INGRESS;	/* XDP alone, unless -D both asks for TC egress too */
+	if (o->xdp_mode && !o->xdp)
+		return fail(c, "--xdp-mode needs --hook xdp");
+	if (o->xdp && !o->ifaces)
+		return fail(c, "--hook xdp needs -I IFACE");
 	return 0;
 }
 

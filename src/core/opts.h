@@ -75,6 +75,10 @@ struct flowmon_opts {
 	bool kernel_engine;		/* --engine kernel: replay through BPF_PROG_TEST_RUN */
 	int features;			/* --features: FLOWMON_F_*, -1: all (the default) */
 	bool precise_clock;		/* --precise-clock: read the clock per packet */
+	bool hooks_given;		/* -D was on the command line */
+	bool xdp;			/* --hook xdp: ingress at the XDP hook */
+	int xdp_mode;			/* --xdp-mode: enum xdp_mode (xdphook.h), 0 auto */
+	int tc_mech;			/* --tc-mech: enum tc_mech (ifaces.h), 0 auto */
 };
 
 /*

@@ -49,8 +49,11 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 	return vfprintf(stderr, fmt, ap);
 }
 
+bool fx_xdp;
+
 int fx_open(struct fx *f, const struct fx_cfg *cfg)
 {
+	static const char *const xdp_prog[] = { FLOWMON_PROG_XDP, NULL };
 	struct loader_opts o = {
 		.obj_path = obj_path(),
 		.replay = !(cfg && cfg->live),
@@ -61,6 +64,7 @@ int fx_open(struct fx *f, const struct fx_cfg *cfg)
 		.precise_clock = cfg && cfg->precise_clock,
 		.features_set = cfg && cfg->features_set,
 		.features = cfg ? cfg->features : 0,
+		.progs = fx_xdp ? xdp_prog : NULL,
 	};
 	int err;
 
@@ -71,13 +75,14 @@ int fx_open(struct fx *f, const struct fx_cfg *cfg)
 		printf("#   loader_open(%s): %s\n", o.obj_path, strerror(-err));
 		return err;
 	}
+	f->prog_xdp = fx_xdp ? loader_xdp_fd(f->fm) : -1;
 	f->prog_in = loader_prog_fd(f->fm, true);
 	f->prog_eg = loader_prog_fd(f->fm, false);
 	f->flows_fd = loader_flows_fd(f->fm);
 	f->cnt_fd = loader_counters_fd(f->fm);
 	f->ev_fd = loader_events_fd(f->fm);
 	f->ncpus = libbpf_num_possible_cpus();
-	if (f->prog_in < 0 || f->prog_eg < 0 || f->flows_fd < 0 || f->cnt_fd < 0 ||
+	if ((fx_xdp && f->prog_xdp < 0) || f->prog_in < 0 || f->prog_eg < 0 || f->flows_fd < 0 || f->cnt_fd < 0 ||
 	    f->ev_fd < 0 || f->ncpus <= 0) {
 		loader_close(f->fm);
 		f->fm = NULL;
@@ -92,6 +97,44 @@ void fx_close(struct fx *f)
 	f->rb = NULL;
 	loader_close(f->fm);
 	f->fm = NULL;
+}
+
+/* An ingress run at the XDP hook: the replay time in the metadata before the frame. */
+static int run_xdp(struct fx *f, const void *data, size_t len, const struct fx_run *r,
+		   uint32_t *retval)
+{
+	static __thread uint8_t in[FX_XDP_META + PKT_MAX], out[FX_XDP_META + PKT_MAX + 256];
+	struct xdp_md ctx = {
+		.data = FX_XDP_META,
+		.data_end = FX_XDP_META + (__u32)len,
+		.ingress_ifindex = r->ifindex ? r->ifindex : 1,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = in,
+		.data_size_in = FX_XDP_META + (__u32)len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = r->repeat,
+	);
+	int err;
+
+	if (r->gso_segs > 1 || r->wire_len || len > PKT_MAX) {
+		printf("#   an XDP run has no GSO, no replayed wire length, at most %d bytes\n",
+		       PKT_MAX);
+		return -ENOTSUP;
+	}
+	memcpy(in, &r->ts, FX_XDP_META);
+	memcpy(in + FX_XDP_META, data, len);
+	err = bpf_prog_test_run_opts(f->prog_xdp, &opts);
+	if (err)
+		return err < 0 ? err : -errno;
+	if (retval)
+		*retval = opts.retval;
+	if (opts.data_size_out != FX_XDP_META + len || memcmp(out, in, FX_XDP_META + len))
+		return -EILSEQ;
+	return 0;
 }
 
 int fx_run_raw(struct fx *f, const void *data, size_t len, const struct fx_run *r,
@@ -117,6 +160,8 @@ int fx_run_raw(struct fx *f, const void *data, size_t len, const struct fx_run *
 	);
 	int err;
 
+	if (fx_xdp && !r->egress)
+		return run_xdp(f, data, len, r, retval);
 	err = bpf_prog_test_run_opts(r->egress ? f->prog_eg : f->prog_in, &opts);
 	if (err)
 		return err < 0 ? err : -errno;
@@ -150,7 +195,12 @@ int fx_run_at(struct fx *f, const struct pkt *p, const struct fx_run *r, const c
 		testlib_failed = 1;
 		return -1;
 	}
-	if (retval != TC_ACT_UNSPEC_U) {
+	if (fx_xdp && !r->egress && retval != FX_XDP_PASS) {
+		printf("#   %s:%d: retval %d, expected XDP_PASS\n", file, line, (int)retval);
+		testlib_failed = 1;
+		return -1;
+	}
+	if ((!fx_xdp || r->egress) && retval != TC_ACT_UNSPEC_U) {
 		printf("#   %s:%d: retval %d, expected TC_ACT_UNSPEC (-1)\n", file, line,
 		       (int)retval);
 		testlib_failed = 1;

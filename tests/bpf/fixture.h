@@ -39,8 +39,37 @@ struct flowmon_bpf;
 	}                                                                   \
 	static void body_##name(void)
 
+/*
+ * The same packet cases at the XDP hook: BPF_TEST_XDP(name) registers the
+ * body twice, as name (TC) and name_xdp, where fx_xdp is set: fx_open then
+ * loads flowmon_xdp too, and every ingress run goes through it instead of
+ * flowmon_ingress (egress runs stay on TC egress: XDP has no egress). The
+ * replay time travels in 8 bytes of XDP metadata. A run with GSO or a
+ * replayed wire length fails there: XDP never sees aggregates.
+ */
+extern bool fx_xdp;
+
+#define BPF_TEST_XDP(name)                                                  \
+	static void body_##name(void);                                      \
+	TEST(name)                                                          \
+	{                                                                   \
+		if (geteuid() != 0)                                         \
+			SKIP("not root");                                   \
+		body_##name();                                              \
+	}                                                                   \
+	TEST(name##_xdp)                                                    \
+	{                                                                   \
+		if (geteuid() != 0)                                         \
+			SKIP("not root");                                   \
+		fx_xdp = true;                                              \
+		body_##name();                                              \
+		fx_xdp = false;                                             \
+	}                                                                   \
+	static void body_##name(void)
+
 struct fx {
 	struct flowmon_bpf *fm;
+	int prog_xdp;		/* flowmon_xdp when fx_xdp, else -1 */
 	int prog_in;
 	int prog_eg;
 	int flows_fd;
@@ -159,5 +188,7 @@ void mk_v6_tcp(struct pkt *p, const char *s, const char *d, const struct tcp_opt
 #define T0		1700000000000000000ULL	/* 2023-11-14, ns since the epoch */
 #define NSEC_PER_SEC	1000000000ULL
 #define TC_ACT_UNSPEC_U	0xffffffffu	/* TC_ACT_UNSPEC (-1) as the test run's retval */
+#define FX_XDP_PASS	2u		/* XDP_PASS */
+#define FX_XDP_META	8		/* metadata bytes before an XDP frame: the replay time */
 
 #endif /* __FLOWMON_FIXTURE_H */

@@ -30,7 +30,7 @@ static void expect_error(void (*build)(struct pkt *p), int cnt)
 
 #define MALFORMED(name, cnt)                                                \
 	static void build_##name(struct pkt *p);                            \
-	BPF_TEST(malformed_##name)                                          \
+	BPF_TEST_XDP(malformed_##name)                                        \
 	{                                                                   \
 		expect_error(build_##name, cnt);                            \
 	}                                                                   \
@@ -339,7 +339,7 @@ MALFORMED(ipv6_icmpv6_truncated, CNT_ERR_L4)
 }
 
 /* After a mix of broken packets a good one is still counted, alone and exactly. */
-BPF_TEST(malformed_then_good)
+BPF_TEST_XDP(malformed_then_good)
 {
 	struct flow_key k;
 	struct pkt p;

@@ -114,7 +114,7 @@ static void ipv4_tcp_every_metric(bool egress)
 	fx_close(&f);
 }
 
-BPF_TEST(ipv4_tcp_every_metric_ingress)
+BPF_TEST_XDP(ipv4_tcp_every_metric_ingress)
 {
 	ipv4_tcp_every_metric(false);
 }
@@ -124,7 +124,7 @@ BPF_TEST(ipv4_tcp_every_metric_egress)
 	ipv4_tcp_every_metric(true);
 }
 
-BPF_TEST(ipv6_udp_every_metric)
+BPF_TEST_XDP(ipv6_udp_every_metric)
 {
 	struct flow_side s;
 	struct flow_key k;
@@ -194,7 +194,7 @@ BPF_TEST(ipv6_udp_every_metric)
 }
 
 /* TTL / hop limit: both ends of every histogram bucket, TTL 0 included. */
-BPF_TEST(ttl_histogram_every_bucket)
+BPF_TEST_XDP(ttl_histogram_every_bucket)
 {
 	static const uint8_t ttls[] = { 0,   1,   2,   5,   6,   32,  33,  64,  65,  96,
 					97,  128, 129, 160, 161, 192, 193, 224, 225, 255 };
@@ -237,7 +237,7 @@ BPF_TEST(ttl_histogram_every_bucket)
 }
 
 /* IP length buckets <128 <256 <512 <1024 <1514 >=1514, both sides of each edge. */
-BPF_TEST(size_histogram_every_bucket)
+BPF_TEST_XDP(size_histogram_every_bucket)
 {
 	static const uint16_t l3[] = { 28, 127, 128, 255, 256, 511, 512, 1023, 1024, 1513,
 				       1514, 3000 };
@@ -263,7 +263,7 @@ BPF_TEST(size_histogram_every_bucket)
 }
 
 /* Inter-arrival gaps: min, max, sum of squares in us^2; a step back in time is a 0 gap. */
-BPF_TEST(inter_arrival_times)
+BPF_TEST_XDP(inter_arrival_times)
 {
 	struct flow_side s;
 	struct flow_key k;
@@ -296,7 +296,7 @@ BPF_TEST(inter_arrival_times)
 	fx_close(&f);
 }
 
-BPF_TEST(ipv4_tos_full_byte)
+BPF_TEST_XDP(ipv4_tos_full_byte)
 {
 	struct flow_side s;
 	struct flow_key k;
@@ -400,7 +400,7 @@ static void run_l4_cases(const struct l4_case *cases, size_t n)
 	fx_close(&f);
 }
 
-BPF_TEST(ipv4_l4_protocols)
+BPF_TEST_XDP(ipv4_l4_protocols)
 {
 	static const struct l4_case cases[] = {
 		{ "tcp", 4, PROTO_TCP, 33000, 80, 20 },
@@ -418,7 +418,7 @@ BPF_TEST(ipv4_l4_protocols)
 	run_l4_cases(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
-BPF_TEST(ipv6_l4_protocols)
+BPF_TEST_XDP(ipv6_l4_protocols)
 {
 	static const struct l4_case cases[] = {
 		{ "tcp", 6, PROTO_TCP, 34000, 443, 20 },
@@ -437,7 +437,7 @@ BPF_TEST(ipv6_l4_protocols)
 }
 
 /* 0..8 stacked tags, 802.1ad and 802.1Q mixed: the flow and its L3 bytes never change. */
-BPF_TEST(vlan_tags_0_to_8)
+BPF_TEST_XDP(vlan_tags_0_to_8)
 {
 	struct flow_key k;
 	struct pkt p;
@@ -475,7 +475,7 @@ BPF_TEST(vlan_tags_0_to_8)
 }
 
 /* Deeper than the program walks (8): counted as an L2 error, no entry. */
-BPF_TEST(vlan_9_tags_err_l2)
+BPF_TEST_XDP(vlan_9_tags_err_l2)
 {
 	struct pkt p;
 	struct fx f;
@@ -495,7 +495,7 @@ BPF_TEST(vlan_9_tags_err_l2)
 	fx_close(&f);
 }
 
-BPF_TEST(non_ip_arp_lldp)
+BPF_TEST_XDP(non_ip_arp_lldp)
 {
 	struct pkt p;
 	struct fx f;
@@ -523,7 +523,7 @@ BPF_TEST(non_ip_arp_lldp)
 }
 
 /* IPv4 options (IHL 6 and 15): ports found after them, TCP payload computed past them. */
-BPF_TEST(ipv4_options)
+BPF_TEST_XDP(ipv4_options)
 {
 	static const uint8_t ra[4] = { 0x94, 0x04, 0x00, 0x00 };	/* router alert */
 	uint8_t rr[40] = { 0x07, 39, 4 };	/* record route, 9 slots, then EOL */
@@ -573,7 +573,7 @@ BPF_TEST(ipv4_options)
 }
 
 /* An IP length of 0 is TSO / BIG TCP: the IP length is the rest of the skb. */
-BPF_TEST(ipv4_tot_len_zero_is_whole_skb)
+BPF_TEST_XDP(ipv4_tot_len_zero_is_whole_skb)
 {
 	struct flow_key k;
 	struct pkt p;
@@ -642,7 +642,7 @@ BPF_TEST(ip_len_zero_uses_wire_len)
 }
 
 /* Extension headers walked to the L4 header; their bytes are L3 bytes. */
-BPF_TEST(ipv6_extension_chain)
+BPF_TEST_XDP(ipv6_extension_chain)
 {
 	struct flow_side s;
 	struct flow_key k;
@@ -731,7 +731,7 @@ BPF_TEST(ipv6_extension_chain)
 }
 
 /* The walk takes at most 8 extension headers: 8 parse, 9 are an error. */
-BPF_TEST(ipv6_extension_chain_limit)
+BPF_TEST_XDP(ipv6_extension_chain_limit)
 {
 	struct flow_key k;
 	struct pkt p;
@@ -767,7 +767,7 @@ BPF_TEST(ipv6_extension_chain_limit)
 }
 
 /* IPv4 fragments: later ones join the first fragment's flow through the side table. */
-BPF_TEST(ipv4_fragments)
+BPF_TEST_XDP(ipv4_fragments)
 {
 	struct flow_side s;
 	struct flow_key k;
@@ -831,7 +831,7 @@ BPF_TEST(ipv4_fragments)
 }
 
 /* A later fragment whose first was never seen: a portless flow, counted as such. */
-BPF_TEST(ipv4_fragment_without_first)
+BPF_TEST_XDP(ipv4_fragment_without_first)
 {
 	struct flow_key k;
 	struct pkt p;
@@ -872,7 +872,7 @@ BPF_TEST(ipv4_fragment_without_first)
 }
 
 /* IPv6 fragment header (RFC 8200 4.5): first, later, atomic, unknown. */
-BPF_TEST(ipv6_fragments)
+BPF_TEST_XDP(ipv6_fragments)
 {
 	struct flow_side s;
 	struct flow_key k;
@@ -960,7 +960,7 @@ BPF_TEST(ipv6_fragments)
  * fragments whose fragment header says "next: DstOpts (60)". They belong to
  * the same TCP flow.
  */
-BPF_TEST(ipv6_fragments_dstopts_after_fragment_header)
+BPF_TEST_XDP(ipv6_fragments_dstopts_after_fragment_header)
 {
 	struct flow_key k;
 	struct pkt p;
@@ -993,7 +993,7 @@ BPF_TEST(ipv6_fragments_dstopts_after_fragment_header)
 }
 
 /* BPF_PROG_TEST_RUN itself refuses frames shorter than an Ethernet header. */
-BPF_TEST(truncated_ethernet_refused_by_kernel)
+BPF_TEST_XDP(truncated_ethernet_refused_by_kernel)
 {
 	uint8_t b[13] = { 0 };
 	struct fx f;

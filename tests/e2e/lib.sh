@@ -314,20 +314,31 @@ fm_mnt() {		# netns cmd...
 
 # --- the meter ---
 
-# Our filter (handle 0x464d) on every hook of $3 (ingress|egress|both) of $2 in netns $1.
+FM_BPFQUERY=$FLOWMON_ROOT/tests/e2e/bpfquery.py
+
+# Our tcx links on one hook (programs named flowmon_*, asked of the kernel
+# by bpfquery.py): fm_count_tcx fm_in|fm_mnt NS DEV ingress|egress
+fm_count_tcx() {
+	"$1" "$2" "$FM_PY" "$FM_BPFQUERY" tcx "$3" "$4" 2>/dev/null | grep -c ' flowmon_'
+}
+
+# Ours on every hook of $3 (ingress|egress|both) of $2 in netns $1: our
+# clsact filter (handle 0x464d) or our tcx link.
 fm_attached() {
 	local ns=$1 dev=$2 hooks=$3 h
 
 	for h in ingress egress; do
 		[ "$hooks" = both ] || [ "$hooks" = "$h" ] || continue
 		fm_in "$ns" tc filter show dev "$dev" "$h" 2>/dev/null | grep -q 'handle 0x464d' ||
-			return 1
+			[ "$(fm_count_tcx fm_in "$ns" "$dev" "$h")" -gt 0 ] || return 1
 	done
 }
 
-# Number of our filters on one hook: fm_count_ours fm_in|fm_mnt NS DEV ingress|egress
+# Number of ours on one hook, clsact filters and tcx links:
+# fm_count_ours fm_in|fm_mnt NS DEV ingress|egress
 fm_count_ours() {
-	"$1" "$2" tc filter show dev "$3" "$4" 2>/dev/null | grep -c 'handle 0x464d'
+	echo $(($("$1" "$2" tc filter show dev "$3" "$4" 2>/dev/null | grep -c 'handle 0x464d') +
+		$(fm_count_tcx "$@")))
 }
 
 # fm_meter_start NS IF[,IF] HOOKS OUT [options...]: self-contained JSON meter,

@@ -78,7 +78,8 @@ U_rc 2 "unload without -I or --all" unload
 U_rc 2 "replay without a file" replay
 
 # --- load -p: the table and its maps under the new name ---
-U_rc 0 "load -I $VETH_A -p fmtest" load -I "$VETH_A" -p fmtest
+# the clsact path, whose filters tc shows (test_tcx.sh has the tcx links)
+U_rc 0 "load -I $VETH_A -p fmtest" load -I "$VETH_A" -p fmtest --tc-mech clsact
 tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags fmtest_tick " \
 	"load -p fmtest pins fmtest and its maps beside it, nothing else"
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 "load: our filter on both hooks"

@@ -67,7 +67,8 @@ fm_pair || tap_bail "two namespaces joined by a veth pair"
 fm_mntns "$NS_A" || tap_bail "persistent mount namespace for $NS_A"
 ROOT=$FM_TMP/root.$NS_A
 DEFAULTS=$ROOT/default/bpfflowmon
-printf 'IFACE=%s\nINTERVAL=1\n' "$VETH_A" >"$DEFAULTS"
+# TC_MECH=clsact: the clsact ownership rules below are this file's (test_tcx.sh has tcx)
+printf 'IFACE=%s\nINTERVAL=1\nTC_MECH=clsact\n' "$VETH_A" >"$DEFAULTS"
 fm_bg_ready "$NS_B" "$FM_TMP/sink.ready" udp-sink --bind "$IP4_B" --port "$PORT" \
 	--out "$FM_TMP/sink.json" || tap_bail "UDP sink listens"
 

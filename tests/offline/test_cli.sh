@@ -352,7 +352,7 @@ t() { timeout 20 "$@"; }
 mount -t sysfs sysfs /sys && mount -t bpf bpf /sys/fs/bpf &&
 	mount -t tmpfs -o mode=0755 tmpfs /run && ip link set lo up || exit 10
 t tc filter show dev lo ingress >"$out/filters.before" 2>&1
-t "$bin" --attach -I lo >"$out/attach.out" 2>"$out/attach.err"; echo $? >"$out/attach.rc"
+t "$bin" --attach -I lo --tc-mech clsact >"$out/attach.out" 2>"$out/attach.err"; echo $? >"$out/attach.rc"
 t tc filter show dev lo ingress >"$out/filters.attached" 2>&1
 ls /sys/fs/bpf/tc/globals >"$out/pins" 2>&1
 t "$py" "$send" 5 100 40001 40002 >"$out/sent" 2>&1
@@ -456,7 +456,7 @@ done
 LONG=$TMP/dumps/a-rather-long-folder-name-for-the-dump-files/second-level-0123456789/third-level-abcdefghijklmnopqrstuvwxyz/fourth
 LOG=$TMP/meter.log
 DAY0=$(date +%F)
-ip netns exec "$NS" "$BIN" -I lo -d "$LONG" -i 1 -l "$LOG" -v \
+ip netns exec "$NS" "$BIN" -I lo --tc-mech clsact -d "$LONG" -i 1 -l "$LOG" -v \
 	>"$TMP/meter.out" 2>"$TMP/meter.err" </dev/null &
 METER_PID=$!
 attached() { in_ns tc filter show dev lo ingress 2>/dev/null | grep -q 'handle 0x464d'; }
