@@ -34,7 +34,7 @@ SRC_DIRS   := src/core src/control src/io src/cmd src/native
 SRC_INC    := $(addprefix -I,$(SRC_DIRS)) -Isrc/datapath
 USER_CFLAGS := -std=gnu11 $(CPPFLAGS) $(CFLAGS) $(WARN) -Iinclude $(SRC_INC) -I$(OUTPUT) $(PKG_CFLAGS) $(OPS_CFLAGS) \
 	-DFLOWMON_VERSION='"$(VERSION)"'
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude -Isrc/datapath \
 	-I$(OUTPUT)
 
 BPF_OBJ    := tc_flowmon_kern.o

@@ -87,21 +87,36 @@ struct flow_key {
 #define FLOW_WSCALE_NONE	0xff
 
 /*
- * flow_metrics.owner: the low 32 bits are the fingerprint of the entry's
- * key (never 0), bit 32 is the entry's lock. 0 means "taken": the sweeper
+ * flow_metrics.owner: the low 31 bits are the fingerprint of the entry's
+ * key (never 0), bit 31 is the entry's lock. 0 means "taken": the sweeper
  * wrote the record out and is deleting the entry. A packet locks an entry
  * with one compare-and-swap from "its fingerprint, unlocked" to "its
  * fingerprint, locked", so the lock also proves the memory still holds the
  * packet's flow (a hash map may hand freed memory to another flow at once).
+ * 32 bits, not 64: the word is 4 bytes of every entry of a 1M-flow table.
  */
-#define FLOW_OWNER_LOCK		(1ULL << 32)
-#define FLOW_OWNER_FP_MASK	0xffffffffULL
+#define FLOW_OWNER_LOCK		0x80000000U
+#define FLOW_OWNER_FP_MASK	0x7fffffffU
+
+/*
+ * Histogram buckets the entry stores. Every packet of a record falls in
+ * exactly one size and one TTL bucket, so the buckets of each histogram
+ * add up to packets: the entry leaves out the bucket most packets fall in
+ * (sizes < 128: ACKs; TTLs 33-64: Linux senders) and userland derives it
+ * as packets minus the others (flowrec.c), modulo 2^32 like a counter of
+ * its own. Lossless, 8 bytes less per entry, and the commonest packets
+ * skip the increment.
+ */
+#define FLOWMON_SIZE_DERIVED	0	/* the size bucket left out */
+#define FLOWMON_TTL_DERIVED	3	/* the TTL bucket left out */
+#define FLOWMON_SIZE_SLOTS	(FLOWMON_SIZE_BUCKETS - 1)
+#define FLOWMON_TTL_SLOTS	(FLOWMON_TTL_BUCKETS - 1)
 
 /*
  * Per-direction metrics: the value of flowmon_stats. The first 64 bytes are
- * what every packet touches (one cache line when the map's element layout
- * aligns it); the parts after them are touched only by the features that
- * use them.
+ * what every packet touches; the parts after them are touched only by the
+ * features that use them. No padding inside: at 1M flows every byte here
+ * is a MiB of kernel memory.
  *
  * Times are nanoseconds of CLOCK_MONOTONIC (the clock of bpf_ktime_get_ns
  * and of the delivery time TCP stamps on its packets); userland converts
@@ -115,12 +130,12 @@ struct flow_key {
  */
 struct flow_metrics {
 	/* hot: every packet */
-	__u64 owner;		/* key fingerprint | FLOW_OWNER_LOCK, see above */
+	__u32 owner;		/* key fingerprint | FLOW_OWNER_LOCK, see above */
+	__u32 ifindex;		/* interface of the hook that counts the flow */
 	__u64 first_seen;
 	__u64 last_seen;
 	__u64 packets;
 	__u64 bytes;
-	__u32 ifindex;		/* interface of the hook that counts the flow */
 	__u32 arrivals;		/* skbs: inter-arrival gaps = arrivals - 1 (saturates) */
 	__u32 len_min;		/* IP length, per packet on the wire */
 	__u32 len_max;
@@ -130,14 +145,15 @@ struct flow_metrics {
 	__u8 ttl_min;
 	__u8 ttl_max;
 	__u8 tos;		/* full TOS / traffic class byte of the first packet */
-	__u8 features;		/* FLOWMON_F_* this record was metered with */
+	__u8 features;		/* FLOWMON_F_* this record was metered with throughout */
+	__u32 flow_label;	/* IPv6 flow label of the first packet (fills the line) */
 	/* FLOWMON_F_IAT */
 	__u64 iat_min;		/* smallest gap between arrivals, ns */
 	__u64 iat_max;		/* largest gap, ns */
 	__u64 iat_sumsq;	/* sum of squared gaps, in us^2 (variance) */
-	/* FLOWMON_F_HIST */
-	__u32 size_hist[FLOWMON_SIZE_BUCKETS];	/* <128 <256 <512 <1024 <1514 >=1514 */
-	__u32 ttl_hist[FLOWMON_TTL_BUCKETS];	/* 0-1 2-5 6-32 33-64 ... 225-255 */
+	/* FLOWMON_F_HIST: every bucket but the derived one, in bucket order */
+	__u32 size_hist[FLOWMON_SIZE_SLOTS];	/* <128 <256 <512 <1024 <1514 >=1514 */
+	__u32 ttl_hist[FLOWMON_TTL_SLOTS];	/* 0-1 2-5 6-32 33-64 ... 225-255 */
 	/* FLOWMON_F_TCP */
 	__u32 next_seq;		/* highest TCP sequence end seen */
 	__u32 hole_seq;		/* where the newest gap in the sequence starts */
@@ -148,17 +164,17 @@ struct flow_metrics {
 	__u16 win_max;
 	__u16 syn_win;		/* window of the SYN (never scaled, RFC 7323 2.2) */
 	__u16 mss;		/* MSS option of the SYN, 0 if none */
-	__u8 wscale;		/* window scale option, FLOW_WSCALE_NONE if none */
-	__u8 pad[3];
+	/* first packet of the record (FLOWMON_F_L2); here to keep the u64s aligned */
+	__u16 vlan_outer;	/* VLAN ID of the outer tag (0: none) */
+	__u16 vlan_inner;	/* VLAN ID of the second tag (0: none) */
+	/* FLOWMON_F_TCP */
 	__u64 retr_bytes;	/* payload bytes of retr_pkts */
 	__u64 ooo_bytes;
-	/* first packet of the record */
-	__u32 flow_label;	/* IPv6 flow label */
-	__u16 vlan_outer;	/* FLOWMON_F_L2: VLAN ID of the outer tag (0: none) */
-	__u16 vlan_inner;	/* VLAN ID of the second tag (0: none) */
-	__u8 smac[6];		/* FLOWMON_F_L2 and FLOW_ST_L2: Ethernet addresses */
+	/* FLOWMON_F_L2 and FLOW_ST_L2: Ethernet addresses of the first packet */
+	__u8 smac[6];
 	__u8 dmac[6];
-	__u8 pad2[4];
+	__u8 wscale;		/* FLOWMON_F_TCP: window scale option, FLOW_WSCALE_NONE if none */
+	__u8 pad[3];
 };
 
 /* Sweeper modes (struct flowmon_sweep.mode). */

@@ -12,9 +12,9 @@
 #include "log.h"
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key ABI");
-_Static_assert(sizeof(struct flow_metrics) == 224, "flow_metrics ABI");
-_Static_assert(sizeof(struct flow_event) == 536, "flow_event ABI");
-_Static_assert(FLOW_EVENT_HALF == 272, "flow_event ABI");
+_Static_assert(sizeof(struct flow_metrics) == 208, "flow_metrics ABI");
+_Static_assert(sizeof(struct flow_event) == 504, "flow_event ABI");
+_Static_assert(FLOW_EVENT_HALF == 256, "flow_event ABI");
 _Static_assert(sizeof(struct flowmon_sweep) == 48, "flowmon_sweep ABI");
 
 /* Sweeps per scan at most: each one ends what fits in the ring, then we read. */

@@ -3,6 +3,27 @@
 #include <string.h>
 #include "flowrec.h"
 
+/*
+ * A histogram from the entry's stored buckets: the one left out (flowmon.h)
+ * is packets minus the others, modulo 2^32 like the stored counters.
+ */
+static void hist_decode(const __u32 *stored, uint32_t *out, int buckets, int derived,
+			const struct flow_metrics *m)
+{
+	uint32_t rest = (uint32_t)m->packets;
+	int i, j;
+
+	if (!(m->features & FLOWMON_F_HIST))
+		return;		/* not metered: all zero */
+	for (i = 0, j = 0; i < buckets; i++) {
+		if (i == derived)
+			continue;
+		out[i] = stored[j++];
+		rest -= out[i];
+	}
+	out[derived] = rest;
+}
+
 void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -19,8 +40,8 @@ void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
 	o->retr_bytes = m->retr_bytes;
 	o->ooo_pkts = m->ooo_pkts;
 	o->ooo_bytes = m->ooo_bytes;
-	memcpy(o->size_hist, m->size_hist, sizeof(o->size_hist));
-	memcpy(o->ttl_hist, m->ttl_hist, sizeof(o->ttl_hist));
+	hist_decode(m->size_hist, o->size_hist, FLOWMON_SIZE_BUCKETS, FLOWMON_SIZE_DERIVED, m);
+	hist_decode(m->ttl_hist, o->ttl_hist, FLOWMON_TTL_BUCKETS, FLOWMON_TTL_DERIVED, m);
 	o->len_min = m->len_min;
 	o->len_max = m->len_max;
 	o->win_min = (m->state & FLOW_ST_WIN) ? m->win_min : ~0U;	/* none: min > max */

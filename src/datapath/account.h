@@ -51,23 +51,34 @@ FM_INLINE void wire_fill(const struct fm_meta *m, struct wire *w)
 	}
 }
 
-FM_INLINE __u32 size_bucket(__u32 len)
+/*
+ * Histogram slots: where a bucket lives in the entry (flowmon.h; the
+ * derived bucket has none: FM_NO_SLOT), with a branch or two, no chain of
+ * compares. Below 1514 bytes, size buckets change only at multiples of 128:
+ * the slot of len >> 7 (0-11) is a nibble of one constant (1408-1513 share
+ * step 11 with the rest of the < 1514 bucket).
+ */
+#define FM_NO_SLOT	0xf
+#define FM_SIZE_TOP	1514			/* from here on: the last bucket */
+#define FM_SIZE_NIBBLES	0x33332222110FULL	/* steps 0-11: -, 0, 1, 1, 2 x4, 3 x4 */
+
+FM_INLINE __u32 size_slot(__u32 len)
 {
-	return len < 128 ? 0 : len < 256 ? 1 : len < 512 ? 2 : len < 1024 ? 3 : len < 1514 ? 4 : 5;
+	if (len >= FM_SIZE_TOP)
+		return FLOWMON_SIZE_SLOTS - 1;
+	return (FM_SIZE_NIBBLES >> ((len >> 7) << 2)) & 0xf;
 }
 
-/* 0-1, 2-5, 6-32, 33-64, 65-96, 97-128, 129-160, 161-192, 193-224, 225-255 */
-FM_INLINE __u32 ttl_bucket(__u8 ttl)
+/* 0-1, 2-5, 6-32, 33-64 (derived), 65-96, ..., 193-224, 225-255 */
+FM_INLINE __u32 ttl_slot(__u32 ttl)
 {
-	if (ttl <= 1)
-		return 0;
-	if (ttl <= 5)
-		return 1;
-	if (ttl <= 32)
+	if (ttl - 33 < 32)
+		return FM_NO_SLOT;	/* 33-64 */
+	if (ttl > 64)
+		return ((ttl - 1) >> 5) + 1;	/* 65-96 -> 3, ..., 225-255 -> 8 */
+	if (ttl > 5)
 		return 2;
-	if (ttl >= 225)
-		return 9;
-	return ((ttl - 1) >> 5) + 2;	/* 33-64 -> 3, ..., 193-224 -> 8 */
+	return ttl > 1;
 }
 
 /* RFC 1982 serial number arithmetic: survives sequence wrap-around. */
@@ -144,14 +155,19 @@ FM_INLINE void tcp_update(struct flow_metrics *s, const struct fm_meta *m, const
 	tcp_seq_update(s, m, w);
 }
 
-FM_INLINE void len_update(struct flow_metrics *s, __u32 len, __u64 n)
+FM_INLINE void len_update(struct flow_metrics *s, __u32 len, __u32 n)
 {
+	__u32 slot;
+
 	if (len < s->len_min)
 		s->len_min = len;
 	if (len > s->len_max)
 		s->len_max = len;
-	if (FEAT(FLOWMON_F_HIST))
-		s->size_hist[size_bucket(len)] += n;
+	if (!FEAT(FLOWMON_F_HIST))
+		return;
+	slot = size_slot(len);
+	if (slot < FLOWMON_SIZE_SLOTS)
+		s->size_hist[slot] += n;
 }
 
 /* The first packet of a record: what a record keeps from it. */
@@ -171,32 +187,65 @@ FM_INLINE void first_packet(struct flow_metrics *s, const struct fm_meta *m, __u
 	}
 }
 
-FM_INLINE void iat_update(struct flow_metrics *s, __u64 now)
+/*
+ * gap: time since the previous arrival, 0 if not later. Packets of one
+ * tick (or burst) have gap 0: then only the minimum can change.
+ */
+FM_INLINE void iat_update(struct flow_metrics *s, __u64 gap)
 {
-	__u64 gap = (__s64)(now - s->last_seen) > 0 ? now - s->last_seen : 0;
-	/* gap / 1000 by multiply and shift (exact below 2^32): a divide costs 10 ns */
-	__u64 us = gap < (1ULL << 32) ? (gap * 274877907ULL) >> 38 : gap / 1000, sq;
+	__u64 us, sq, sum;
 
+	if (!gap) {
+		s->iat_min = 0;
+		return;
+	}
 	if (gap < s->iat_min)
 		s->iat_min = gap;
 	if (gap > s->iat_max)
 		s->iat_max = gap;
+	/* gap / 1000 by multiply and shift (exact below 2^32): a divide costs 10 ns */
+	us = gap < (1ULL << 32) ? (gap * 274877907ULL) >> 38 : gap / 1000;
 	if (us > 0xffffffffULL)
 		us = 0xffffffffULL;	/* a gap over 71 min: saturate, never wrap */
 	sq = us * us;
-	s->iat_sumsq = s->iat_sumsq + sq < sq ? ~0ULL : s->iat_sumsq + sq;
+	sum = s->iat_sumsq + sq;
+	s->iat_sumsq = sum < sq ? ~0ULL : sum;
+}
+
+FM_INLINE void ttl_update(struct flow_metrics *s, __u8 ttl, __u32 n)
+{
+	__u32 slot;
+
+	if (ttl < s->ttl_min)
+		s->ttl_min = ttl;
+	if (ttl > s->ttl_max)
+		s->ttl_max = ttl;
+	if (!FEAT(FLOWMON_F_HIST))
+		return;
+	slot = ttl_slot(ttl);
+	if (slot < FLOWMON_TTL_SLOTS)
+		s->ttl_hist[slot] += n;
 }
 
 /* Add the packet; s is either locked map memory or a private new entry. */
 FM_INLINE void stats_add_inline(struct flow_metrics *s, const struct fm_meta *m,
 				const struct wire *w, __u64 now)
 {
+	__s64 d = now - s->last_seen;	/* signed: replayed captures can step back */
+
 	if (!s->arrivals)
 		first_packet(s, m, now);	/* also of an entry emptied by its reverse */
 	else if (FEAT(FLOWMON_F_IAT))
-		iat_update(s, now);
-	if ((__s64)(now - s->last_seen) > 0)
+		iat_update(s, d > 0 ? d : 0);
+	if (d > 0)
 		s->last_seen = now;
+	/*
+	 * A table adopted from a load with other features: the record says
+	 * what it was metered with throughout (the derived histogram buckets
+	 * count on it).
+	 */
+	if (s->features & ~FM_CFG.features)
+		s->features &= FM_CFG.features;
 	if (s->arrivals != ~0U)
 		s->arrivals++;
 	s->packets += w->pkts;
@@ -204,12 +253,7 @@ FM_INLINE void stats_add_inline(struct flow_metrics *s, const struct fm_meta *m,
 	if (w->pkts > 1)
 		len_update(s, w->seg_len, w->pkts - 1);
 	len_update(s, w->last_len, 1);
-	if (m->ttl < s->ttl_min)
-		s->ttl_min = m->ttl;
-	if (m->ttl > s->ttl_max)
-		s->ttl_max = m->ttl;
-	if (FEAT(FLOWMON_F_HIST))
-		s->ttl_hist[ttl_bucket(m->ttl)] += w->pkts;
+	ttl_update(s, m->ttl, w->pkts);
 	if (m->is_tcp) {
 		s->tcp_flags |= m->tcp_flags;
 		/* orientation needs the opener in every profile */
@@ -233,7 +277,7 @@ FM_NOINLINE int stats_add(struct flow_metrics *s, const struct fm_meta *m, const
 }
 
 /*
- * Fingerprint of a key, kept in its entry's owner word. The sweeper
+ * Fingerprint of a key (31 bits, never 0), kept in its entry's owner word. The sweeper
  * may take an entry while a CPU holds a pointer to it, and the hash map may
  * hand that memory to a new flow at once: a lock attempt with a fingerprint
  * that no longer matches fails, and the packet is accounted afresh.
@@ -247,14 +291,14 @@ FM_INLINE __u32 key_fingerprint(const struct flow_key *k)
 	 * IPv6 one mostly differs in word 3), each side its own multiplier so
 	 * that A -> B and B -> A differ, then ports, protocol and version.
 	 */
-	return (((w[0] ^ w[3]) * 0x9e3779b1) ^ ((w[4] ^ w[7]) * 0x85ebca6b) ^
-		(w[8] * 0xc2b2ae35) ^ w[9]) | 1;
+	return ((((w[0] ^ w[3]) * 0x9e3779b1) ^ ((w[4] ^ w[7]) * 0x85ebca6b) ^
+		 (w[8] * 0xc2b2ae35) ^ w[9]) & FLOW_OWNER_FP_MASK) | 1;
 }
 
 /* Lock s if it still holds the flow of fingerprint fp: 0, or -FM_EAGAIN. */
 FM_INLINE int entry_lock(struct flow_metrics *s, __u32 fp)
 {
-	__u64 cur = fm_cmpxchg(&s->owner, fp, fp | FLOW_OWNER_LOCK);
+	__u32 cur = fm_cmpxchg(&s->owner, fp, fp | FLOW_OWNER_LOCK);
 
 	if (cur == fp)
 		return 0;

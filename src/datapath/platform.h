@@ -51,21 +51,21 @@ struct flow_metrics *fm_scratch_entry(void);
 struct full_miss *fm_full_miss_slot(void);
 
 /* One thread runs the engine: the lock can never be contended. */
-FM_INLINE __u64 fm_cmpxchg(__u64 *p, __u64 old, __u64 new)
+FM_INLINE __u32 fm_cmpxchg(__u32 *p, __u32 old, __u32 new)
 {
-	__u64 cur = *p;
+	__u32 cur = *p;
 
 	if (cur == old)
 		*p = new;
 	return cur;
 }
 
-FM_INLINE void fm_release(__u64 *p, __u64 v)
+FM_INLINE void fm_release(__u32 *p, __u32 v)
 {
 	*p = v;
 }
 
-FM_INLINE int fm_spin(__u64 *p, __u64 old, __u64 new)
+FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
 {
 	return fm_cmpxchg(p, old, new) == old ? 0 : -1;
 }
@@ -141,8 +141,8 @@ FM_INLINE struct flow_metrics *fm_scratch_entry(void)
 	return (struct flow_metrics *)bpf_map_lookup_elem(&flowmon_scratch, &zero);
 }
 
-/* BPF atomics are fully ordered: a successful CAS is an acquire. */
-FM_INLINE __u64 fm_cmpxchg(__u64 *p, __u64 old, __u64 new)
+/* BPF atomics are fully ordered: a successful CAS is an acquire. 32 bits: -mcpu=v3. */
+FM_INLINE __u32 fm_cmpxchg(__u32 *p, __u32 old, __u32 new)
 {
 	return __sync_val_compare_and_swap(p, old, new);
 }
@@ -152,26 +152,26 @@ FM_INLINE __u64 fm_cmpxchg(__u64 *p, __u64 old, __u64 new)
  * compiler barrier is one: no store passes an earlier load or store. Other
  * architectures need a fully ordered exchange.
  */
-FM_INLINE void fm_release(__u64 *p, __u64 v)
+FM_INLINE void fm_release(__u32 *p, __u32 v)
 {
 #if defined(__TARGET_ARCH_x86)
 	asm volatile("" ::: "memory");
-	*(volatile __u64 *)p = v;
+	*(volatile __u32 *)p = v;
 #else
 	__sync_lock_test_and_set(p, v);
 #endif
 }
 
 struct fm_spin_ctx {
-	__u64 *p;
-	__u64 old;
-	__u64 new;
+	__u32 *p;
+	__u32 old;
+	__u32 new;
 	int got;
 };
 
 static long fm_spin_once(__u32 i, struct fm_spin_ctx *c)
 {
-	__u64 cur = __sync_val_compare_and_swap(c->p, c->old, c->new);
+	__u32 cur = __sync_val_compare_and_swap(c->p, c->old, c->new);
 
 	if (cur == c->old) {
 		c->got = 1;
@@ -187,7 +187,7 @@ static long fm_spin_once(__u32 i, struct fm_spin_ctx *c)
  * few dozen instructions, so a bounded spin always outlasts them; bpf_loop
  * keeps the verifier from walking the iterations. 0, or -1.
  */
-FM_INLINE int fm_spin(__u64 *p, __u64 old, __u64 new)
+FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
 {
 	struct fm_spin_ctx c = { .p = p, .old = old, .new = new };
 
