@@ -39,17 +39,30 @@
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 
-/* Fixed-layout headers, so that the native build needs no kernel headers. */
+/*
+ * Fixed-layout headers, so that the native build needs no kernel headers.
+ * Natively they are packed: a frame in a capture buffer puts the IP header
+ * at any address (14 bytes of Ethernet after a 4-byte aligned record), and
+ * C forbids reading a struct at an address its alignment does not allow
+ * (UBSan: "misaligned address"). In BPF the packet is read through the
+ * verifier's packet pointers, where the natural layout gives word loads.
+ */
+#ifdef FM_NATIVE
+#define FM_HDR	__attribute__((packed))
+#else
+#define FM_HDR
+#endif
+
 struct fm_eth {
 	__u8 dst[ETH_ALEN];
 	__u8 src[ETH_ALEN];
 	__u16 proto;
-};
+} FM_HDR;
 
 struct fm_vlan {
 	__u16 tci;
 	__u16 proto;
-};
+} FM_HDR;
 
 struct fm_ip4 {
 	__u8 vhl;		/* version 4 bits, IHL 4 bits */
@@ -62,7 +75,7 @@ struct fm_ip4 {
 	__u16 check;
 	__u32 saddr;
 	__u32 daddr;
-};
+} FM_HDR;
 
 struct fm_ip6 {
 	__u8 vtc;		/* version 4 bits, traffic class high 4 bits */
@@ -72,7 +85,7 @@ struct fm_ip6 {
 	__u8 hop_limit;
 	__u8 saddr[16];
 	__u8 daddr[16];
-};
+} FM_HDR;
 
 struct fm_tcp {
 	__u16 source;
@@ -84,7 +97,13 @@ struct fm_tcp {
 	__u16 window;
 	__u16 check;
 	__u16 urg_ptr;
-};
+} FM_HDR;
+
+/* The ports at the start of TCP, UDP, UDP-Lite, SCTP and DCCP headers. */
+struct fm_ports {
+	__u16 source;
+	__u16 dest;
+} FM_HDR;
 
 struct hdr_cursor {
 	void *pos;
@@ -470,14 +489,14 @@ FM_INLINE int parse_tcp(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_
 			__u32 l3_hdr)
 {
 	struct fm_tcp *th = c->pos;
-	__u16 *ports = c->pos;
+	struct fm_ports *ports = c->pos;
 	__u32 doff;
 	int opts_in;
 
-	if ((void *)(ports + 2) > c->end)
+	if ((void *)(ports + 1) > c->end)
 		return CNT_ERR_L4;
-	m->key.sport = fm_ntohs(ports[0]);
-	m->key.dport = fm_ntohs(ports[1]);
+	m->key.sport = fm_ntohs(ports->source);
+	m->key.dport = fm_ntohs(ports->dest);
 	if ((void *)(th + 1) > c->end || !in_packet(c, m, sizeof(*th)))
 		return first_frag_ports(c, m);
 	doff = (th->doff_res >> 4) * 4;
@@ -502,12 +521,12 @@ FM_INLINE int parse_tcp(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_
 /* Ports of UDP (RFC 768), UDP-Lite (RFC 3828), SCTP (RFC 9260), DCCP (RFC 4340). */
 FM_INLINE int parse_ports(struct hdr_cursor *c, struct fm_meta *m, __u32 hlen)
 {
-	__u16 *ports = c->pos;
+	struct fm_ports *ports = c->pos;
 
-	if ((void *)(ports + 2) > c->end)
+	if ((void *)(ports + 1) > c->end)
 		return CNT_ERR_L4;
-	m->key.sport = fm_ntohs(ports[0]);
-	m->key.dport = fm_ntohs(ports[1]);
+	m->key.sport = fm_ntohs(ports->source);
+	m->key.dport = fm_ntohs(ports->dest);
 	if ((char *)c->pos + hlen > (char *)c->end || !in_packet(c, m, hlen))
 		return first_frag_ports(c, m);
 	m->hdr_len += hlen;
