@@ -29,6 +29,8 @@
 
 struct offline {
 	const struct flowmon_opts *o;
+	struct capture *cap;
+	const char *name;	/* the capture's, for messages */
 	struct sink *s;
 	struct ft_config cfg;
 	struct collector *c;	/* kernel engine */
@@ -100,22 +102,40 @@ static void offline_finish(struct offline *off)
 	sweep(off, SWEEP_FLUSH, off->last_ts);
 }
 
+/* Frames that no engine can meter, or that only count as malformed: say how many. */
+static void report_short(const struct offline *off, const struct replay_stats *st)
+{
+	if (st->short_link)
+		pr_info("%s: %llu frames shorter than their link header: not metered\n",
+			off->name, (unsigned long long)st->short_link);
+	if (st->short_ip4 + st->short_ip6)
+		pr_info("%s: %llu frames shorter than their IPv4 or IPv6 header: counted as "
+			"err_ip4 (%llu) and err_ip6 (%llu)\n", off->name,
+			(unsigned long long)(st->short_ip4 + st->short_ip6),
+			(unsigned long long)st->short_ip4, (unsigned long long)st->short_ip6);
+}
+
 static void offline_report(struct offline *off, const struct replay_stats *st)
 {
 	uint64_t cnt[CNT_MAX];
 
-	if (off->c)
+	if (off->c) {
 		collector_counters(off->c, cnt);
-	else
+		/* the frames the kernel's test run refuses (replay.h), as the datapath counts them */
+		cnt[CNT_ERR_IP4] += st->short_ip4;
+		cnt[CNT_ERR_IP6] += st->short_ip6;
+	} else {
 		fm_native_counters(off->n, cnt);
+	}
 	run_set_meter(off->o, cnt, off->s);
-	if (st->failed)	/* e.g. frames shorter than Ethernet + IP: the kernel refuses them */
+	report_short(off, st);
+	if (st->failed)
 		pr_err("failed to replay %llu packets of %s (first: packet %llu: %s)\n",
-		       (unsigned long long)st->failed, off->o->pcap,
+		       (unsigned long long)st->failed, off->name,
 		       (unsigned long long)st->first_failed, strerror(-st->first_err));
-	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", off->o->pcap,
+	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", off->name,
 		   (unsigned long long)st->packets, (unsigned long long)st->replayed,
-		   (unsigned long long)st->skipped,
+		   (unsigned long long)(st->skipped + st->short_link),
 		   (unsigned long long)(off->c ? off->c->written : off->written));
 	run_log_counters(cnt, time(NULL));
 }
@@ -126,10 +146,11 @@ static int replay_with(struct offline *off, const struct replay_target *t)
 	int rc;
 
 	run_install_signals();
-	rc = replay_file(off->o->pcap, t, offline_tick, off, &st);
+	rc = replay_run(off->cap, t, offline_tick, off, &st);
 	offline_finish(off);
 	offline_report(off, &st);
-	return rc ? 1 : 0;
+	/* packets the program could not be run on: the records are not the whole file's */
+	return rc || st.failed ? 1 : 0;
 }
 
 static int offline_kernel(struct offline *off)
@@ -188,18 +209,27 @@ int cmd_replay(const struct flowmon_opts *o)
 	struct offline off = { .o = o };
 	struct sink_cfg sc;
 	struct sink s;
-	int rc;
+	int rc = 1;
 
-	/* a file that cannot be read leaves no empty dump file behind */
-	if (replay_check(o->pcap))
+	/*
+	 * Opened once, before anything else: a pipe is read once, and a file
+	 * that cannot be read leaves no empty dump file behind.
+	 */
+	off.cap = replay_open(o->pcap);
+	if (!off.cap)
 		return 1;
+	off.name = replay_name(off.cap);
 	run_ft_config(o, &off.cfg, true);
 	run_sink_cfg(o, &sc);
 	if (sink_open(&s, &sc, time(NULL)))
-		return 1;
+		goto cleanup;
 	off.s = &s;
 	/* --obj names a BPF object to replay through: the kernel engine runs it */
 	rc = o->kernel_engine || o->obj_path ? offline_kernel(&off) : offline_native(&off);
 	sink_close(&s);
+	if (s.w.lost)	/* writer_close said why: the records are not all there */
+		rc = 1;
+cleanup:
+	replay_close(off.cap);
 	return rc;
 }
