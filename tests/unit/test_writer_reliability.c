@@ -447,6 +447,11 @@ TEST(writer_dump_folder_modes)
 	/* a date folder others may write in is not ours */
 	REQUIRE(chmod(date, 0777) == 0);
 	check_refused(base, dump, "expected ours");
+	/* the -l log file too is 0640 */
+	snprintf(date, sizeof(date), "%s/flowmon.log", base);
+	CHECK_EQ(log_open(date, LOG_INFO), 0);
+	log_close();
+	CHECK(stat(date, &st) == 0 && (st.st_mode & 07777) == 0640);
 	umask(old);
 	rm_tree(base);
 	tz_restore();
