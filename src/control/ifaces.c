@@ -95,16 +95,32 @@ int ifaces_check_free(const struct iface_list *l, int hooks)
 	return 0;
 }
 
+/* Another party's filter holds our slot: one line saying what, and that it stays. */
+static void report_foreign(const char *verb, const char *ifname, int h,
+			   const struct tchook_holder *holder)
+{
+	char what[128];
+
+	tchook_describe(holder, what, sizeof(what));
+	pr_err("failed to %s %s %s %s: priority %d (ours, with handle 0x%x) holds %s, not ours; "
+	       "left in place\n", verb, verb[0] == 'a' ? "to" : "from", ifname,
+	       h ? "egress" : "ingress", FLOWMON_TC_PRIO, FLOWMON_TC_HANDLE, what);
+}
+
 int ifaces_detach(struct iface_list *l, int hooks, bool only_created)
 {
+	struct tchook_holder holder;
 	int i, h, err, failed = 0;
 
 	for (i = 0; i < l->n; i++) {
 		for (h = 0; h < 2; h++) {
 			if (!hook_on(hooks, h))
 				continue;
-			err = tchook_detach(l->index[i], h == 0);
-			if (err) {
+			err = tchook_detach(l->index[i], h == 0, &holder);
+			if (err == -EEXIST) {
+				report_foreign("detach", l->name[i], h, &holder);
+				failed++;
+			} else if (err) {
 				pr_err("failed to detach from %s %s: %s\n", l->name[i],
 				       h ? "egress" : "ingress", strerror(-err));
 				failed++;
@@ -122,7 +138,8 @@ int ifaces_detach(struct iface_list *l, int hooks, bool only_created)
 
 int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks)
 {
-	int i, h, err = 0;
+	struct tchook_holder holder;
+	int i, h = 0, err = 0;
 
 	for (i = 0; i < l->n && !err; i++) {
 		for (h = 0; h < 2 && !err; h++) {
@@ -130,11 +147,14 @@ int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks)
 
 			if (!hook_on(hooks, h))
 				continue;
-			err = tchook_attach(h ? prog_eg : prog_in, l->index[i], h == 0, &created);
+			err = tchook_attach(h ? prog_eg : prog_in, l->index[i], h == 0, &created,
+					    &holder);
 			l->attached[i][h] = !err;
 			l->created[i] |= created;
 		}
-		if (err)
+		if (err == -EEXIST)
+			report_foreign("attach", l->name[i], h - 1, &holder);
+		else if (err)
 			pr_err("failed to attach to %s: %s\n", l->name[i], strerror(-err));
 	}
 	if (err) {
@@ -142,7 +162,7 @@ int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks)
 		for (i = 0; i < l->n; i++)
 			for (h = 0; h < 2; h++)
 				if (l->attached[i][h])
-					tchook_detach(l->index[i], h == 0);
+					tchook_detach(l->index[i], h == 0, NULL);
 		for (i = 0; i < l->n; i++)
 			if (l->created[i])
 				tchook_release_qdisc(l->index[i]);
