@@ -13,6 +13,7 @@
 #include "loader.h"
 #include "log.h"
 #include "pinname.h"
+#include "runstate.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
@@ -94,6 +95,9 @@ static int unpin_all(const struct flowmon_opts *o)
 		pr_err("failed to list the object's maps: %s\n", strerror(-n));
 		return 1;
 	}
+	/* and the daemon's record counts (runstate.h), pinned by run, not by the object */
+	if (n >= 0 && n < 16)
+		snprintf(names[n++], LOADER_NAME_LEN, "%s", FLOWMON_MAP_DAEMON);
 	for (i = 0; i < n && i < 16; i++) {
 		if (pin_sibling_path(o->map_path, names[i], path, sizeof(path)))
 			continue;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pinname.h"
 #include "replay.h"
+#include "runstate.h"
 #include "sink.h"
 
 #define NSEC 1000000000ULL
@@ -157,7 +158,24 @@ static void log_started(const struct flowmon_opts *o, const struct sink *s)
 		s->x ? ", IPFIX export on" : "");
 }
 
-static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s)
+/* What status shows of a daemon on a pinned table (runstate.h); fd -1: nothing to show. */
+static void publish(int fd, const struct sink *s, bool running)
+{
+	struct flowmon_runstate rs = {
+		.pid = running ? (uint64_t)getpid() : 0,
+		.updated = (uint64_t)time(NULL),
+		.written = s->w.written,
+		.held = s->w.held,
+		.lost = s->w.lost,
+		.failing = s->w.failing,
+	};
+
+	if (fd >= 0)
+		runstate_update(fd, &rs);
+}
+
+static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s,
+		     int rs_fd)
 {
 	uint64_t now;
 	int err;
@@ -178,6 +196,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 		}
 		sink_maybe_rotate(s, time(NULL));
 		log_period(c, s, time(NULL));
+		publish(rs_fd, s, true);
 		sleep_period(o->interval);
 	}
 	/* SIGINT/SIGTERM: every remaining flow is written, nothing is lost */
@@ -250,7 +269,7 @@ int cmd_open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int
 	return 0;
 }
 
-static int run_collector(const struct flowmon_opts *o, const struct table_fds *t)
+static int run_collector(const struct flowmon_opts *o, const struct table_fds *t, int rs_fd)
 {
 	struct sink_cfg sc;
 	struct ft_config cfg;
@@ -270,12 +289,14 @@ static int run_collector(const struct flowmon_opts *o, const struct table_fds *t
 		return 1;
 	}
 	run_install_signals();
-	err = o->interval ? scan_loop(o, &c, &s) : print_once(&c);
+	err = o->interval ? scan_loop(o, &c, &s, rs_fd) : print_once(&c);
 	collector_free(&c);
 	sink_close(&s);
 	/* after the last write: the count is what the files hold */
-	if (o->interval)
+	if (o->interval) {
 		run_log_stopped(&s);
+		publish(rs_fd, &s, false);
+	}
 	return err || s.w.lost ? 1 : 0;
 }
 
@@ -298,7 +319,7 @@ static int run_self_contained(const struct flowmon_opts *o)
 		return 1;
 	}
 	rc = run_collector(o, &(struct table_fds){ loader_flows_fd(fm), loader_counters_fd(fm),
-						   loader_events_fd(fm), loader_sweep_fd(fm) });
+						   loader_events_fd(fm), loader_sweep_fd(fm) }, -1);
 	/* a clsact qdisc is removed only when this run made it and it is empty */
 	ifaces_detach(&l, o->hooks, true);
 	loader_close(fm);
@@ -342,7 +363,7 @@ int cmd_run(const struct flowmon_opts *o)
 {
 	struct flowmon_bpf *fm;
 	struct table_fds t;
-	int rc;
+	int rc, rs_fd;
 
 	if (o->pcap)
 		return cmd_replay(o);
@@ -350,7 +371,13 @@ int cmd_run(const struct flowmon_opts *o)
 		return run_self_contained(o);
 	if (open_reader(o, &t, &fm))
 		return 1;
-	rc = run_collector(o, &t);
+	rs_fd = o->interval ? runstate_open(o->map_path) : -1;
+	if (o->interval && rs_fd < 0)
+		pr_verbose("no daemon state beside %s for status: %s\n", o->map_path,
+			   strerror(-rs_fd));
+	rc = run_collector(o, &t, rs_fd);
+	if (rs_fd >= 0)
+		close(rs_fd);
 	loader_close(fm);
 	close(t.flows);
 	return rc;

@@ -5,6 +5,7 @@
  * bpffs), as text or as one JSON object (-j).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,12 +13,15 @@
 #include "collect.h"
 #include "ifaces.h"
 #include "log.h"
+#include "runstate.h"
 
 struct table_state {
 	bool loaded;
 	ssize_t entries;
 	uint32_t max_entries;
 	uint64_t cnt[CNT_MAX];
+	bool has_daemon;		/* a daemon ran on this table */
+	struct flowmon_runstate daemon;	/* its records: written, held, lost */
 };
 
 /* 0 with st filled (loaded false when nothing is pinned there), 1 on error. */
@@ -37,6 +41,10 @@ static int read_table(const struct flowmon_opts *o, struct table_state *st)
 		return 1;
 	}
 	st->loaded = true;
+	st->has_daemon = !runstate_read(o->map_path, &st->daemon);
+	/* a daemon killed without its last word: not running any more */
+	if (st->has_daemon && st->daemon.pid && kill((pid_t)st->daemon.pid, 0) && errno == ESRCH)
+		st->daemon.pid = 0;
 	st->entries = collector_count(&c);
 	st->max_entries = c.max_entries;
 	collector_counters(&c, st->cnt);
@@ -47,6 +55,23 @@ static int read_table(const struct flowmon_opts *o, struct table_state *st)
 	if (events >= 0)
 		close(events);
 	return 0;
+}
+
+/* The records of the daemon on this table: written, held (dump not writable), lost. */
+static void print_daemon_text(const struct table_state *st)
+{
+	const struct flowmon_runstate *d = &st->daemon;
+
+	if (!st->has_daemon)
+		return;
+	if (d->pid)
+		printf("daemon: pid %llu, ", (unsigned long long)d->pid);
+	else
+		printf("daemon: stopped, ");
+	printf("records written %llu, held %llu, lost %llu%s\n", (unsigned long long)d->written,
+	       (unsigned long long)d->held, (unsigned long long)d->lost,
+	       d->pid && d->failing ? " (the dump cannot be written: records held in memory)" :
+				      "");
 }
 
 static void print_text(const struct flowmon_opts *o, const struct iface_list *l,
@@ -66,6 +91,7 @@ static void print_text(const struct flowmon_opts *o, const struct iface_list *l,
 	printf("table %s: %zd of %u entries\n", o->map_path, st->entries, st->max_entries);
 	for (i = 0; i < CNT_MAX; i++)
 		printf("  %s %llu\n", names[i], (unsigned long long)st->cnt[i]);
+	print_daemon_text(st);
 }
 
 /* Names are interface names and our own paths: escape " and \ all the same. */
@@ -105,7 +131,15 @@ static void print_json(const struct flowmon_opts *o, const struct iface_list *l,
 	printf("},\"counters\":{");
 	for (i = 0; st->loaded && i < CNT_MAX; i++)
 		printf("%s\"%s\":%llu", i ? "," : "", names[i], (unsigned long long)st->cnt[i]);
-	printf("}}\n");
+	printf("}");
+	if (st->has_daemon)
+		printf(",\"daemon\":{\"pid\":%llu,\"running\":%s,\"records_written\":%llu,"
+		       "\"records_held\":%llu,\"records_lost\":%llu,\"dump_failing\":%s}",
+		       (unsigned long long)st->daemon.pid, st->daemon.pid ? "true" : "false",
+		       (unsigned long long)st->daemon.written, (unsigned long long)st->daemon.held,
+		       (unsigned long long)st->daemon.lost,
+		       st->daemon.pid && st->daemon.failing ? "true" : "false");
+	printf("}\n");
 }
 
 int cmd_status(const struct flowmon_opts *o)

@@ -77,12 +77,19 @@ accounted() {		# N: the last period line has written + held >= N
 		if ($i == "held") h = $(i + 1) } } END { exit !(w + h >= n) }' "$LOG" 2>/dev/null
 }
 
-# fm_mnt's nsenter, not through a function: $! must be the meter itself
-nsenter --net="/run/netns/$NS_B" --mount="$FM_TMP/mnt/$NS_B" -- "$FM_USER" -I "$VETH_B" \
-	-D ingress -j -d "$DUMP" -i 1 -v -l "$LOG" --idle-timeout 1 2>"$FM_TMP/meter.err" &
+# loaded and pinned (B's own bpffs), so that status sees the daemon's counts
+B "$FM_USER" load -I "$VETH_B" -D ingress --idle-timeout 1 >/dev/null ||
+	tap_bail "load on $VETH_B ingress"
+# fm_mnt's nsenter, not through a function: $! must be the daemon itself
+nsenter --net="/run/netns/$NS_B" --mount="$FM_TMP/mnt/$NS_B" -- "$FM_USER" run -j -d "$DUMP" \
+	-i 1 -v -l "$LOG" --idle-timeout 1 2>"$FM_TMP/meter.err" &
 METER=$!
 FM_PIDS+=("$METER")
-fm_wait 15 fm_attached "$NS_B" "$VETH_B" ingress || tap_bail "meter attached to $VETH_B"
+fm_wait 15 log_has "started:" || tap_bail "the daemon started" "$(cat "$FM_TMP/meter.err")"
+status_json() {		# KEY: a number or boolean of the daemon's part of status -j
+	B "$FM_USER" status -j | "$FM_PY" -c 'import json, sys
+print(str(json.load(sys.stdin).get("daemon", {}).get(sys.argv[1])).lower())' "$1"
+}
 
 flows 20000 200
 fm_wait 30 dump_has 200
@@ -95,6 +102,12 @@ flows 30000 2000
 fm_wait 30 log_has "failed to write " || tap_diag "no 'failed to write' line in $LOG"
 fm_wait 30 accounted 2200 || tap_diag "the meter did not account for 2200 records"
 tap_is "$(sent_in_dump)" 200 "full: no record written, not even in part"
+tap_is "$(status_json dump_failing)" true "status -j: the dump cannot be written"
+tap_cmp "$(status_json records_held)" -ge 2000 "status -j: the 2000 flows sent since are held"
+B "$FM_USER" status >"$FM_TMP/status.txt"
+tap_ok "status: says records are held in memory" \
+	grep -q "^daemon: pid $METER, records written [0-9]*, held [0-9]*, lost 0 (the dump cannot be written" \
+	"$FM_TMP/status.txt"
 B rm -f "$DUMP/filler"
 fm_wait 30 log_has "written again" || tap_diag "no 'written again' line in $LOG"
 flows 40000 100
@@ -140,6 +153,10 @@ tap_ok "the held records are written, none lost" \
 	grep -q "written again: [0-9]* held records written, 0 lost" "$LOG"
 tap_ok "the final count is the number of records in the dump" \
 	grep -q "stopped: $(lines_in_dump) records written$" "$LOG"
+tap_is "$(status_json running)/$(status_json records_written)/$(status_json records_held)/$(status_json records_lost)" \
+	"false/$(lines_in_dump)/0/0" "status -j after stop: stopped, the records in the dump, none held or lost"
+B "$FM_USER" purge >/dev/null
+tap_ok "purge: no pin left (the daemon's counts too)" B test ! -e /sys/fs/bpf/tc
 
 # ---------------------------------------------------------------------------
 # 2. Another party's filter in our slot
