@@ -218,6 +218,8 @@ int cmd_replay(const struct flowmon_opts *o)
 	off.cap = replay_open(o->pcap);
 	if (!off.cap)
 		return 1;
+	if (replay_check_snaplen(off.cap))
+		goto cleanup;
 	off.name = replay_name(off.cap);
 	run_ft_config(o, &off.cfg, true);
 	run_sink_cfg(o, &sc);

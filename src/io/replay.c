@@ -124,17 +124,24 @@ static unsigned int file_linktype(pcap_t *p)
 	return (unsigned int)pcap_datalink(p) | (unsigned int)pcap_datalink_ext(p);
 }
 
-/* A link type we read, and a snapshot length that leaves room for an IP header. */
+/* A link type we read. */
 static int check_capture(struct capture *c)
 {
 	const char *lname = pcap_datalink_val_to_name(c->linktype);
-	int snap = pcap_snapshot(c->p), need = linktype_min_snaplen(c->linktype);
 
 	if (!linktype_supported(c->linktype)) {
 		pr_err("failed to replay %s: unsupported link type %u (%s): no IP to find in it\n",
 		       c->name, file_linktype(c->p), lname ? lname : "unknown");
 		return -EPROTONOSUPPORT;
 	}
+	return 0;
+}
+
+int replay_check_snaplen(const struct capture *c)
+{
+	const char *lname = pcap_datalink_val_to_name(c->linktype);
+	int snap = pcap_snapshot(c->p), need = linktype_min_snaplen(c->linktype);
+
 	if (snap < need) {
 		pr_err("failed to replay %s: snapshot length %d is too short: link type %d (%s) "
 		       "needs %d bytes for its header and an IPv4 header\n", c->name, snap,

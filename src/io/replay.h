@@ -72,12 +72,18 @@ struct capture;
  * Open a capture once: path, or "-" for standard input (a FIFO or
  * /dev/stdin are opened as files; nothing is opened twice, so a pipe is
  * read once from its start). Its link type must be one frame_to_eth()
- * converts and its snapshot length must hold an IP header. NULL after one
- * error line naming the file (and the link type).
+ * converts. NULL after one error line naming the file (and the link type).
  */
 struct capture *replay_open(const char *path);
 /* The same on an open stream, which it takes over; name is for messages. */
 struct capture *replay_fopen(FILE *f, const char *name);
+/*
+ * Does the capture's snapshot length (its header's) leave room for the link
+ * header and an IPv4 header? 0, or -EINVAL after one error line: such a
+ * capture holds no flow. (Its packets are not checked: a few writers put
+ * a wrong snapshot length in the header.)
+ */
+int replay_check_snaplen(const struct capture *c);
 /* The capture's name in messages ("standard input" for "-"). */
 const char *replay_name(const struct capture *c);
 void replay_close(struct capture *c);

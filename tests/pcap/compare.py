@@ -425,11 +425,11 @@ def model_packet(m, p):
             m.frag_no_first += 1
     elif proto in L4:
         layer, fs, fd, need = L4[proto]
-        # Rule (RFC 1858 tiny fragments): a first fragment whose L4 header
-        # is cut by its end keeps the ports if their 4 bytes are inside it;
-        # nothing else of the header (TCP flags) is read.
-        tiny = (frag == 'first' and avail is not None and 4 <= avail - l3hdr < need)
-        if avail is not None and avail - l3hdr < need and not tiny:
+        # Rule (RFC 1858 3.2 tiny fragments, RFC 7112): an L4 header cut
+        # short is malformed in a first fragment as in a whole packet; the
+        # later fragments then find no first fragment (frag_no_first).
+        tiny = False
+        if avail is not None and avail - l3hdr < need:
             return m.error('%s header cut short' % layer)
         if j >= len(protos) or protos[j] != layer:
             return m.cannot(p, '%s header not dissected by tshark' % layer)
