@@ -6,8 +6,8 @@ set -eu
 PKGS=(
 	clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 	libpcap-dev iproute2 iputils-ping
-	# tests and references
-	tshark tcpdump tcpreplay nfdump softflowd python3 python3-scapy
+	# tests and references; libFuzzer for clang (make fuzz)
+	tshark tcpdump tcpreplay nfdump softflowd python3 python3-scapy libclang-rt-dev
 	wireshark-common netcat-openbsd procps kmod
 )
 missing=()

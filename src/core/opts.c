@@ -137,15 +137,24 @@ struct parse_ctx {
 	size_t errlen;
 };
 
+/*
+ * One line, whatever the arguments it quotes hold: a control character
+ * (a newline in an argument) is shown as '?', so that the message stays one
+ * line in a log and cannot forge another.
+ */
 __attribute__((format(printf, 2, 3)))
 static int fail(struct parse_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	if (c->err && c->errlen) {
 		va_start(ap, fmt);
 		vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
+		for (p = c->err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 	}
 	return -1;
 }
