@@ -275,6 +275,10 @@ TEST(opts_commands)
 	PARSE_ERR("-r conflicts with --status", "-r", "f.pcap", "--status");
 	PARSE_ERR("-r conflicts with --attach", "--attach", "-I", "lo", "--read", "f.pcap");
 	PARSE_ERR("-r conflicts with --detach", "-r", "f.pcap", "-I", "lo", "--detach");
+	/* an error stays one line, whatever the argument it quotes holds (fuzz_opts) */
+	PARSE_ERR("unexpected argument 'a?b'", "run", "a\nb");
+	PARSE_ERR("invalid collector 'h?:1': expected HOST[:PORT], tcp://HOST[:PORT] or "
+		  "[ADDR][:PORT]", "-x", "h\r:1");
 	/* a capture is replayed: an interface given with it would be ignored */
 	PARSE_ERR("-I conflicts with -r: a capture is replayed, nothing is attached", "-r",
 		  "f.pcap", "-I", "lo");
