@@ -203,8 +203,10 @@ SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-s
 
 sanitize:
 	$(Q)$(MAKE) --no-print-directory clean
-	$(Q)$(MAKE) --no-print-directory CC=clang CFLAGS='$(SAN_CFLAGS)' all $(OUTPUT)/tests/test_unit
-	$(Q)ASAN_OPTIONS=detect_leaks=1 tests/run.sh unit offline
+	$(Q)$(MAKE) --no-print-directory CC=clang CFLAGS='$(SAN_CFLAGS)' all $(OUTPUT)/tests/test_unit \
+		fuzz-build
+	$(Q)FUZZ_TIME=5 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run.sh unit offline
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
