@@ -92,7 +92,7 @@ void sink_flush(struct sink *s)
 
 void sink_rotate(struct sink *s, time_t now)
 {
-	/* writer_rotate says why; until a file opens, records count as emit errors */
+	/* writer_rotate says why; until a file opens, records are held (writer.h) */
 	writer_rotate(&s->w, now);
 }
 
