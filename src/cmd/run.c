@@ -293,10 +293,8 @@ static int run_collector(const struct flowmon_opts *o, const struct table_fds *t
 	collector_free(&c);
 	sink_close(&s);
 	/* after the last write: the count is what the files hold */
-	if (o->interval) {
+	if (o->interval)
 		run_log_stopped(&s);
-		publish(rs_fd, &s, false);
-	}
 	return err || s.w.lost ? 1 : 0;
 }
 
@@ -376,8 +374,10 @@ int cmd_run(const struct flowmon_opts *o)
 		pr_verbose("no daemon state beside %s for status: %s\n", o->map_path,
 			   strerror(-rs_fd));
 	rc = run_collector(o, &t, rs_fd);
-	if (rs_fd >= 0)
+	if (rs_fd >= 0) {
 		close(rs_fd);
+		runstate_remove(o->map_path);	/* the last counts are in the log */
+	}
 	loader_close(fm);
 	close(t.flows);
 	return rc;

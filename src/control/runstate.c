@@ -87,3 +87,11 @@ int runstate_read(const char *table_path, struct flowmon_runstate *rs)
 	close(fd);
 	return err;
 }
+
+void runstate_remove(const char *table_path)
+{
+	char path[4200];
+
+	if (!runstate_path(table_path, path, sizeof(path)))
+		unlink(path);
+}

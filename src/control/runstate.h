@@ -4,8 +4,9 @@
  * about its records: written to the dump, held in memory while the dump
  * cannot be written, lost. bpffs is the record of an instance, so the
  * counts live there too: an array map of one entry pinned beside the
- * table as <prefix>_daemon (pinname.h), created by the first run, updated
- * every period, marked stopped at exit, removed by purge.
+ * table as <prefix>_daemon (pinname.h), created by run, updated every
+ * period and removed when the daemon exits (its last counts are in its
+ * log); after a crash status sees it stopped, and purge removes it.
  */
 #ifndef __FLOWMON_RUNSTATE_H
 #define __FLOWMON_RUNSTATE_H
@@ -28,6 +29,8 @@ int runstate_open(const char *table_path);
 int runstate_update(int fd, const struct flowmon_runstate *rs);
 /* Read it: 0, -ENOENT when no daemon ever ran on that table, or -errno. */
 int runstate_read(const char *table_path, struct flowmon_runstate *rs);
+/* Unpin it (the daemon's exit). */
+void runstate_remove(const char *table_path);
 /* Its pinned path. 0 or -ENAMETOOLONG. */
 int runstate_path(const char *table_path, char *out, size_t len);
 
