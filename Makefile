@@ -67,7 +67,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: FORCE all clean docs test test-unit test-bpf test-e2e bench install uninstall help check-format \
-	deps run build-tests
+	deps run build-tests fuzz fuzz-build sanitize
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -77,6 +77,8 @@ help:
 	@echo "make            build $(BPF_OBJ) and $(USER_BIN)"
 	@echo "make test       all tests (root: BPF_PROG_TEST_RUN and namespace tiers)"
 	@echo "make bench      benchmarks (ns/packet, ns/flow, replay throughput)"
+	@echo "make fuzz       every fuzz harness for FUZZ_TIME seconds (default 30) with ASan and UBSan"
+	@echo "make sanitize   rebuild with ASan and UBSan, run the unit and offline tests (then make clean)"
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default $(PREFIX))"
 	@echo "make uninstall  remove what install put there"
 
@@ -161,7 +163,7 @@ $(OUTPUT)/tests/tcx_other: tests/e2e/tcx_other/tcx_other.c | $(OUTPUT)/tests
 	$(Q)$(CC) $(USER_CFLAGS) -o $@ $< $(PKG_LIBS)
 
 build-tests: all $(OUTPUT)/tests/test_unit $(OUTPUT)/tests/test_bpf $(OUTPUT)/tests/tcx_other \
-	$(OUTPUT)/tests/tcx_other.bpf.o
+	$(OUTPUT)/tests/tcx_other.bpf.o fuzz-build
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory build-tests
@@ -179,6 +181,49 @@ test-e2e: all
 
 bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o
 	$(Q)bench/run.sh
+
+# Fuzzing (tests/fuzz): libFuzzer harnesses built by clang with ASan and
+# UBSan from their own objects of the pure userland, the capture reader and
+# the native engine. "make fuzz" runs each for FUZZ_TIME seconds from the
+# committed seeds; the test suite does the same (tests/offline/test_fuzz.sh).
+FUZZ_CC     ?= clang
+FUZZ_TIME   ?= 30
+FUZZ_DIR    := $(OUTPUT)/fuzz
+FUZZ_SAN    := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=gnu11 $(FUZZ_SAN) $(WARN) -Iinclude $(SRC_INC) -Itests/fuzz $(PKG_CFLAGS) \
+		-DFLOWMON_VERSION='"$(VERSION)"'
+FUZZ_SRCS   := $(wildcard src/core/*.c) src/io/replay.c src/native/engine.c
+FUZZ_OBJS   := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_SRCS))
+FUZZ_COMMON := tests/fuzz/common.c tests/fuzz/records.c
+FUZZERS     := pcap linktype native opts ipfix
+FUZZ_BINS   := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZERS))
+
+$(FUZZ_DIR)/obj/%.o: src/%.c $(USER_HDRS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) $(wildcard tests/fuzz/*.h) $(FUZZ_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_COMMON) $(FUZZ_OBJS) \
+		$(PKG_LIBS) -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh
+
+# Everything again with ASan and UBSan, then the unit and offline tiers on
+# it: a one-off check (the objects are left sanitized: make clean after).
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+sanitize:
+	$(Q)$(MAKE) --no-print-directory clean
+	$(Q)$(MAKE) --no-print-directory CC=clang CFLAGS='$(SAN_CFLAGS)' all $(OUTPUT)/tests/test_unit \
+		fuzz-build
+	$(Q)FUZZ_TIME=5 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run.sh unit offline
 
 # The units name the installed binary; the settings file is never overwritten
 # (it is the operator's), the logrotate and tmpfiles snippets are.

@@ -11,6 +11,8 @@ PKGS=(
 	# tests and references (every one is required: tests/run.sh fails a
 	# check that cannot run, docs/TESTING.md)
 	tshark tcpdump tcpreplay nfdump softflowd python3 python3-scapy
+	# libFuzzer for clang (make fuzz)
+	libclang-rt-dev
 	wireshark-common netcat-openbsd procps kmod groff-base man-db
 	# tests of the operator's side: terminal, Prometheus, systemd units, the
 	# Debian package, the IPFIX collectors

@@ -40,6 +40,19 @@ DAEMON_OPTS=			# more daemon options, e.g. "--idle-timeout 30 -x host:4739"
 DAEMONIZER=auto			# auto, start-stop-daemon or setsid
 STOP_TIMEOUT=10			# seconds the daemon gets to write its flows and exit
 DEFAULTS_READ=absent
+# The defaults file is shell code run as root: only root may be able to change it.
+defaults_safe() {
+	local owner mode
+	read -r owner mode < <(stat -L -c '%u %a' -- "$DEFAULTS_FILE" 2>/dev/null) ||
+		{ echo "failed to inspect $DEFAULTS_FILE"; return 1; }
+	[ "$owner" = 0 ] || { echo "refusing $DEFAULTS_FILE: owned by uid $owner, not root"; return 1; }
+	[ $((8#$mode & 8#022)) -eq 0 ] ||
+		{ echo "refusing $DEFAULTS_FILE: writable by group or others (mode $mode)"; return 1; }
+}
+if [ -e "$DEFAULTS_FILE" ] && ! why=$(defaults_safe); then
+	echo "$PROG: $why" >&2
+	exit 1
+fi
 if [ -r "$DEFAULTS_FILE" ]; then
 	# shellcheck source=/dev/null
 	. "$DEFAULTS_FILE" || { echo "$PROG: failed to read $DEFAULTS_FILE" >&2; exit 1; }

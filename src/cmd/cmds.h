@@ -56,5 +56,7 @@ void run_sink_cfg(const struct flowmon_opts *o, struct sink_cfg *sc);
 const char *run_format_name(const struct flowmon_opts *o);
 void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], struct sink *s);
 void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall);
+/* The last line of a run: records written to the dump, and lost if any. */
+void run_log_stopped(const struct sink *s);
 
 #endif /* __FLOWMON_CMDS_H */

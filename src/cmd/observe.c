@@ -101,8 +101,11 @@ static void fill(struct observer *ob, struct selfstats *st, const struct collect
 	st->have_counters = c->counters_fd >= 0;
 	collector_counters(c, st->cnt);
 	st->records_read = c->events;
-	st->records_written = c->written;
+	st->records_written = s->w.written;	/* what the files hold */
 	st->write_errors = c->emit_errors;
+	st->records_held = s->w.held;
+	st->records_lost = s->w.lost;
+	st->dump_failing = s->w.failing;
 	snprintf(st->sink, sizeof(st->sink), "%s",
 		 o->out_file && !strcmp(o->out_file, "-") ? "stdout" : "file");
 	st->entries_purged = c->purged;

@@ -7,6 +7,7 @@
  * Several files are replayed in turn, each from empty tables.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "collect.h"
@@ -30,7 +31,8 @@
 
 struct offline {
 	const struct flowmon_opts *o;
-	const char *file;	/* the capture being replayed */
+	struct capture *cap;
+	const char *name;	/* the capture's, for messages */
 	struct sink *s;
 	struct ft_config cfg;
 	struct collector *c;	/* kernel engine */
@@ -102,6 +104,25 @@ static void offline_finish(struct offline *off)
 	sweep(off, SWEEP_FLUSH, off->last_ts);
 }
 
+/* Frames that no engine can meter, or that only count as malformed: say how many. */
+static void report_short(const struct offline *off, const struct replay_stats *st)
+{
+	if (st->short_link)
+		pr_info("%s: %llu frames shorter than their link header: not metered\n",
+			off->name, (unsigned long long)st->short_link);
+	if (st->short_ip4 + st->short_ip6)
+		pr_info("%s: %llu frames shorter than their IPv4 or IPv6 header: counted as "
+			"err_ip4 (%llu) and err_ip6 (%llu)\n", off->name,
+			(unsigned long long)(st->short_ip4 + st->short_ip6),
+			(unsigned long long)st->short_ip4, (unsigned long long)st->short_ip6);
+}
+
+static void offline_use(struct offline *off, struct capture *cap)
+{
+	off->cap = cap;
+	off->name = replay_name(cap);
+}
+
 /* Each capture starts from empty tables: the flush emptied the flow table. */
 static void offline_reset(struct offline *off, struct flowmon_bpf *fm)
 {
@@ -116,18 +137,23 @@ static void offline_report(struct offline *off, const struct replay_stats *st)
 {
 	uint64_t cnt[CNT_MAX];
 
-	if (off->c)
+	if (off->c) {
 		collector_counters(off->c, cnt);
-	else
+		/* the frames the kernel's test run refuses (replay.h), as the datapath counts them */
+		cnt[CNT_ERR_IP4] += st->short_ip4;
+		cnt[CNT_ERR_IP6] += st->short_ip6;
+	} else {
 		fm_native_counters(off->n, cnt);
+	}
 	run_set_meter(off->o, cnt, off->s);
-	if (st->failed)	/* e.g. frames shorter than Ethernet + IP: the kernel refuses them */
+	report_short(off, st);
+	if (st->failed)
 		pr_err("failed to replay %llu packets of %s (first: packet %llu: %s)\n",
-		       (unsigned long long)st->failed, off->file,
+		       (unsigned long long)st->failed, off->name,
 		       (unsigned long long)st->first_failed, strerror(-st->first_err));
-	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", off->file,
+	pr_verbose("%s: %llu packets, %llu replayed, %llu skipped, %llu records\n", off->name,
 		   (unsigned long long)st->packets, (unsigned long long)st->replayed,
-		   (unsigned long long)st->skipped,
+		   (unsigned long long)(st->skipped + st->short_link),
 		   (unsigned long long)(off->c ? off->c->written : off->written));
 	run_log_counters(cnt, time(NULL));
 }
@@ -138,13 +164,14 @@ static int replay_with(struct offline *off, const struct replay_target *t)
 	int rc;
 
 	run_install_signals();
-	rc = replay_file(off->file, t, offline_tick, off, &st);
+	rc = replay_run(off->cap, t, offline_tick, off, &st);
 	offline_finish(off);
 	offline_report(off, &st);
-	return rc ? 1 : 0;
+	/* packets the program could not be run on: the records are not the whole file's */
+	return rc || st.failed ? 1 : 0;
 }
 
-static int offline_kernel(struct offline *off, const char *const *files, int n)
+static int offline_kernel(struct offline *off, struct capture **caps, int n)
 {
 	struct replay_target t = { .prog_fd = -1 };
 	struct flowmon_bpf *fm;
@@ -166,7 +193,7 @@ static int offline_kernel(struct offline *off, const char *const *files, int n)
 	t.prog_fd = loader_prog_fd(fm, true);
 	/* a damaged file is reported; the next ones still replay */
 	for (i = 0, rc = 0; i < n && !run_should_stop(); i++) {
-		off->file = files[i];
+		offline_use(off, caps[i]);
 		offline_reset(off, i ? fm : NULL);
 		rc |= replay_with(off, &t);
 	}
@@ -201,12 +228,12 @@ static int offline_native_one(struct offline *off)
 	return rc;
 }
 
-static int offline_native(struct offline *off, const char *const *files, int n)
+static int offline_native(struct offline *off, struct capture **caps, int n)
 {
 	int i, rc = 0;
 
 	for (i = 0; i < n && !run_should_stop(); i++) {
-		off->file = files[i];
+		offline_use(off, caps[i]);
 		offline_reset(off, NULL);
 		rc |= offline_native_one(off);
 	}
@@ -216,25 +243,46 @@ static int offline_native(struct offline *off, const char *const *files, int n)
 int cmd_replay(const struct flowmon_opts *o)
 {
 	const char *const *files = o->n_pcaps ? o->pcaps : &o->pcap;
-	int i, n = o->n_pcaps ? o->n_pcaps : 1;
+	int i, m = 0, n = o->n_pcaps ? o->n_pcaps : 1;
 	struct offline off = { .o = o };
+	struct capture **caps;
 	struct sink_cfg sc;
 	struct sink s;
-	int rc;
+	int rc = 1;
 
-	/* a file that cannot be read leaves no empty dump file behind */
-	for (i = 0; i < n; i++) {
-		if (replay_check(files[i]))
-			return 1;
+	/*
+	 * Opened once, before anything else: a pipe is read once, and a file
+	 * that cannot be read is said at once (and replays nothing: the others
+	 * do, the exit status is 1); none readable leaves no empty dump file.
+	 */
+	caps = calloc(n, sizeof(*caps));
+	if (!caps) {
+		pr_err("failed to replay captures: out of memory\n");
+		return 1;
 	}
+	for (i = 0; i < n; i++) {
+		caps[m] = replay_open(files[i]);
+		if (caps[m] && !replay_check_snaplen(caps[m]))
+			m++;
+		else
+			replay_close(caps[m]);
+	}
+	if (!m)
+		goto cleanup;
 	run_ft_config(o, &off.cfg, true);
 	run_sink_cfg(o, &sc);
 	if (sink_open(&s, &sc, time(NULL)))
-		return 1;
+		goto cleanup;
 	off.s = &s;
 	/* --obj names a BPF object to replay through: the kernel engine runs it */
-	rc = o->kernel_engine || o->obj_path ? offline_kernel(&off, files, n) :
-					       offline_native(&off, files, n);
+	rc = o->kernel_engine || o->obj_path ? offline_kernel(&off, caps, m) :
+					       offline_native(&off, caps, m);
 	sink_close(&s);
+	if (s.w.lost || m < n)	/* writer_close said why: the records are not all there */
+		rc = 1;
+cleanup:
+	for (i = 0; i < m; i++)
+		replay_close(caps[i]);
+	free(caps);
 	return rc;
 }

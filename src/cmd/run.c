@@ -103,8 +103,12 @@ void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall)
 	pr_verbose("\n");
 }
 
-/* One verbose block per period: the original's statistics, and the kernel's. */
-static void log_period(const struct collector *c, time_t wall)
+/*
+ * One verbose block per period: the original's statistics, what the dump
+ * holds (records written to it, held in memory while it cannot be written,
+ * lost), and the kernel's counters.
+ */
+static void log_period(const struct collector *c, const struct sink *s, time_t wall)
 {
 	uint64_t cnt[CNT_MAX];
 	char when[32];
@@ -113,10 +117,11 @@ static void log_period(const struct collector *c, time_t wall)
 		return;
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&wall));
 	collector_counters(c, cnt);
-	pr_verbose("%s flows: active %llu ended %llu written %llu purged %llu "
+	pr_verbose("%s flows: active %llu ended %llu written %llu held %llu lost %llu purged %llu "
 		   "(table %llu/%u entries, %llu kernel records, sweep %llu us)\n", when,
 		   (unsigned long long)(c->last_entries - c->last_purged),
-		   (unsigned long long)c->last_ended, (unsigned long long)c->written,
+		   (unsigned long long)c->last_ended, (unsigned long long)s->w.written,
+		   (unsigned long long)s->w.held, (unsigned long long)s->w.lost,
 		   (unsigned long long)c->purged, (unsigned long long)c->last_entries,
 		   c->max_entries, (unsigned long long)c->events,
 		   (unsigned long long)(c->last_sweep_ns / 1000));
@@ -180,15 +185,24 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 			observe_reloaded(ob);
 		}
 		sink_maybe_rotate(s, time(NULL));
-		log_period(c, time(NULL));
+		log_period(c, s, time(NULL));
 		sleep_period(o->interval);
 	}
 	/* SIGINT/SIGTERM: every remaining flow is written, nothing is lost */
 	err = collector_flush(c, live_now(c));
 	set_meter(o, c, s);
-	pr_info("stopped: %llu records written\n", (unsigned long long)c->written);
 	observe_stop(ob, c, s);
 	return err;
+}
+
+void run_log_stopped(const struct sink *s)
+{
+	if (s->w.lost)
+		pr_info("stopped: %llu records written, %llu lost (the dump could not be "
+			"written)\n", (unsigned long long)s->w.written,
+			(unsigned long long)s->w.lost);
+	else
+		pr_info("stopped: %llu records written\n", (unsigned long long)s->w.written);
 }
 
 static int print_once(struct collector *c)
@@ -283,7 +297,10 @@ static int run_collector(const struct flowmon_opts *o, const struct table_fds *t
 	err = o->interval ? scan_loop(o, &c, &s, &ob) : print_once(&c);
 	collector_free(&c);
 	sink_close(&s);
-	return err ? 1 : 0;
+	/* after the last write: the count is what the files hold */
+	if (o->interval)
+		run_log_stopped(&s);
+	return err || s.w.lost ? 1 : 0;
 }
 
 /* -I: load unpinned, attach, collect until a signal, detach: leaves nothing behind. */

@@ -117,9 +117,12 @@ static void print_daemon_text(const struct table_state *st)
 		return;
 	}
 	printf("daemon: pid %d, up %.0f s, %llu scans, %llu records written (%llu write "
-	       "errors)\n", r->pid, r->start_time ? (double)time(NULL) - r->start_time : 0.0,
+	       "errors), %llu held, %llu lost%s\n", r->pid,
+	       r->start_time ? (double)time(NULL) - r->start_time : 0.0,
 	       (unsigned long long)r->scans, (unsigned long long)r->records_written,
-	       (unsigned long long)r->write_errors);
+	       (unsigned long long)r->write_errors, (unsigned long long)r->records_held,
+	       (unsigned long long)r->records_lost,
+	       r->dump_failing ? " (the dump cannot be written: records held in memory)" : "");
 	for (i = 0; i < r->n_collectors; i++) {
 		c = &r->col[i];
 		printf("  IPFIX %s: %s, %llu records sent, %llu not sent, %llu send errors\n",
@@ -205,9 +208,12 @@ static void print_daemon_json(const struct table_state *st)
 		return;
 	}
 	printf(",\"daemon\":{\"pid\":%d,\"start_time\":%.3f,\"scans\":%llu,"
-	       "\"records_written\":%llu,\"write_errors\":%llu,\"ipfix\":[", r->pid,
+	       "\"records_written\":%llu,\"write_errors\":%llu,\"records_held\":%llu,"
+	       "\"records_lost\":%llu,\"dump_failing\":%s,\"ipfix\":[", r->pid,
 	       r->start_time, (unsigned long long)r->scans,
-	       (unsigned long long)r->records_written, (unsigned long long)r->write_errors);
+	       (unsigned long long)r->records_written, (unsigned long long)r->write_errors,
+	       (unsigned long long)r->records_held, (unsigned long long)r->records_lost,
+	       r->dump_failing ? "true" : "false");
 	for (i = 0; i < r->n_collectors; i++) {
 		c = &r->col[i];
 		printf("%s{\"collector\":", i ? "," : "");

@@ -141,15 +141,38 @@ static void drop_held(struct iface_list *l, int i, int slot)
 	l->link_fd[i][slot] = 0;
 }
 
-/* Ours on one TC hook, whichever way it was attached. 0 or -errno. */
+/* Another party's filter holds our slot: one line saying what, and that it stays. */
+static void report_foreign(const char *verb, const char *ifname, int h,
+			   const struct tchook_holder *holder)
+{
+	char what[128];
+
+	tchook_describe(holder, what, sizeof(what));
+	pr_err("failed to %s %s %s %s: priority %d (ours, with handle 0x%x) holds %s, not ours; "
+	       "left in place\n", verb, verb[0] == 'a' ? "to" : "from", ifname,
+	       h ? "egress" : "ingress", FLOWMON_TC_PRIO, FLOWMON_TC_HANDLE, what);
+}
+
+/*
+ * Ours on one TC hook, whichever way it was attached. 0 or -errno;
+ * -EEXIST (said already) when another party's filter holds our clsact slot.
+ */
 static int detach_tc(struct iface_list *l, int i, int h)
 {
+	struct tchook_holder holder;
 	int err;
 
 	drop_held(l, i, h);
 	err = tcx_detach_ours(l->index[i], h == 0);
-	if (err >= 0)
-		err = tchook_detach(l->index[i], h == 0);
+	if (err > 0) {
+		/* ours was a tcx link: a foreign filter in the clsact slot is no clash */
+		err = tchook_detach(l->index[i], h == 0, NULL);
+		return err == -EEXIST ? 0 : err;
+	}
+	if (err == 0)
+		err = tchook_detach(l->index[i], h == 0, &holder);
+	if (err == -EEXIST)
+		report_foreign("detach", l->name[i], h, &holder);
 	return err < 0 ? err : 0;
 }
 
@@ -179,11 +202,12 @@ int ifaces_detach(struct iface_list *l, int hooks, bool only_created)
 			if (!hook_on(hooks, h))
 				continue;
 			err = detach_tc(l, i, h);
-			if (err) {
+			if (err && err != -EEXIST) {
 				pr_err("failed to detach from %s %s: %s\n", l->name[i],
 				       h ? "egress" : "ingress", strerror(-err));
 				failed++;
 			}
+			failed += err == -EEXIST;
 			l->attached[i][h] = false;
 		}
 		if (only_created && !l->created[i])
@@ -248,7 +272,9 @@ static int attach_tcx(const struct ifaces_cfg *c, struct iface_list *l, int i, i
 		return err;
 	if (!err) {
 		/* a clsact filter of ours there would count each packet twice */
-		err = tchook_detach(l->index[i], h == 0);
+		err = tchook_detach(l->index[i], h == 0, NULL);
+		if (err == -EEXIST)
+			err = 0;	/* another party's filter: no clash with a tcx link */
 		fd = err ? err : tcx_attach(prog, l->index[i], h == 0);
 		if (fd < 0)
 			return fd;
@@ -259,12 +285,16 @@ static int attach_tcx(const struct ifaces_cfg *c, struct iface_list *l, int i, i
 
 static int attach_clsact(const struct ifaces_cfg *c, struct iface_list *l, int i, int h)
 {
+	struct tchook_holder holder;
 	bool created = false;
 	int err;
 
 	err = tcx_detach_ours(l->index[i], h == 0);
 	if (err >= 0)
-		err = tchook_attach(h ? c->prog_eg : c->prog_in, l->index[i], h == 0, &created);
+		err = tchook_attach(h ? c->prog_eg : c->prog_in, l->index[i], h == 0, &created,
+				    &holder);
+	if (err == -EEXIST)
+		report_foreign("attach", l->name[i], h, &holder);
 	l->created[i] |= created;
 	l->mech[i][h] = TC_MECH_CLSACT;
 	return err < 0 ? err : 0;
@@ -351,8 +381,8 @@ int ifaces_attach_cfg(struct iface_list *l, const struct ifaces_cfg *c)
 			if (hook_on(c->hooks, h) || (h == 0 && c->xdp))
 				err = attach_one(c, l, i, h);
 		}
-		/* an XDP refusal for want of an Ethernet header is said already */
-		if (err && err != -EPFNOSUPPORT)
+		/* an XDP refusal for want of an Ethernet header, a foreign filter: said */
+		if (err && err != -EPFNOSUPPORT && err != -EEXIST)
 			pr_err("failed to attach to %s %s: %s\n", l->name[i], hook_names[failed],
 			       strerror(-err));
 	}

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +55,24 @@ cleanup:
 	return err;
 }
 
+#define EM_BPF_MACHINE	247	/* ELF e_machine of BPF (elf.h EM_BPF) */
+#define ENOTBPF		4096	/* not an error number: "not a BPF object" */
+
+/*
+ * An ELF file for the BPF machine (the ELF header: magic at 0, e_machine
+ * at 18 in the file's byte order, given by byte 5)? libbpf would only say
+ * "Unknown error 4001" of /etc/passwd.
+ */
+static bool is_bpf_elf(const uint8_t *b, size_t len)
+{
+	uint16_t machine;
+
+	if (len < 20 || memcmp(b, "\x7f" "ELF", 4))
+		return false;
+	machine = b[5] == 2 ? (uint16_t)(b[18] << 8 | b[19]) : (uint16_t)(b[19] << 8 | b[18]);
+	return machine == EM_BPF_MACHINE;
+}
+
 /*
  * The skeleton, with the built-in object or the bytes of --obj FILE. A file
  * must have the skeleton's maps and programs (libbpf checks the names) and
@@ -76,6 +96,8 @@ static int skel_open(struct flowmon_bpf *fm, const char *path)
 		err = read_file(path, &fm->file, &len);
 		if (err)
 			return err;
+		if (!is_bpf_elf(fm->file, len))
+			return -ENOTBPF;
 		skel->skeleton->data = fm->file;
 		skel->skeleton->data_sz = len;
 	}
@@ -214,6 +236,16 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 	return 0;
 }
 
+/* strerror() for -errno, and libbpf's own errors (4000 and up) by their names. */
+static const char *loader_strerror(int err)
+{
+	static char buf[128];
+
+	if (-err >= __LIBBPF_ERRNO__START && !libbpf_strerror(err, buf, sizeof(buf)))
+		return buf;
+	return strerror(-err);
+}
+
 int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 {
 	const char *what = o->obj_path ? o->obj_path : "tc_flowmon_kern (built in)";
@@ -229,13 +261,18 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 		       "tc_flowmon_user (build both from one tree)\n", what);
 		goto cleanup;
 	}
+	if (err == -ENOTBPF) {
+		pr_err("failed to open BPF object %s: not a BPF object (an ELF file for "
+		       "machine BPF expected)\n", what);
+		goto cleanup;
+	}
 	if (err) {
-		pr_err("failed to open BPF object %s: %s\n", what, strerror(-err));
+		pr_err("failed to open BPF object %s: %s\n", what, loader_strerror(err));
 		goto cleanup;
 	}
 	err = configure(fm, o);
 	if (err) {
-		pr_err("failed to configure BPF object %s: %s\n", what, strerror(-err));
+		pr_err("failed to configure BPF object %s: %s\n", what, loader_strerror(err));
 		goto cleanup;
 	}
 	if (o->pin_dir) {
@@ -247,7 +284,7 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 	}
 	err = tc_flowmon_kern__load(fm->skel);
 	if (err) {
-		pr_err("failed to load BPF object %s: %s\n", what, strerror(-err));
+		pr_err("failed to load BPF object %s: %s\n", what, loader_strerror(err));
 		goto cleanup;
 	}
 	*out = fm;

@@ -3,8 +3,14 @@
  * tchook.h - our filter on the TC (clsact) hooks, through libbpf's TC API.
  *
  * Our filter is the one with handle FLOWMON_TC_HANDLE and priority
- * FLOWMON_TC_PRIO on a hook: one per hook, a second attach replaces it
- * (BPF_TC_F_REPLACE), never doubles it. The kernel is the only record of
+ * FLOWMON_TC_PRIO on a hook that runs one of our programs (by name,
+ * FLOWMON_PROG_NAME_*): one per hook, a second attach replaces it
+ * (BPF_TC_F_REPLACE), never doubles it. Anybody else's filter in that slot
+ * (another BPF program, a classic BPF or any other classifier) is never
+ * replaced or removed: attaching or detaching there fails with -EEXIST.
+ * A classifier of another kind at our priority (any handle) takes the whole
+ * priority from bpf filters: attaching fails with -EEXIST, detaching finds
+ * nothing of ours. The kernel is the only record of
  * where it is attached: no state file. The clsact qdisc is created when
  * missing; it is removed only when no filter at all is left on it, ours or
  * anybody's (an empty clsact qdisc does nothing), so another user's filters
@@ -19,10 +25,38 @@
 #define FLOWMON_TC_HANDLE	0x464d	/* "FM" */
 #define FLOWMON_TC_PRIO		1
 
-/* Attach prog_fd; *created_qdisc tells whether the clsact qdisc was made here. 0 or -errno. */
-int tchook_attach(int prog_fd, int ifindex, bool ingress, bool *created_qdisc);
-/* Remove our filter (0 also when it was not there), or -errno. */
-int tchook_detach(int ifindex, bool ingress);
+/* Our programs' names, as the kernel keeps them (BPF_OBJ_NAME_LEN: 15 characters). */
+#define FLOWMON_PROG_NAME_INGRESS	"flowmon_ingress"
+#define FLOWMON_PROG_NAME_EGRESS	"flowmon_egress"
+
+enum tchook_slot_state {
+	TCHOOK_FREE = 0,	/* nothing at our priority and handle */
+	TCHOOK_OURS = 1,	/* our program */
+	TCHOOK_FOREIGN = 2,	/* somebody else's filter */
+};
+
+/* What holds the slot. */
+struct tchook_holder {
+	char kind[16];		/* "bpf", "u32", "matchall", ... */
+	char prog_name[16];	/* a BPF program's name, "" for classic BPF */
+	uint32_t prog_id;	/* 0 for classic BPF and other classifiers */
+	uint32_t handle;	/* ours, or another at our priority (another kind takes it all) */
+	bool name_unknown;	/* no CAP_SYS_ADMIN to read prog_name: handle alone decides */
+};
+
+/* Who holds our slot on a hook (holder filled, may be NULL): TCHOOK_*, or -errno. */
+int tchook_slot(int ifindex, bool ingress, struct tchook_holder *holder);
+/* "a bpf filter of BPF program 'x' (id 42)", "a u32 filter": for messages. */
+void tchook_describe(const struct tchook_holder *h, char *out, size_t len);
+/*
+ * Attach prog_fd; *created_qdisc tells whether the clsact qdisc was made
+ * here. 0, -EEXIST when another filter holds the slot (holder says what), or
+ * -errno.
+ */
+int tchook_attach(int prog_fd, int ifindex, bool ingress, bool *created_qdisc,
+		  struct tchook_holder *holder);
+/* Remove our filter (0 also when it was not there), -EEXIST if another holds the slot. */
+int tchook_detach(int ifindex, bool ingress, struct tchook_holder *holder);
 /* 1 if our filter is attached there (prog id in *prog_id), 0 if not, -errno on error. */
 int tchook_query(int ifindex, bool ingress, uint32_t *prog_id);
 /* Filters on a clsact hook (0 when none, or no qdisc), or -errno. */

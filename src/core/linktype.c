@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* linktype.c - turn a captured frame of any IP-carrying link type into an Ethernet frame. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "replay.h"
@@ -255,6 +256,52 @@ static int from_chdlc(const uint8_t *pkt, uint32_t caplen, uint8_t *out, uint32_
 	if (proto != ETHERTYPE_IPV4 && proto != ETHERTYPE_IPV6)
 		return 0;
 	return wrap_eth(proto, pkt + 4, caplen - 4, out, outsz);
+}
+
+/* Bytes of link header before the IP header, at least; -1 for a link type we cannot read. */
+static int link_header_min(int linktype)
+{
+	switch (linktype) {
+	case LT_EN10MB:
+		return ETH_HDR_LEN;
+	case LT_RAW:
+	case LT_RAW_BSD:
+	case LT_RAW_OBSD:
+	case LT_IPV4:
+	case LT_IPV6:
+		return 0;
+	case LT_NULL:
+	case LT_LOOP:
+	case LT_C_HDLC:
+		return 4;
+	case LT_LINUX_SLL:
+		return SLL_HDR_LEN;
+	case LT_LINUX_SLL2:
+		return SLL2_HDR_LEN;
+	case LT_NFLOG:
+		return NFLOG_HDR_LEN + NFLOG_TLV_LEN;
+	case LT_PPP:
+	case LT_PPP_HDLC:
+		return 1;	/* a compressed protocol field (RFC 1661 6.5) */
+	default:
+		return -1;
+	}
+}
+
+bool linktype_supported(int linktype)
+{
+	return link_header_min(linktype) >= 0;
+}
+
+/*
+ * A capture cut shorter than the link header and a minimal IPv4 header (20
+ * bytes, RFC 791) holds no flow at all: its snapshot length is refused.
+ */
+int linktype_min_snaplen(int linktype)
+{
+	int hdr = link_header_min(linktype);
+
+	return hdr < 0 ? -1 : hdr + 20;
 }
 
 int frame_to_eth(int linktype, const uint8_t *pkt, uint32_t caplen, uint8_t *out,

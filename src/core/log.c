@@ -1,21 +1,31 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* log.c - leveled log: errors always reach stderr, the rest the log file. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "log.h"
 
 static FILE *log_file;
 static char log_path[4096];	/* "" when the log is stdout or stderr */
 static int log_lvl = LOG_INFO;
 
+/* Appended (logrotate and restarts keep history), created 0640: flows are not for everyone. */
 static FILE *open_append(const char *path)
 {
-	FILE *f = fopen(path, "a");	/* append: logrotate and restarts keep history */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY | O_CLOEXEC, 0640);
+	FILE *f;
 
-	if (f)
-		setvbuf(f, NULL, _IOLBF, 0);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "a");
+	if (!f) {
+		close(fd);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
 	return f;
 }
 

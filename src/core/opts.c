@@ -82,8 +82,8 @@ static const struct opt_def opt_defs[] = {
 	{ "verbose", 'v', NULL, C_ALL, "more messages, -vv adds libbpf debug (default: normal)" },
 	{ "read", 'r', "FILE", C(RUN) | C(REPLAY), "offline: replay a pcap/pcapng file "
 		"(default: live)" },
-	{ "export", 'x', "HOST:PORT", C_OUT, "IPFIX collector over UDP; tcp://HOST:PORT, "
-		"[ADDR]:PORT; up to 8 (default none)" },
+	{ "export", 'x', "HOST[:PORT]", C_OUT, "IPFIX collector over UDP; tcp://HOST[:PORT], "
+		"[ADDR][:PORT]; port 4739 if left out; up to 8 (default none)" },
 	{ "odid", OPT_ODID, "N", C_OUT, "IPFIX observation domain id (default 0)" },
 	{ "uniflow", OPT_UNIFLOW, NULL, C_OUT, "IPFIX: one record per direction, for pmacct "
 		"(default: biflow, RFC 5103)" },
@@ -156,15 +156,24 @@ struct parse_ctx {
 	size_t errlen;
 };
 
+/*
+ * One line, whatever the arguments it quotes hold: a control character
+ * (a newline in an argument) is shown as '?', so that the message stays one
+ * line in a log and cannot forge another.
+ */
 __attribute__((format(printf, 2, 3)))
 static int fail(struct parse_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	if (c->err && c->errlen) {
 		va_start(ap, fmt);
 		vsnprintf(c->err, c->errlen, fmt, ap);
 		va_end(ap);
+		for (p = c->err; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 	}
 	return -1;
 }
@@ -276,29 +285,45 @@ static bool host_valid(const char *h, size_t n)
 	return host_chars(h + 2 + alen, n - 3 - alen);	/* the zone */
 }
 
-/* HOST:PORT, tcp://HOST:PORT, [ADDR]:PORT; port 1-65535. */
+/* The end of HOST in "HOST[:PORT]" or "[ADDR][:PORT]" (NULL: no closing bracket). */
+static const char *host_end(const char *hp)
+{
+	if (hp[0] == '[') {
+		const char *br = strchr(hp, ']');
+
+		return br ? br + 1 : NULL;
+	}
+	return hp + strcspn(hp, ":");
+}
+
+/*
+ * HOST[:PORT], tcp://HOST[:PORT], [ADDR][:PORT]; port 1-65535, 4739 when
+ * left out (RFC 7011 10.3.1, the IANA IPFIX port; export.c adds it).
+ */
 static int opt_collector(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
-	const char *hp = s, *colon;
+	const char *hp = s, *end;
 	unsigned long port;
-	char *end;
+	char *num_end;
 
 	if (o->n_collectors >= OPTS_MAX_COLLECTORS)
 		return fail(c, "too many collectors (max %d)", OPTS_MAX_COLLECTORS);
 	if (!strncmp(hp, "tcp://", 6))
 		hp += 6;
-	colon = strrchr(hp, ':');
-	if (!colon || !host_valid(hp, colon - hp))
-		return fail(c, "invalid collector '%s': expected HOST:PORT, tcp://HOST:PORT "
-			    "or [ADDR]:PORT", s);
-	if (!isdigit((unsigned char)colon[1]))
-		return fail(c, "invalid collector '%s': port is not a number", s);
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end)
-		return fail(c, "invalid collector '%s': port is not a number", s);
-	if (errno == ERANGE || port < 1 || port > 65535)
-		return fail(c, "invalid collector '%s': port out of range (1-65535)", s);
+	end = host_end(hp);
+	if (!end || !host_valid(hp, end - hp) || (*end && *end != ':'))
+		return fail(c, "invalid collector '%s': expected HOST[:PORT], tcp://HOST[:PORT] "
+			    "or [ADDR][:PORT]", s);
+	if (*end) {
+		if (!isdigit((unsigned char)end[1]))
+			return fail(c, "invalid collector '%s': port is not a number", s);
+		errno = 0;
+		port = strtoul(end + 1, &num_end, 10);
+		if (*num_end)
+			return fail(c, "invalid collector '%s': port is not a number", s);
+		if (errno == ERANGE || port < 1 || port > 65535)
+			return fail(c, "invalid collector '%s': port out of range (1-65535)", s);
+	}
 	o->collectors[o->n_collectors++] = s;
 	return 0;
 }
@@ -652,6 +677,9 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "--all conflicts with -I");
 	if (o->pcap && o->cmd != CMD_RUN && o->cmd != CMD_REPLAY)
 		return fail(c, "-r conflicts with %s", o->cmd_name);
+	/* a capture is replayed, not an interface's traffic: -I would be ignored */
+	if (o->pcap && o->ifaces)
+		return fail(c, "-I conflicts with -r: a capture is replayed, nothing is attached");
 	if (o->cmd == CMD_REPLAY && !o->pcap)
 		return fail(c, "replay needs a FILE");
 	if (o->xdp && o->hooks == HOOK_EGRESS)

@@ -174,6 +174,14 @@ static void records(const struct selfstats *s, FILE *out)
 	     "failed to write.");
 	fprintf(out, P "record_write_errors_total{sink=\"%s\"} %" PRIu64 "\n",
 		s->sink[0] ? s->sink : "file", s->write_errors);
+	head(out, P "records_held", "gauge", "Flow records held in memory while the dump "
+	     "cannot be written (written in order once it can).");
+	fprintf(out, P "records_held %" PRIu64 "\n", s->records_held);
+	head(out, P "records_lost_total", "counter", "Flow records lost: the dump could not "
+	     "be written and the memory for held records was full.");
+	fprintf(out, P "records_lost_total %" PRIu64 "\n", s->records_lost);
+	head(out, P "dump_failing", "gauge", "1 while the dump cannot be written.");
+	fprintf(out, P "dump_failing %d\n", s->dump_failing ? 1 : 0);
 }
 
 int selfstats_prometheus(const struct selfstats *s, FILE *out)
@@ -265,6 +273,8 @@ static bool parse_one(struct selfstats *s, const char *name, const char *label, 
 		{ P "records_read_total", offsetof(struct selfstats, records_read) },
 		{ P "records_written_total", offsetof(struct selfstats, records_written) },
 		{ P "record_write_errors_total", offsetof(struct selfstats, write_errors) },
+		{ P "records_held", offsetof(struct selfstats, records_held) },
+		{ P "records_lost_total", offsetof(struct selfstats, records_lost) },
 	};
 	size_t i;
 
@@ -280,6 +290,8 @@ static bool parse_one(struct selfstats *s, const char *name, const char *label, 
 		s->start_time = v;
 	else if (!strcmp(name, P "last_scan_duration_seconds"))
 		s->last_scan_seconds = v;
+	else if (!strcmp(name, P "dump_failing"))
+		s->dump_failing = v != 0;
 	else
 		return parse_collector(s, name, label, v);
 	return true;

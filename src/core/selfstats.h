@@ -43,6 +43,9 @@ struct selfstats {
 	uint64_t records_read;		/* from the kernel's event ring */
 	uint64_t records_written;	/* by the local sink */
 	uint64_t write_errors;
+	uint64_t records_held;		/* in memory while the dump cannot be written */
+	uint64_t records_lost;		/* beyond what may be held */
+	bool dump_failing;		/* the dump cannot be written now */
 	char sink[16];			/* the local sink: "file" or "stdout" */
 	uint64_t entries_purged;
 	uint64_t scans;

@@ -39,17 +39,30 @@
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 
-/* Fixed-layout headers, so that the native build needs no kernel headers. */
+/*
+ * Fixed-layout headers, so that the native build needs no kernel headers.
+ * Natively they are packed: a frame in a capture buffer puts the IP header
+ * at any address (14 bytes of Ethernet after a 4-byte aligned record), and
+ * C forbids reading a struct at an address its alignment does not allow
+ * (UBSan: "misaligned address"). In BPF the packet is read through the
+ * verifier's packet pointers, where the natural layout gives word loads.
+ */
+#ifdef FM_NATIVE
+#define FM_HDR	__attribute__((packed))
+#else
+#define FM_HDR
+#endif
+
 struct fm_eth {
 	__u8 dst[ETH_ALEN];
 	__u8 src[ETH_ALEN];
 	__u16 proto;
-};
+} FM_HDR;
 
 struct fm_vlan {
 	__u16 tci;
 	__u16 proto;
-};
+} FM_HDR;
 
 struct fm_ip4 {
 	__u8 vhl;		/* version 4 bits, IHL 4 bits */
@@ -62,7 +75,7 @@ struct fm_ip4 {
 	__u16 check;
 	__u32 saddr;
 	__u32 daddr;
-};
+} FM_HDR;
 
 struct fm_ip6 {
 	__u8 vtc;		/* version 4 bits, traffic class high 4 bits */
@@ -72,7 +85,7 @@ struct fm_ip6 {
 	__u8 hop_limit;
 	__u8 saddr[16];
 	__u8 daddr[16];
-};
+} FM_HDR;
 
 struct fm_tcp {
 	__u16 source;
@@ -84,7 +97,13 @@ struct fm_tcp {
 	__u16 window;
 	__u16 check;
 	__u16 urg_ptr;
-};
+} FM_HDR;
+
+/* The ports at the start of TCP, UDP, UDP-Lite, SCTP and DCCP headers. */
+struct fm_ports {
+	__u16 source;
+	__u16 dest;
+} FM_HDR;
 
 struct hdr_cursor {
 	void *pos;
@@ -153,7 +172,25 @@ FM_INLINE int parse_eth(struct hdr_cursor *c, struct fm_meta *m, __u16 *proto)
 	return 0;
 }
 
-/* Remember a first fragment's ports; look them up for the later ones. */
+/*
+ * Fragments (RFC 791, RFC 8200 4.5). A first fragment stores its ports in
+ * flowmon_frags under (addresses, protocol for IPv4, identification); later
+ * fragments never read ports from their payload and join that flow.
+ *
+ * The first fragment wins: an offset-0 fragment that repeats a train's
+ * identification with other ports while the train is open joins the first
+ * one's flow (its own L4 header is not read), so that nobody can steer a
+ * datagram's later fragments into a flow of their choosing by sending a
+ * forged first fragment after the real one (the kernel's reassembly keeps
+ * the first too, or drops the overlapping datagram). A train closes at its
+ * last fragment (offset > 0, no More Fragments): an identification used
+ * again after that (a 16-bit IPv4 ID wraps around) starts a new train with
+ * its own ports. The closed state is an entry of the same table under the
+ * train's key with FRAG_CLOSED set in its ipver: keys of real trains have 4
+ * or 6 there.
+ */
+#define FRAG_CLOSED	0x80
+
 FM_INLINE void frag_key_fill(struct frag_key *fk, const struct fm_meta *m)
 {
 	fm_memset(fk, 0, sizeof(*fk));
@@ -165,16 +202,62 @@ FM_INLINE void frag_key_fill(struct frag_key *fk, const struct fm_meta *m)
 	fk->ipver = m->key.ipver;
 }
 
-FM_INLINE void frag_remember(const struct fm_meta *m)
+/* Mark the train of m closed (its last fragment passed) or open again. */
+FM_INLINE void frag_set_closed(const struct fm_meta *m, __u16 closed)
+{
+	struct frag_ports st = { .sport = closed };
+	struct frag_key fk;
+
+	frag_key_fill(&fk, m);
+	fk.ipver |= FRAG_CLOSED;
+	fm_frag_update(&fk, &st);
+}
+
+FM_INLINE int frag_is_closed(const struct frag_key *train)
+{
+	struct frag_key fk = *train;
+	struct frag_ports *st;
+
+	fk.ipver |= FRAG_CLOSED;
+	st = fm_frag_lookup(&fk);
+	return st && st->sport;
+}
+
+/* A first fragment that joins the train's first one: nothing of its L4 header counts. */
+FM_INLINE void frag_join_first(struct fm_meta *m, const struct frag_ports *first, __u32 l3_hdr)
+{
+	m->key.sport = first->sport;
+	m->key.dport = first->dport;
+	m->key.proto = first->proto;
+	m->is_tcp = 0;
+	m->tcp_flags = 0;
+	m->seq = 0;
+	m->window = 0;
+	m->payload = 0;
+	m->mss = 0;
+	m->wscale = FLOW_WSCALE_NONE;
+	m->hdr_len = l3_hdr;
+}
+
+FM_INLINE void frag_first(struct fm_meta *m, __u32 l3_hdr)
 {
 	struct frag_ports fp = {
 		.sport = m->key.sport,
 		.dport = m->key.dport,
 		.proto = m->key.proto,
 	};
+	struct frag_ports *old;
 	struct frag_key fk;
 
 	frag_key_fill(&fk, m);
+	old = fm_frag_lookup(&fk);
+	if (old && (old->sport != fp.sport || old->dport != fp.dport || old->proto != fp.proto) &&
+	    !frag_is_closed(&fk)) {
+		frag_join_first(m, old, l3_hdr);
+		return;
+	}
+	if (old && frag_is_closed(&fk))
+		frag_set_closed(m, 0);	/* the ID starts a new train */
 	fm_frag_update(&fk, &fp);
 }
 
@@ -234,6 +317,8 @@ FM_INLINE int parse_ipv4(struct hdr_cursor *c, struct fm_meta *m)
 		m->frag = FRAG_LATER;	/* no L4 header here: never read ports from it */
 	else if (frag & IP_MF)
 		m->frag = FRAG_FIRST;
+	if ((frag & IP_OFFSET) && !(frag & IP_MF))
+		frag_set_closed(m, 1);	/* the train's last fragment */
 	c->pos = (char *)c->pos + hlen;
 	return 0;
 }
@@ -244,10 +329,12 @@ struct ip6_walk {
 	__u32 ext_len;		/* extension bytes walked so far */
 	__u32 frag_id;
 	__u32 limit;		/* end of the IPv6 packet, from the frame start */
+	__u32 jumbo_len;	/* RFC 2675 Jumbo Payload Length, 0 without the option */
 	__u8 nh;		/* next header to look at */
 	__u8 frag;		/* FRAG_* */
 	__u8 err;
 	__u8 jumbo;		/* the chain starts with an 8-byte hop-by-hop jumbo header */
+	__u8 last_frag;		/* a fragment with offset > 0 and M=0: its train's last */
 };
 
 #define IPV6_TLV_JUMBO	0xC2	/* RFC 2675: Jumbo Payload option, 4 bytes of length */
@@ -278,9 +365,15 @@ FM_INLINE void ipv6_walk_ext_body(const struct fm_pkt *p, struct ip6_walk *w)
 			w->err = CNT_ERR_IP6_EXT;
 			return;
 		}
-		if (!i && w->nh == FM_IPPROTO_HOPOPTS && h[1] == 0 && h[2] == IPV6_TLV_JUMBO &&
-		    h[3] == 4)
-			w->jumbo = 1;
+		/*
+		 * RFC 2675 2: the Jumbo Payload option (4n+2 aligned) opens the
+		 * hop-by-hop header, which must come first (RFC 8200 4.3)
+		 */
+		if (!i && w->nh == FM_IPPROTO_HOPOPTS && h[2] == IPV6_TLV_JUMBO && h[3] == 4) {
+			w->jumbo = h[1] == 0;
+			w->jumbo_len = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) |
+				       ((__u32)h[6] << 8) | h[7];
+		}
 		if (w->nh == FM_IPPROTO_FRAGMENT) {
 			fo = ((__u16)h[2] << 8) | h[3];
 			w->frag_id = ((__u32)h[4] << 24) | ((__u32)h[5] << 16) |
@@ -289,6 +382,7 @@ FM_INLINE void ipv6_walk_ext_body(const struct fm_pkt *p, struct ip6_walk *w)
 				w->frag = FRAG_LATER;
 			else if (fo & 1)
 				w->frag = FRAG_FIRST;	/* offset 0, M=0 is atomic (RFC 6946) */
+			w->last_frag = (fo & ~7) && !(fo & 1);
 			elen = 8;
 		} else if (w->nh == FM_IPPROTO_AH) {
 			elen = ((__u32)h[1] + 2) * 4;
@@ -386,10 +480,22 @@ FM_INLINE int parse_ipv6(const struct fm_pkt *p, struct hdr_cursor *c, struct fm
 	} else {
 		c->pos = ip6 + 1;
 	}
+	/*
+	 * RFC 2675 3: a jumbogram says 0 and its length is the option's, more
+	 * than 65535; like any length field it must not claim more than the
+	 * frame holds (the kernel drops both, ipv6_hop_jumbo()).
+	 */
+	if (!plen && w.jumbo_len) {
+		if (w.jumbo_len <= 0xffff || w.jumbo_len > m->frame_len - off - sizeof(*ip6))
+			return CNT_ERR_IP6;
+		m->l3_len = w.jumbo_len + sizeof(*ip6);
+	}
 	m->frag = w.frag;
 	m->frag_id = w.frag_id;
 	m->hdr_len = sizeof(*ip6) + w.ext_len;
 	m->key.proto = w.nh;
+	if (w.last_frag)
+		frag_set_closed(m, 1);	/* the train's last fragment */
 	/*
 	 * BIG TCP: an IPv6 GSO aggregate over 64 KiB carries a hop-by-hop jumbo
 	 * header that none of its segments has on the wire (segmentation takes
@@ -467,15 +573,15 @@ FM_INLINE void parse_tcp_opts(const struct fm_pkt *p, __u32 off, __u32 len, stru
 }
 
 /*
- * An L4 header cut by the end of the IP packet is malformed, except in a
- * first fragment whose ports (the first 4 bytes) are inside it: RFC 1858's
- * tiny fragments split the TCP header across fragments. Such a packet
- * keeps its ports; nothing else of the header is read.
+ * An L4 header cut short is malformed, in a first fragment as in a whole
+ * packet: a first fragment must carry the transport header (RFC 1858 3.2:
+ * a "tiny fragment" that splits the TCP header is an attack, dropped by
+ * filters; RFC 7112 for IPv6). Its later fragments then find no ports
+ * (frag_no_first). Only TCP options may end in the next fragment: the
+ * fixed header is whole.
  */
-FM_INLINE int first_frag_ports(const struct hdr_cursor *c, struct fm_meta *m)
+FM_INLINE int l4_cut(struct fm_meta *m)
 {
-	if (m->frag == FRAG_FIRST && in_packet(c, m, 4))
-		return 0;
 	m->key.sport = 0;
 	m->key.dport = 0;
 	return CNT_ERR_L4;
@@ -485,22 +591,22 @@ FM_INLINE int parse_tcp(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_
 			__u32 l3_hdr)
 {
 	struct fm_tcp *th = c->pos;
-	__u16 *ports = c->pos;
+	struct fm_ports *ports = c->pos;
 	__u32 doff;
 	int opts_in;
 
-	if ((void *)(ports + 2) > c->end)
+	if ((void *)(ports + 1) > c->end)
 		return CNT_ERR_L4;
-	m->key.sport = fm_ntohs(ports[0]);
-	m->key.dport = fm_ntohs(ports[1]);
+	m->key.sport = fm_ntohs(ports->source);
+	m->key.dport = fm_ntohs(ports->dest);
 	if ((void *)(th + 1) > c->end || !in_packet(c, m, sizeof(*th)))
-		return first_frag_ports(c, m);
+		return l4_cut(m);
 	doff = (th->doff_res >> 4) * 4;
 	if (doff < sizeof(*th))
-		return first_frag_ports(c, m);
+		return l4_cut(m);
 	opts_in = in_packet(c, m, doff);
 	if (!opts_in && m->frag != FRAG_FIRST)
-		return first_frag_ports(c, m);	/* options cut: malformed */
+		return l4_cut(m);	/* options cut: malformed */
 	m->tcp_flags = th->flags | ((th->doff_res & 1) << 8);
 	m->seq = fm_ntohl(th->seq);
 	m->window = fm_ntohs(th->window);
@@ -517,14 +623,14 @@ FM_INLINE int parse_tcp(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_
 /* Ports of UDP (RFC 768), UDP-Lite (RFC 3828), SCTP (RFC 9260), DCCP (RFC 4340). */
 FM_INLINE int parse_ports(struct hdr_cursor *c, struct fm_meta *m, __u32 hlen)
 {
-	__u16 *ports = c->pos;
+	struct fm_ports *ports = c->pos;
 
-	if ((void *)(ports + 2) > c->end)
+	if ((void *)(ports + 1) > c->end)
 		return CNT_ERR_L4;
-	m->key.sport = fm_ntohs(ports[0]);
-	m->key.dport = fm_ntohs(ports[1]);
+	m->key.sport = fm_ntohs(ports->source);
+	m->key.dport = fm_ntohs(ports->dest);
 	if ((char *)c->pos + hlen > (char *)c->end || !in_packet(c, m, hlen))
-		return first_frag_ports(c, m);
+		return l4_cut(m);
 	m->hdr_len += hlen;
 	return 0;
 }
@@ -574,6 +680,7 @@ FM_INLINE int parse_l4(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_m
 FM_INLINE int fm_parse(const struct fm_pkt *p, struct fm_meta *m)
 {
 	struct hdr_cursor c = { .pos = p->data, .end = p->end, .start = p->data };
+	__u32 l3_hdr;
 	__u16 proto;
 	int err;
 
@@ -603,9 +710,10 @@ FM_INLINE int fm_parse(const struct fm_pkt *p, struct fm_meta *m)
 		return PARSE_NON_IP;
 	if (err)
 		return err;
+	l3_hdr = m->hdr_len;
 	err = parse_l4(p, &c, m);
 	if (!err && m->frag == FRAG_FIRST)
-		frag_remember(m);
+		frag_first(m, l3_hdr);
 	return err;
 }
 

@@ -125,7 +125,7 @@ void sink_report(struct sink *s, bool final)
 
 void sink_rotate(struct sink *s, time_t now)
 {
-	/* writer_rotate says why; until a file opens, records count as emit errors */
+	/* writer_rotate says why; until a file opens, records are held (writer.h) */
 	writer_rotate(&s->w, now);
 }
 

@@ -166,7 +166,7 @@ bad "max flows above its maximum" "67108865" -- --max-flows 67108865
 bad "odid beyond 32 bits" "odid" "4294967296" -- --odid 4294967296
 bad "bad direction" "direction" "sideways" -- -D sideways
 bad "bad direction (long)" "Ingress" -- --direction Ingress
-bad "collector without port" "collector" "nohostport" -- -x nohostport
+bad "collector with an empty port" "collector" "nohostport:" -- -x nohostport:
 bad "collector port 0" "host:0" -- -x host:0
 bad "collector port out of range" "host:70000" -- -x host:70000
 bad "collector port not a number" "host:http" -- -x host:http

@@ -91,7 +91,8 @@ RULES = OrderedDict([
      'DCCP generic header 12, ICMP/ICMPv6 type-code-checksum 4), or the TCP options '
      'its data offset announces, do not lie within the IP packet (the capture or the '
      'IP length cuts them; padding and trailers after the IP packet are not part of '
-     'it), or a TCP data offset below 5: err_l4 (DESIGN.md, Parsing)')),
+     'it), or a TCP data offset below 5: err_l4, in a first fragment as in a whole '
+     'packet (RFC 1858 3.2 tiny fragments, RFC 7112; DESIGN.md, Parsing)')),
     ('frag-joins-first', (None,
      'a non-first fragment joins the flow of its first fragment seen earlier (same '
      'addresses and ID, and for IPv4 protocol): it gets that flow\'s ports and, for '
@@ -99,10 +100,6 @@ RULES = OrderedDict([
     ('frag-no-first', ('frag_no_first',
      'a non-first fragment whose first fragment was not seen: a portless flow, counted '
      'in frag_no_first (DESIGN.md, Parsing)')),
-    ('frag-tiny-first', (None,
-     'a first fragment that ends inside its L4 header keeps its ports if their 4 bytes '
-     'are in it, and reads nothing else of the header (no TCP flags); not an error '
-     '(RFC 1858 tiny fragments; DESIGN.md, Parsing)')),
 ])
 
 # The metrics (metrics.py) where the meter deliberately does not follow
@@ -444,9 +441,11 @@ def judge_packet(j, p):
             j.rule('frag-no-first')
     elif proto in L4:
         layer, fs, fd, need = L4[proto]
+        # an L4 header cut short is malformed in a first fragment as in a
+        # whole packet (RFC 1858 3.2, RFC 7112): its later fragments then
+        # find no first fragment
         got = avail - l3hdr if avail is not None else None
-        tiny = frag == 'first' and got is not None and 4 <= got < need
-        if got is not None and got < need and not tiny:
+        if got is not None and got < need:
             j.rule('l4-cut')
             return None
         if nxt >= len(protos) or protos[nxt] != layer:
@@ -455,9 +454,7 @@ def judge_packet(j, p):
         if nth(p, fs, e) is None or nth(p, fd, e) is None:
             return j.cannot(p, 'no %s ports from tshark' % layer)
         sport, dport = int(p[fs][e]), int(p[fd][e])
-        if tiny:
-            j.rule('frag-tiny-first')
-        elif proto == 6:
+        if proto == 6:
             doff = nth(p, 'tcp.hdr_len', e)
             if doff is None or int(doff) < 20:
                 j.rule('l4-cut')

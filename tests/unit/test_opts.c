@@ -81,7 +81,7 @@ TEST(opts_short_options)
 TEST(opts_long_options)
 {
 	CHECK_EQ(PARSE("--file", "/tmp/map", "--interval=0", "--dir", "d", "--log", "l",
-		       "--quiet", "--json", "--read", "x.pcap", "--output", "out.json",
+		       "--quiet", "--json", "--output", "out.json",
 		       "--export", "tcp://collector:4739", "--iface", "lo", "--direction",
 		       "egress", "--idle-timeout", "30", "--active-timeout", "10",
 		       "--max-flows", "1024", "--obj", "k.o", "--odid", "4294967295",
@@ -92,7 +92,6 @@ TEST(opts_long_options)
 	CHECK_STR(o.log_file, "l");
 	CHECK_EQ(o.verbose, 0);
 	CHECK(o.json);
-	CHECK_STR(o.pcap, "x.pcap");
 	CHECK_STR(o.out_file, "out.json");
 	CHECK_STR(o.collectors[0], "tcp://collector:4739");
 	CHECK_STR(o.ifaces, "lo");
@@ -103,6 +102,9 @@ TEST(opts_long_options)
 	CHECK_STR(o.obj_path, "k.o");
 	CHECK_EQ(o.odid, 4294967295u);
 	CHECK(o.uniflow);
+	/* --read goes without --iface (opts_conflicts) */
+	CHECK_EQ(PARSE("--read", "x.pcap", "--json"), 0);
+	CHECK_STR(o.pcap, "x.pcap");
 	CHECK_EQ(PARSE("--pin-name", "t2", "--verbose", "--direction", "both"), 0);
 	CHECK_STR(o.map_path, "/sys/fs/bpf/tc/globals/t2");
 	CHECK_EQ(o.hooks, HOOK_BOTH);
@@ -198,10 +200,13 @@ TEST(opts_collectors)
 	static const char *const good[] = {
 		"127.0.0.1:4739", "collector.example.org:2055", "tcp://10.0.0.1:4739",
 		"[::1]:4739", "tcp://[2001:db8::1]:1", "[fe80::1%eth0]:65535", "c_1:9",
+		/* without a port: 4739 (docs/IPFIX.md, RFC 7011 10.3.1) */
+		"host", "[::1]", "tcp://10.0.0.1", "tcp://[2001:db8::1]", "192.0.2.1",
 	};
 	static const char *const bad[] = {
-		"host", "host:", ":4739", "::1:4739", "[::1]", "[zz]:4739", "[]:1",
-		"tcp://:4739", "host name:1", "[fe80::1%]:1", "udp://h:1", "h/x:1",
+		"host:", ":4739", "::1:4739", "[zz]:4739", "[]:1", "[::1", "[::1]x",
+		"tcp://:4739", "host name:1", "[fe80::1%]:1", "udp://h:1", "h/x:1", "",
+		"tcp://",
 	};
 	size_t i;
 
@@ -220,8 +225,8 @@ TEST(opts_collectors)
 		  "host:65536");
 	PARSE_ERR("invalid collector 'host:80a': port is not a number", "-x", "host:80a");
 	PARSE_ERR("invalid collector 'host:-1': port is not a number", "-x", "host:-1");
-	PARSE_ERR("invalid collector 'host': expected HOST:PORT, tcp://HOST:PORT or "
-		  "[ADDR]:PORT", "-x", "host");
+	PARSE_ERR("invalid collector 'h/x': expected HOST[:PORT], tcp://HOST[:PORT] or "
+		  "[ADDR][:PORT]", "-x", "h/x");
 }
 
 TEST(opts_collectors_repeat_and_limit)
@@ -270,6 +275,15 @@ TEST(opts_commands)
 	PARSE_ERR("-r conflicts with --status", "-r", "f.pcap", "--status");
 	PARSE_ERR("-r conflicts with --attach", "--attach", "-I", "lo", "--read", "f.pcap");
 	PARSE_ERR("-r conflicts with --detach", "-r", "f.pcap", "-I", "lo", "--detach");
+	/* an error stays one line, whatever the argument it quotes holds (fuzz_opts) */
+	PARSE_ERR("unexpected argument 'a?b'", "run", "a\nb");
+	PARSE_ERR("invalid collector 'h?:1': expected HOST[:PORT], tcp://HOST[:PORT] or "
+		  "[ADDR][:PORT]", "-x", "h\r:1");
+	/* a capture is replayed: an interface given with it would be ignored */
+	PARSE_ERR("-I conflicts with -r: a capture is replayed, nothing is attached", "-r",
+		  "f.pcap", "-I", "lo");
+	PARSE_ERR("-I conflicts with -r: a capture is replayed, nothing is attached", "run",
+		  "-I", "lo", "--read", "f.pcap");
 }
 
 TEST(opts_unknown_and_missing)

@@ -476,7 +476,10 @@ TEST(writer_flow_id_increments)
 		CHECK_EQ(writer_write(&w, &r), 0);
 		CHECK_EQ(r.flow_id, (uint64_t)i);	/* set on the record */
 	}
+	/* written: in the file, which a flush makes sure of */
+	CHECK_EQ(writer_flush(&w), 0);
 	CHECK_EQ(w.written, 3);
+	CHECK_EQ(w.held, 0);
 	CHECK_EQ(w.next_id, 3);
 	/* a rotation does not restart the numbering (one counter per process) */
 	CHECK_EQ(writer_rotate(&w, T0 + 1), 0);
@@ -537,7 +540,7 @@ TEST(writer_unwritable_path_fails_cleanly)
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	CHECK(rc < 0);
-	CHECK(w.f == NULL);
+	CHECK(w.fd < 0);
 	writer_close(&w);	/* harmless */
 	s = slurp(err);
 	CHECK_EQ(count_lines(s), 1);
