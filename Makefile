@@ -15,6 +15,9 @@ DESTDIR    ?=
 BINDIR     := $(PREFIX)/bin
 LIBDIR     := $(PREFIX)/lib/flowmon
 MANDIR     := $(PREFIX)/share/man/man8
+INCDIR     := $(PREFIX)/include/flowmon
+PLUGINDIR  := $(LIBDIR)/plugins
+DOCDIR     := $(PREFIX)/share/doc/bpfflowmon
 
 PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
@@ -28,8 +31,13 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Iinclude
 	-I$(OUTPUT)
 
 BPF_OBJ    := tc_flowmon_kern.o
+# BPF feature plugins (docs/PLUGINS.md): built as a user builds one, against
+# include/flowmon/plugin.h and the system's <linux/bpf.h>
+PLUGIN_OBJS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard plugins/*.bpf.c))
+PLUGIN_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude \
+	-I/usr/include/$(shell $(CC) -dumpmachine)
 USER_BIN   := tc_flowmon_user
-BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h
+BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h include/flowmon/plugin.h
 
 # Userland by layer (docs/DESIGN.md): src/core is pure C (records, formats,
 # flow table, IPFIX encoding, link types, options), unit-tested without
@@ -39,7 +47,8 @@ PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/expo
 		src/native/engine.c
 BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c \
 		$(filter-out src/cmd/main.c,$(wildcard src/cmd/*.c))
-USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)) src/datapath/*.h) include/flowmon.h
+USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)) src/datapath/*.h) include/flowmon.h \
+		include/flowmon/plugin.h
 PURE_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(PURE_SRCS))
 LBPF_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(BPF_SRCS))
 MAIN_OBJ   := $(OUTPUT)/obj/cmd/main.o
@@ -61,7 +70,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BPF_OBJ) $(USER_BIN)
+all: $(BPF_OBJ) $(USER_BIN) $(PLUGIN_OBJS)
 
 help:
 	@echo "make            build $(BPF_OBJ) and $(USER_BIN)"
@@ -82,6 +91,15 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 $(BPF_OBJ): src/bpf/tc_flowmon_kern.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+plugins/%.bpf.o: plugins/%.bpf.c include/flowmon/plugin.h include/flowmon.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(PLUGIN_CFLAGS) -c $< -o $@
+
+# The meter without the plugin hook: make bench measures what the hook costs.
+$(OUTPUT)/tc_flowmon_kern_nohook.o: src/bpf/tc_flowmon_kern.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DFLOWMON_NO_PLUGIN_HOOK -c $< -o $@
 
 $(OUTPUT)/%.bpf.o: bench/%.bpf.c include/flowmon.h $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
@@ -156,7 +174,7 @@ test-bpf: all $(OUTPUT)/tests/test_bpf
 test-e2e: all
 	$(Q)tests/run.sh e2e
 
-bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o
+bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o $(OUTPUT)/tc_flowmon_kern_nohook.o
 	$(Q)bench/run.sh
 
 install: all
@@ -165,10 +183,22 @@ install: all
 	install -m 0755 scripts/tc_flowmon.sh $(DESTDIR)$(BINDIR)/tc_flowmon.sh
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
 	install -m 0644 docs/man/tc_flowmon_user.8 docs/man/tc_flowmon.sh.8 $(DESTDIR)$(MANDIR)/
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(DOCDIR)/plugin-example
+	install -m 0644 $(PLUGIN_OBJS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0644 include/flowmon.h include/flowmon/plugin.h $(DESTDIR)$(INCDIR)/
+	install -m 0644 docs/PLUGINS.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/plugin-example/Makefile docs/plugin-example/count.bpf.c \
+		$(DESTDIR)$(DOCDIR)/plugin-example/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(USER_BIN) $(DESTDIR)$(BINDIR)/tc_flowmon.sh
 	rm -f $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
+	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGIN_OBJS)))
+	rm -f $(DESTDIR)$(INCDIR)/flowmon.h $(DESTDIR)$(INCDIR)/plugin.h
+	rm -f $(DESTDIR)$(DOCDIR)/PLUGINS.md $(DESTDIR)$(DOCDIR)/plugin-example/Makefile \
+		$(DESTDIR)$(DOCDIR)/plugin-example/count.bpf.c
+	-rmdir $(DESTDIR)$(DOCDIR)/plugin-example $(DESTDIR)$(DOCDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(PLUGINDIR) 2>/dev/null
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(MANDIR)/tc_flowmon_user.8 $(DESTDIR)$(MANDIR)/tc_flowmon.sh.8
 
@@ -176,4 +206,4 @@ check-format:
 	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] include/*.h)
 
 clean:
-	rm -rf $(OUTPUT) $(BPF_OBJ) $(USER_BIN)
+	rm -rf $(OUTPUT) $(BPF_OBJ) $(USER_BIN) $(PLUGIN_OBJS)

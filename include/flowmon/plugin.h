@@ -175,7 +175,22 @@ struct {
 	__type(value, struct fm_plugin_ctx);
 } flowmon_plugin_ctx SEC(".maps");
 
-/* The plugin's results: record -> value_type; max entries set at load (plugin load). */
+/*
+ * FM_RESULTS(value_type, entries): the plugin's results map (record ->
+ * value_type, created as records get results: BPF_F_NO_PREALLOC), its
+ * counters, and the helpers that use them:
+ *
+ *	fm_count(idx, n)	add n to counter idx (enum fm_plugin_counter)
+ *	fm_result(c, zero)	the result of the packet's own record, created
+ *				from *zero if it has none; NULL when the map is
+ *				full (counted in FM_PC_LOST)
+ *	fm_result_of(key, first_seen)	an existing result of another record
+ *				(the reverse direction's, found through the
+ *				plugin's own state); never created: that
+ *				record may be over and written already
+ *
+ * `plugin load --plugin-entries N` (or --plugin-entries of run) resizes it.
+ */
 #define FM_RESULTS(value_type, entries)					\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_HASH);			\
@@ -189,7 +204,43 @@ struct {
 		__uint(max_entries, FM_PC_MAX);				\
 		__type(key, __u32);					\
 		__type(value, __u64);					\
-	} fm_counters SEC(".maps")
+	} fm_counters SEC(".maps");					\
+									\
+	static __always_inline void fm_count(__u32 idx, __u64 n)	\
+	{								\
+		__u64 *cnt = bpf_map_lookup_elem(&fm_counters, &idx);	\
+		if (cnt)						\
+			*cnt += n;	/* per CPU: no atomic needed */	\
+	}								\
+									\
+	static __always_inline value_type *fm_result(const struct fm_plugin_ctx *c, \
+						     const value_type *zero) \
+	{								\
+		struct fm_plugin_rec k;					\
+		value_type *v;						\
+		__builtin_memcpy(&k.key, &c->key, sizeof(k.key));	\
+		k.first_seen = c->first_seen;				\
+		v = bpf_map_lookup_elem(&fm_results, &k);		\
+		if (v)							\
+			return v;					\
+		/* another CPU may create it first: then use that one */ \
+		if (!bpf_map_update_elem(&fm_results, &k, zero, BPF_NOEXIST)) \
+			fm_count(FM_PC_RESULTS, 1);			\
+		v = bpf_map_lookup_elem(&fm_results, &k);		\
+		if (!v)							\
+			fm_count(FM_PC_LOST, 1);			\
+		return v;						\
+	}								\
+									\
+	static __always_inline value_type *fm_result_of(const struct flow_key *key, \
+							__u64 first_seen) \
+	{								\
+		struct fm_plugin_rec k;					\
+		__builtin_memcpy(&k.key, key, sizeof(k.key));		\
+		k.first_seen = first_seen;				\
+		return bpf_map_lookup_elem(&fm_results, &k);		\
+	}								\
+	struct fm_results_defined__ { int unused; }
 
 /* The packet, for reading: the hook's context. */
 struct fm_pkt_ref {
@@ -203,49 +254,6 @@ static __always_inline long fm_load(const struct fm_pkt_ref *p, __u32 off, void 
 	if (p->hook == FM_PLUGIN_XDP)
 		return bpf_xdp_load_bytes(p->ctx, off, buf, len);
 	return bpf_skb_load_bytes(p->ctx, off, buf, len);
-}
-
-static __always_inline void fm_count(__u32 idx, __u64 n)
-{
-	__u64 *c = bpf_map_lookup_elem(&fm_counters, &idx);
-
-	if (c)
-		*c += n;	/* per-CPU: no atomic needed */
-}
-
-/*
- * The result of the packet's own record, created (zeroed) if it has none
- * yet. NULL when the results map is full (counted in FM_PC_LOST). Results of
- * another record (the reverse direction's, found through the plugin's own
- * state) must only be looked up, never created: that record may be over.
- */
-static __always_inline void *fm_result(const struct fm_plugin_ctx *c, const void *zero_value)
-{
-	struct fm_plugin_rec k;
-	void *v;
-
-	__builtin_memcpy(&k.key, &c->key, sizeof(k.key));
-	k.first_seen = c->first_seen;
-	v = bpf_map_lookup_elem(&fm_results, &k);
-	if (v)
-		return v;
-	/* another CPU may create it first (-EEXIST): then use that one */
-	if (!bpf_map_update_elem(&fm_results, &k, zero_value, BPF_NOEXIST))
-		fm_count(FM_PC_RESULTS, 1);
-	v = bpf_map_lookup_elem(&fm_results, &k);
-	if (!v)
-		fm_count(FM_PC_LOST, 1);
-	return v;
-}
-
-/* An existing result of record (key, first_seen); NULL if none. */
-static __always_inline void *fm_result_of(const struct flow_key *key, __u64 first_seen)
-{
-	struct fm_plugin_rec k;
-
-	__builtin_memcpy(&k.key, key, sizeof(k.key));
-	k.first_seen = first_seen;
-	return bpf_map_lookup_elem(&fm_results, &k);
 }
 
 /* The packet's time: the meter's when exact, else the clock itself (live only). */

@@ -13,6 +13,7 @@
 #include "loader.h"
 #include "log.h"
 #include "pinname.h"
+#include "plugin_host.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
@@ -24,6 +25,7 @@ static const char *hooks_str(int hooks)
 int cmd_load(const struct flowmon_opts *o)
 {
 	static struct iface_list l;
+	struct plugin_host h;
 	struct loader_opts lo;
 	struct flowmon_bpf *fm;
 	char dir[4096];
@@ -37,7 +39,12 @@ int cmd_load(const struct flowmon_opts *o)
 	lo.table_name = cmd_table_name(o);
 	if (loader_open(&lo, &fm))
 		return 1;
-	err = ifaces_attach(loader_prog_fd(fm, true), loader_prog_fd(fm, false), &l, o->hooks);
+	/* --plugin: loaded before the filters, so they see the first packet too */
+	err = o->n_plugins && (plugin_host_from_object(loader_object(fm), &h) ||
+			       cmd_load_plugins(o, &h, NULL));
+	if (!err)
+		err = ifaces_attach(loader_prog_fd(fm, true), loader_prog_fd(fm, false), &l,
+				    o->hooks);
 	for (i = 0; !err && i < l.n; i++)
 		pr_info("attached to %s %s, table %s\n", l.name[i], hooks_str(o->hooks),
 			o->map_path);

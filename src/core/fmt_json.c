@@ -137,7 +137,7 @@ int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
 	sb_init(&b, buf, len);
 	sb_write(&b, "{", 1);
 	for (k = layout_walk(&json_layout, has_key, &n), i = 0; i < n; i++) {
-		f = &flow_fields[k[i].field];
+		f = field_at(k[i].field);
 		memset(&val, 0, sizeof(val));
 		if (!f->get(f, &v, k[i].dir, &val) && (f->flags & FF_OPT))
 			continue;

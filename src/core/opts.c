@@ -39,11 +39,13 @@ enum {
 	OPT_ENGINE,
 	OPT_FEATURES,
 	OPT_PRECISE_CLOCK,
+	OPT_PLUGIN,
+	OPT_PLUGIN_ENTRIES,
 };
 
 #define C(x)	(1u << CMD_##x)
-#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS))
-#define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS))
+#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(PLUGIN))
+#define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(PLUGIN))
 #define C_OUT	(C(RUN) | C(REPLAY))
 #define C_KERN	(C(RUN) | C(REPLAY) | C(LOAD))	/* what loads the object */
 #define C_SEED	(1u << CMD_MAX)			/* the seed's command line only */
@@ -67,8 +69,8 @@ static const struct opt_def opt_defs[] = {
 	{ "dir", 'd', "DIR", C_OUT, "base directory of the dated dump files (default .)" },
 	{ "output", 'o', "FILE", C_OUT, "write flows to FILE, - for stdout (default "
 		"DIR/DATE/TIME.txt)" },
-	{ "json", 'j', NULL, C_OUT | C(STATUS), "JSON lines instead of tab-separated text "
-		"(default text)" },
+	{ "json", 'j', NULL, C_OUT | C(STATUS) | C(PLUGIN), "JSON lines instead of "
+		"tab-separated text (default text)" },
 	{ "format", OPT_FORMAT, "NAME", C_OUT | C(STATUS), "record format: " FORMAT_NAMES
 		" (default text)" },
 	{ "log", 'l', "FILE", C_ALL, "log messages to FILE, reopened on SIGHUP (default stdout)" },
@@ -101,6 +103,11 @@ static const struct opt_def opt_defs[] = {
 		"iat, hist, tcp, l2 (default all)" },
 	{ "precise-clock", OPT_PRECISE_CLOCK, NULL, C(RUN) | C(LOAD), "read the clock on "
 		"every packet (default: the kernel's stamps and a 1 ms tick)" },
+	{ "plugin", OPT_PLUGIN, "FILE", C_KERN, "a BPF feature plugin, repeatable, up to 8 "
+		"(run: for this run; load: stays loaded; replay: implies --engine kernel) "
+		"(default none)" },
+	{ "plugin-entries", OPT_PLUGIN_ENTRIES, "N", C_KERN | C(PLUGIN), "records with "
+		"results a plugin holds at once, 1024-67108864 (default: the plugin's own)" },
 	{ "attach", OPT_ATTACH, NULL, C_SEED, "the load command: load, pin and attach on the "
 		"-I interfaces, then exit" },
 	{ "detach", OPT_DETACH, NULL, C_SEED, "the unload command: remove our filters from the "
@@ -129,6 +136,8 @@ static const struct cmd_def cmd_defs[CMD_MAX] = {
 	[CMD_PURGE] = { "purge", "", "unload everywhere, then remove the pinned maps" },
 	[CMD_STATUS] = { "status", "", "where we are attached, table occupancy, kernel "
 		"counters (-j: JSON)" },
+	[CMD_PLUGIN] = { "plugin", " load FILE | unload NAME | list", "BPF feature plugins of "
+		"the running meter: load one, unload one, list them (-j: JSON)" },
 	[CMD_HELP] = { "help", " [COMMAND]", "this help, or one command's" },
 	[CMD_VERSION] = { "version", "", "print the version" },
 };
@@ -434,6 +443,11 @@ static int opt_number(struct parse_ctx *c, struct flowmon_opts *o, int opt, cons
 			return -1;
 		o->odid = (uint32_t)v;
 		return 0;
+	case OPT_PLUGIN_ENTRIES:
+		if (parse_ulong(c, "plugin entries", s, MIN_MAX_FLOWS, MAX_MAX_FLOWS, &v))
+			return -1;
+		o->plugin_entries = (uint32_t)v;
+		return 0;
 	}
 	return 1;	/* not a numeric option */
 }
@@ -503,6 +517,10 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_ifaces(c, o, s);
 	case 'D':
 		return opt_hooks(c, o, s);
+	case OPT_PLUGIN:
+		if (o->n_plugins == OPTS_MAX_PLUGINS)
+			return fail(c, "too many plugins (max %d)", OPTS_MAX_PLUGINS);
+		return opt_string(c, "plugin file", s, &o->plugins[o->n_plugins++]);
 	}
 	return opt_flag(c, o, opt);
 }
@@ -569,7 +587,27 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "-r conflicts with %s", o->cmd_name);
 	if (o->cmd == CMD_REPLAY && !o->pcap)
 		return fail(c, "replay needs a FILE");
+	if (o->cmd == CMD_PLUGIN && !o->plugin_action)
+		return fail(c, "plugin needs an action: load FILE, unload NAME or list");
+	if (o->cmd == CMD_PLUGIN && strcmp(o->plugin_action, "list") && !o->plugin_arg)
+		return fail(c, "plugin %s needs a %s", o->plugin_action,
+			    strcmp(o->plugin_action, "load") ? "NAME" : "FILE");
 	return 0;
+}
+
+/* plugin ACTION [ARG]: load FILE, unload NAME, list. */
+static int plugin_positional(struct parse_ctx *c, struct flowmon_opts *o, const char *arg)
+{
+	if (!o->plugin_action) {
+		if (strcmp(arg, "load") && strcmp(arg, "unload") && strcmp(arg, "list"))
+			return fail(c, "invalid plugin action '%s': expected load, unload or list",
+				    arg);
+		o->plugin_action = arg;
+		return 0;
+	}
+	if (!o->plugin_arg && strcmp(o->plugin_action, "list"))
+		return opt_string(c, "plugin argument", arg, &o->plugin_arg);
+	return fail(c, "unexpected argument '%s'", arg);
 }
 
 /* getopt tables of the options that cmd takes (C_SEED: the seed's line). */
@@ -607,6 +645,8 @@ static int positional(struct parse_ctx *c, struct flowmon_opts *o, const char *a
 		o->pcaps[o->n_pcaps++] = arg;
 		return 0;
 	}
+	if (o->cmd == CMD_PLUGIN)
+		return plugin_positional(c, o, arg);
 	if (o->cmd == CMD_HELP && !o->help_cmd) {
 		if (cmd_find(arg) < 0)
 			return fail(c, "unknown command '%s'", arg);

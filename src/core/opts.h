@@ -18,6 +18,7 @@
 
 #define OPTS_MAX_COLLECTORS 8
 #define OPTS_MAX_PCAPS 256
+#define OPTS_MAX_PLUGINS 8
 
 enum flowmon_cmd {
 	CMD_RUN = 0,	/* scan the pinned table (or -I interfaces), write flows */
@@ -26,6 +27,7 @@ enum flowmon_cmd {
 	CMD_UNLOAD,	/* remove our filters from -I interfaces (or --all), exit */
 	CMD_PURGE,	/* unload everywhere, remove the pinned maps, exit */
 	CMD_STATUS,	/* attachments, occupancy, counters, exit */
+	CMD_PLUGIN,	/* plugin load FILE | unload NAME | list: BPF feature plugins */
 	CMD_HELP,	/* help [COMMAND] */
 	CMD_VERSION,	/* --version */
 	CMD_MAX,
@@ -70,6 +72,11 @@ struct flowmon_opts {
 	bool kernel_engine;		/* --engine kernel: replay through BPF_PROG_TEST_RUN */
 	int features;			/* --features: FLOWMON_F_*, -1: all (the default) */
 	bool precise_clock;		/* --precise-clock: read the clock per packet */
+	const char *plugins[OPTS_MAX_PLUGINS];	/* --plugin FILE: BPF feature plugins */
+	int n_plugins;
+	uint32_t plugin_entries;	/* --plugin-entries N: results a plugin holds (0: its own) */
+	const char *plugin_action;	/* plugin ACTION: load, unload, list */
+	const char *plugin_arg;		/* its FILE or NAME */
 };
 
 /*

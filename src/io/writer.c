@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "fields.h"
 #include "writer.h"
 
 static int local_day(time_t t)
@@ -55,6 +56,14 @@ static const struct record_format *fmt_of(const struct writer *w)
 	return w->fmt ? w->fmt : format_find("text");
 }
 
+static void write_header(struct writer *w)
+{
+	char hdr[16384];
+
+	if (fmt_of(w)->header && fmt_of(w)->header(hdr, sizeof(hdr)) > 0)
+		fputs(hdr, w->f);
+}
+
 static int open_current(struct writer *w, time_t now)
 {
 	int err;
@@ -85,13 +94,10 @@ static int open_current(struct writer *w, time_t now)
 		}
 	}
 	w->day = local_day(now);
-	if (fmt_of(w)->header) {
-		char hdr[8192];
-
-		/* once per file: an appended file already has its header */
-		if (fmt_of(w)->header(hdr, sizeof(hdr)) > 0 && ftell(w->f) <= 0)
-			fputs(hdr, w->f);
-	}
+	/* once per file: an appended file already has its header */
+	if (ftell(w->f) <= 0)
+		write_header(w);
+	w->fields_gen = fields_generation();
 	return 0;
 }
 
@@ -131,6 +137,11 @@ int writer_write(struct writer *w, struct flow_record *r)
 	int n;
 
 	r->flow_id = w->next_id++;
+	/* plugins loaded or unloaded: their columns changed, a header line says so */
+	if (w->f && w->fields_gen != fields_generation()) {
+		write_header(w);
+		w->fields_gen = fields_generation();
+	}
 	n = fmt_of(w)->record(r, w->ifname, buf, sizeof(buf));
 	if (n < 0 || !w->f)
 		return -EINVAL;

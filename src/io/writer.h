@@ -25,6 +25,7 @@ struct writer {
 	int day;		/* day (YYYYMMDD, local time) of the current dated file */
 	uint64_t next_id;	/* FLOW_ID of the next record */
 	uint64_t written;
+	unsigned int fields_gen;	/* fields_generation() of the last header line */
 };
 
 /* Open the first file. Returns 0 or -errno after one error line on stderr. */
