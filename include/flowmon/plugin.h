@@ -242,6 +242,21 @@ struct {
 	}								\
 	struct fm_results_defined__ { int unused; }
 
+/*
+ * A length the verifier can bound for a helper's size argument: v when it
+ * is 1..max, else 0. The empty asm keeps the compiler from folding the
+ * test into arithmetic the verifier cannot follow.
+ */
+static __always_inline __u32 fm_bound(__u32 v, __u32 max)
+{
+	__u64 n = v;
+
+	asm volatile("" : "+r"(n));
+	if (n == 0 || n > max)
+		return 0;
+	return (__u32)n;
+}
+
 /* The packet, for reading: the hook's context. */
 struct fm_pkt_ref {
 	void *ctx;
