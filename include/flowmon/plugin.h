@@ -206,14 +206,15 @@ struct {
 		__type(value, __u64);					\
 	} fm_counters SEC(".maps");					\
 									\
-	static __always_inline void fm_count(__u32 idx, __u64 n)	\
+	static __always_inline __attribute__((unused)) void fm_count(__u32 idx, __u64 n) \
 	{								\
 		__u64 *cnt = bpf_map_lookup_elem(&fm_counters, &idx);	\
 		if (cnt)						\
 			*cnt += n;	/* per CPU: no atomic needed */	\
 	}								\
 									\
-	static __always_inline value_type *fm_result(const struct fm_plugin_ctx *c, \
+	static __always_inline __attribute__((unused)) value_type *	\
+	fm_result(const struct fm_plugin_ctx *c, \
 						     const value_type *zero) \
 	{								\
 		struct fm_plugin_rec k;					\
@@ -232,7 +233,8 @@ struct {
 		return v;						\
 	}								\
 									\
-	static __always_inline value_type *fm_result_of(const struct flow_key *key, \
+	static __always_inline __attribute__((unused)) value_type *	\
+	fm_result_of(const struct flow_key *key, \
 							__u64 first_seen) \
 	{								\
 		struct fm_plugin_rec k;					\
