@@ -54,7 +54,9 @@ LBPF_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(BPF_SRCS))
 MAIN_OBJ   := $(OUTPUT)/obj/cmd/main.o
 
 UNIT_TESTS := $(wildcard tests/unit/*.c)
-BPF_TESTS  := $(wildcard tests/bpf/*.c)
+BPF_TESTS  := $(filter-out %.bpf.c,$(wildcard tests/bpf/*.c))
+# test plugins (tests/bpf/test_plugins.c): the probe, and a second one under another name
+TEST_PLUGINS := $(OUTPUT)/tests/plugin_probe.bpf.o $(OUTPUT)/tests/plugin_probe2.bpf.o
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 
 ifeq ($(V),1)
@@ -131,7 +133,15 @@ $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(O
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -o $@ $(UNIT_TESTS) $(PURE_OBJS) -lm
 
-$(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/plugin_probe.bpf.o: tests/bpf/plugin_probe.bpf.c include/flowmon/plugin.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(PLUGIN_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/plugin_probe2.bpf.o: tests/bpf/plugin_probe.bpf.c include/flowmon/plugin.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(PLUGIN_CFLAGS) -DPROBE_NAME='"probe2"' -c $< -o $@
+
+$(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(TEST_PLUGINS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) -lm -lpthread
 
