@@ -138,14 +138,22 @@ def cmd_ipfix_dns(export, port):
     print("- - - - -")
 
 def cmd_ipfix_tls(export, port):
-    """SNI (2201), ALPN (2202), versions (2203), JA4 (2204): strings of PEN 32473."""
+    """SNI (2201), ALPN (2202), versions (2203), JA4 (2204): strings of PEN 32473, from tshark's
+    PDML (its text view cuts long values)."""
+    import xml.etree.ElementTree as ET
+    out = tshark(["-o", "cflow.max_template_fields:128", "-r", export, "-d", "udp.port==4739,cflow",
+                  "-T", "pdml"])
     vals = {}
-    for r in ipfix_records(export, port):
-        for s in r:
-            if "Enterprise Private entry" in s and "Type 220" in s and "Value (hex bytes):" in s:
-                t = int(s.split("Type ")[1].split(":")[0])
-                vals[t] = bytes.fromhex(s.split("Value (hex bytes):")[1].replace(" ", "")).decode()
-    print(" ".join(vals.get(t, "-") or "-" for t in (2201, 2202, 2203, 2204)))
+    for rec in ET.fromstring(out).iter("field"):
+        kids = list(rec)
+        if not any(k.get("name") == "cflow.srcport" and k.get("show") == port for k in kids):
+            continue
+        for k in kids:
+            sn = k.get("showname") or ""
+            if k.get("name") == "cflow.enterprise_private_entry" and "Type 220" in sn:
+                t = int(sn.split("Type ")[1].split(":")[0])
+                vals[t] = bytes.fromhex(k.get("value")).decode()
+    print(" ".join(vals.get(t) or "-" for t in (2201, 2202, 2203, 2204)))
 
 # ---- a crafted capture ----------------------------------------------------------
 
