@@ -10,6 +10,8 @@ PKGS=(
 	# check that cannot run, docs/TESTING.md)
 	tshark tcpdump tcpreplay nfdump softflowd python3 python3-scapy
 	wireshark-common netcat-openbsd procps kmod util-linux groff-base man-db
+	# the plugin tests: a DNS server and client, TLS server and client
+	dnsmasq-base bind9-dnsutils openssl
 )
 missing=()
 for p in "${PKGS[@]}"; do
