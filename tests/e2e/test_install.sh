@@ -171,9 +171,10 @@ tap_ok "installed files are the tree's files" sh -c "
 	cmp -s '$FLOWMON_ROOT/tc_flowmon_kern.o' '$OBJ_I' &&
 	cmp -s '$FLOWMON_ROOT/docs/man/tc_flowmon_user.8' '$MAN/tc_flowmon_user.8' &&
 	cmp -s '$FLOWMON_ROOT/docs/man/tc_flowmon.sh.8' '$MAN/tc_flowmon.sh.8'"
+# (the plugins, their header and guide: test_plugin_install.sh)
 tap_is "$(cd "$DEST" && find . -type f | sort | tr '\n' ' ')" \
-	"./usr/bin/tc_flowmon.sh ./usr/bin/tc_flowmon_user ./usr/lib/flowmon/tc_flowmon_kern.o ./usr/share/man/man8/tc_flowmon.sh.8 ./usr/share/man/man8/tc_flowmon_user.8 " \
-	"install puts exactly these 5 files under DESTDIR"
+	"./usr/bin/tc_flowmon.sh ./usr/bin/tc_flowmon_user ./usr/include/flowmon/flowmon.h ./usr/include/flowmon/plugin.h ./usr/lib/flowmon/plugins/dns.bpf.o ./usr/lib/flowmon/plugins/rtt.bpf.o ./usr/lib/flowmon/plugins/tls.bpf.o ./usr/lib/flowmon/tc_flowmon_kern.o ./usr/share/doc/bpfflowmon/PLUGINS.md ./usr/share/doc/bpfflowmon/plugin-example/Makefile ./usr/share/doc/bpfflowmon/plugin-example/count.bpf.c ./usr/share/man/man8/tc_flowmon.sh.8 ./usr/share/man/man8/tc_flowmon_user.8 " \
+	"install puts exactly these 13 files under DESTDIR"
 tap_is "$(host_files)" "$HOST_BEFORE" "nothing installed into the real /usr"
 
 # --- man pages ---
