@@ -78,34 +78,55 @@ static __always_inline void reverse_key(const struct flow_key *k, struct flow_ke
 	r->dport = k->sport;
 }
 
-static __always_inline void on_syn(struct fm_plugin_ctx *c, const struct tcp_nums *t)
+/* The sequence and acknowledgment numbers of the packet's TCP header. */
+static __always_inline int tcp_nums(const struct fm_plugin_ctx *c, const struct fm_pkt_ref *p,
+				    struct tcp_nums *t)
+{
+	if (fm_load(p, c->l4_off + 4, t, sizeof(*t))) {
+		fm_count(FM_PC_UNPARSED, 1);
+		return -1;
+	}
+	t->seq = bpf_ntohl(t->seq);
+	t->ack = bpf_ntohl(t->ack);
+	return 0;
+}
+
+static __always_inline void on_syn(struct fm_plugin_ctx *c, const struct fm_pkt_ref *p)
 {
 	struct handshake h = {
 		.syn_ns = fm_time_exact(c),
 		.first_seen = c->first_seen,
-		.syn_seq = t->seq,
 	};
-	struct rtt_result *r = fm_result(c, &zero_result);
+	struct rtt_result *r;
+	struct tcp_nums t;
 
+	if (tcp_nums(c, p, &t))
+		return;
+	h.syn_seq = t.seq;
+	r = fm_result(c, &zero_result);
 	if (r)
 		r->syns++;
 	bpf_map_update_elem(&rtt_pending, &c->key, &h, BPF_ANY);
+	fm_count(FM_PC_PARSED, 1);
 }
 
-static __always_inline void on_synack(struct fm_plugin_ctx *c, const struct tcp_nums *t)
+/* The server's SYN-ACK must acknowledge the client's ISN + 1. */
+static __always_inline void on_synack(struct fm_plugin_ctx *c, const struct fm_pkt_ref *p)
 {
 	struct flow_key client;
 	struct handshake *h;
 	struct rtt_result *r;
+	struct tcp_nums t;
 	__u64 now;
 
 	reverse_key(&c->key, &client);
 	h = bpf_map_lookup_elem(&rtt_pending, &client);
-	if (!h || h->synack_ns || t->ack != h->syn_seq + 1)
+	if (!h || h->synack_ns || tcp_nums(c, p, &t) || t.ack != h->syn_seq + 1)
 		return;
 	now = fm_time_exact(c);
 	h->synack_ns = now;
-	h->synack_seq = t->seq;
+	h->synack_seq = t.seq;
+	fm_count(FM_PC_PARSED, 1);
 	/* the client's record: look it up, never create it (it may be over) */
 	r = fm_result_of(&client, h->first_seen);
 	if (!r)
@@ -114,13 +135,15 @@ static __always_inline void on_synack(struct fm_plugin_ctx *c, const struct tcp_
 	r->have_server = 1;
 }
 
-static __always_inline void on_ack(struct fm_plugin_ctx *c, const struct tcp_nums *t)
+/* The client's ACK must acknowledge the server's ISN + 1. */
+static __always_inline void on_ack(struct fm_plugin_ctx *c, const struct fm_pkt_ref *p)
 {
 	struct handshake *h = bpf_map_lookup_elem(&rtt_pending, &c->key);
 	struct rtt_result *r;
+	struct tcp_nums t;
 	__u64 now;
 
-	if (!h || !h->synack_ns || t->ack != h->synack_seq + 1)
+	if (!h || !h->synack_ns || tcp_nums(c, p, &t) || t.ack != h->synack_seq + 1)
 		return;
 	now = fm_time_exact(c);
 	r = fm_result_of(&c->key, h->first_seen);
@@ -129,32 +152,25 @@ static __always_inline void on_ack(struct fm_plugin_ctx *c, const struct tcp_num
 		r->have_client = 1;
 	}
 	bpf_map_delete_elem(&rtt_pending, &c->key);
+	fm_count(FM_PC_PARSED, 1);
 }
 
+/*
+ * The handshake's three packets by their flags; the numbers are read only
+ * for a packet that may belong to a handshake in progress.
+ */
 static __always_inline void rtt(struct fm_plugin_ctx *c, const struct fm_pkt_ref *p)
 {
-	struct tcp_nums t;
-	__u16 f = c->tcp_flags;
+	__u16 f = c->tcp_flags & (FLOW_TCPF_SYN | FLOW_TCPF_ACK | FLOW_TCPF_RST);
 
 	if (c->key.proto != IPPROTO_TCP || !c->l4_off)
 		return;
-	if (!(f & FLOW_TCPF_SYN) && c->time - c->first_seen > RTT_WINDOW_NS)
-		return;		/* long past its handshake */
-	if (fm_load(p, c->l4_off + 4, &t, sizeof(t))) {
-		fm_count(FM_PC_UNPARSED, 1);
-		return;
-	}
-	t.seq = bpf_ntohl(t.seq);
-	t.ack = bpf_ntohl(t.ack);
-	if ((f & (FLOW_TCPF_SYN | FLOW_TCPF_ACK)) == FLOW_TCPF_SYN)
-		on_syn(c, &t);
-	else if ((f & (FLOW_TCPF_SYN | FLOW_TCPF_ACK)) == (FLOW_TCPF_SYN | FLOW_TCPF_ACK))
-		on_synack(c, &t);
-	else if ((f & (FLOW_TCPF_ACK | FLOW_TCPF_RST)) == FLOW_TCPF_ACK)
-		on_ack(c, &t);
-	else
-		return;
-	fm_count(FM_PC_PARSED, 1);
+	if (f == FLOW_TCPF_SYN)
+		on_syn(c, p);
+	else if (f == (FLOW_TCPF_SYN | FLOW_TCPF_ACK))
+		on_synack(c, p);
+	else if (f == FLOW_TCPF_ACK && c->time - c->first_seen <= RTT_WINDOW_NS)
+		on_ack(c, p);	/* later than that, long past its handshake */
 }
 
 FLOWMON_PLUGIN(rtt);
