@@ -21,6 +21,9 @@ SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(shell pkg-config --variable=sy
 	systemd 2>/dev/null || echo /lib/systemd/system),$(PREFIX)/lib/systemd/system)
 TMPFILESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/tmpfiles.d,$(PREFIX)/lib/tmpfiles.d)
 UNITS      := bpfflowmon.service bpfflowmon@.service
+INCDIR     := $(PREFIX)/include/flowmon
+PLUGINDIR  := $(LIBDIR)/plugins
+DOCDIR     := $(PREFIX)/share/doc/bpfflowmon
 
 PKG_CFLAGS := $(shell pkg-config --cflags libbpf libpcap 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf libpcap 2>/dev/null || echo -lbpf -lpcap)
@@ -38,8 +41,13 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	-I$(OUTPUT)
 
 BPF_OBJ    := tc_flowmon_kern.o
+# BPF feature plugins (docs/PLUGINS.md): built as a user builds one, against
+# include/flowmon/plugin.h and the system's <linux/bpf.h>
+PLUGIN_OBJS := $(patsubst %.bpf.c,%.bpf.o,$(wildcard plugins/*.bpf.c))
+PLUGIN_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude \
+	-I/usr/include/$(shell $(CC) -dumpmachine)
 USER_BIN   := tc_flowmon_user
-BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h
+BPF_HDRS   := $(wildcard src/bpf/*.h src/datapath/*.h) include/flowmon.h include/flowmon/plugin.h
 
 # Userland by layer (docs/DESIGN.md): src/core is pure C (records, formats,
 # flow table, IPFIX encoding, link types, options), unit-tested without
@@ -49,13 +57,16 @@ PURE_SRCS  := $(wildcard src/core/*.c) src/io/writer.c src/io/sink.c src/io/expo
 		src/native/engine.c
 BPF_SRCS   := $(wildcard src/control/*.c) src/io/replay.c src/io/httpd.c \
 		$(filter-out src/cmd/main.c,$(wildcard src/cmd/*.c))
-USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)) src/datapath/*.h) include/flowmon.h
+USER_HDRS  := $(wildcard $(addsuffix /*.h,$(SRC_DIRS)) src/datapath/*.h) include/flowmon.h \
+		include/flowmon/plugin.h
 PURE_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(PURE_SRCS))
 LBPF_OBJS  := $(patsubst src/%.c,$(OUTPUT)/obj/%.o,$(BPF_SRCS))
 MAIN_OBJ   := $(OUTPUT)/obj/cmd/main.o
 
 UNIT_TESTS := $(wildcard tests/unit/*.c)
-BPF_TESTS  := $(wildcard tests/bpf/*.c)
+BPF_TESTS  := $(filter-out %.bpf.c,$(wildcard tests/bpf/*.c))
+# test plugins (tests/bpf/test_plugins.c): the probe, and a second one under another name
+TEST_PLUGINS := $(OUTPUT)/tests/plugin_probe.bpf.o $(OUTPUT)/tests/plugin_probe2.bpf.o
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 
 ifeq ($(V),1)
@@ -71,7 +82,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(BPF_OBJ) $(USER_BIN)
+all: $(BPF_OBJ) $(USER_BIN) $(PLUGIN_OBJS)
 
 help:
 	@echo "make            build $(BPF_OBJ) and $(USER_BIN)"
@@ -94,6 +105,15 @@ $(OUTPUT)/vmlinux.h: | $(OUTPUT)
 $(BPF_OBJ): src/bpf/tc_flowmon_kern.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+plugins/%.bpf.o: plugins/%.bpf.c include/flowmon/plugin.h include/flowmon.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(PLUGIN_CFLAGS) -c $< -o $@
+
+# The meter without the plugin hook: make bench measures what the hook costs.
+$(OUTPUT)/tc_flowmon_kern_nohook.o: src/bpf/tc_flowmon_kern.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DFLOWMON_NO_PLUGIN_HOOK -c $< -o $@
 
 $(OUTPUT)/%.bpf.o: bench/%.bpf.c include/flowmon.h $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
@@ -125,7 +145,15 @@ $(OUTPUT)/tests/test_unit: $(UNIT_TESTS) $(PURE_OBJS) tests/unit/testlib.h | $(O
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -o $@ $(UNIT_TESTS) $(PURE_OBJS) -lm
 
-$(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/plugin_probe.bpf.o: tests/bpf/plugin_probe.bpf.c include/flowmon/plugin.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(PLUGIN_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/plugin_probe2.bpf.o: tests/bpf/plugin_probe.bpf.c include/flowmon/plugin.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(PLUGIN_CFLAGS) -DPROBE_NAME='"probe2"' -c $< -o $@
+
+$(OUTPUT)/tests/test_bpf: $(BPF_TESTS) $(wildcard tests/bpf/*.h) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(TEST_PLUGINS) | $(OUTPUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -Itests/bpf -Itests/unit -o $@ $(BPF_TESTS) tests/unit/testlib.c $(PURE_OBJS) $(LBPF_OBJS) $(PKG_LIBS) $(OPS_LIBS) -lm -lpthread
 
@@ -179,7 +207,7 @@ test-bpf: all $(OUTPUT)/tests/test_bpf
 test-e2e: all
 	$(Q)tests/run.sh e2e
 
-bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o
+bench: all $(OUTPUT)/bench $(OUTPUT)/floor.bpf.o $(OUTPUT)/tc_flowmon_kern_nohook.o
 	$(Q)bench/run.sh
 
 # Fuzzing (tests/fuzz): libFuzzer harnesses built by clang with ASan and
@@ -244,6 +272,12 @@ install: all
 		install -m 0644 dist/bpfflowmon.default $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon
 	install -m 0644 dist/bpfflowmon.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/bpfflowmon
 	install -m 0644 dist/bpfflowmon.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bpfflowmon.conf
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(DOCDIR)/plugin-example
+	install -m 0644 $(PLUGIN_OBJS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 0644 include/flowmon.h include/flowmon/plugin.h $(DESTDIR)$(INCDIR)/
+	install -m 0644 docs/PLUGINS.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/plugin-example/Makefile docs/plugin-example/count.bpf.c \
+		$(DESTDIR)$(DOCDIR)/plugin-example/
 
 # The settings file stays when the operator changed it (like a conffile).
 uninstall:
@@ -251,6 +285,12 @@ uninstall:
 		rm -f $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon || true
 	rm -f $(DESTDIR)$(BINDIR)/$(USER_BIN) $(DESTDIR)$(BINDIR)/tc_flowmon.sh
 	rm -f $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
+	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGIN_OBJS)))
+	rm -f $(DESTDIR)$(INCDIR)/flowmon.h $(DESTDIR)$(INCDIR)/plugin.h
+	rm -f $(DESTDIR)$(DOCDIR)/PLUGINS.md $(DESTDIR)$(DOCDIR)/plugin-example/Makefile \
+		$(DESTDIR)$(DOCDIR)/plugin-example/count.bpf.c
+	-rmdir $(DESTDIR)$(DOCDIR)/plugin-example $(DESTDIR)$(DOCDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(PLUGINDIR) 2>/dev/null
 	-rmdir $(DESTDIR)$(LIBDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(MANDIR)/tc_flowmon_user.8 $(DESTDIR)$(MANDIR)/tc_flowmon.sh.8
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
@@ -260,4 +300,4 @@ check-format:
 	clang-format --dry-run --Werror $(wildcard src/*/*.[ch] include/*.h)
 
 clean:
-	rm -rf $(OUTPUT) $(BPF_OBJ) $(USER_BIN)
+	rm -rf $(OUTPUT) $(BPF_OBJ) $(USER_BIN) $(PLUGIN_OBJS)

@@ -146,12 +146,14 @@ long bench_map_count(int fd)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: bench [--cpu N] [--trials N] [--obj FILE] [--floor FILE] CMD [ARGS]\n"
+		"usage: bench [--cpu N] [--trials N] [--obj FILE] [--floor FILE] [--nohook FILE]\n"
+		"             [--plugins DIR] CMD [ARGS]\n"
 		"  kern [established|inserts]   kernel ns/packet of flowmon_ingress, flowmon_xdp and the floor\n"
 		"  scan [N...]              userland read/plan/purge ns/flow (default 100000 1000000)\n"
 		"  mem                      flow table memlock at 65536 and 1<<20 entries\n"
 		"  exec [--pcap F] [--log F] [--timeout S] -- CMD...   wall time, pkts/s, max RSS\n"
-		"  genpcap FILE N           write N one-packet TCP flows (for RSS of -r)\n");
+		"  genpcap FILE N           write N one-packet TCP flows (for RSS of -r)\n"
+		"  plugins                  each plugin's cost on packets it parses and skips\n");
 }
 
 static char verifier_error[200];
@@ -196,6 +198,10 @@ static int parse_global(int argc, char **argv, struct bench_opts *o)
 			o->obj = argv[i + 1];
 		else if (!strcmp(argv[i], "--floor"))
 			o->floor = argv[i + 1];
+		else if (!strcmp(argv[i], "--nohook"))
+			o->nohook = argv[i + 1];
+		else if (!strcmp(argv[i], "--plugins"))
+			o->plugins = argv[i + 1];
 		else
 			return -1;
 	}
@@ -209,6 +215,8 @@ int main(int argc, char **argv)
 		.trials = 5,
 		.obj = "tc_flowmon_kern.o",
 		.floor = ".output/floor.bpf.o",
+		.nohook = ".output/tc_flowmon_kern_nohook.o",
+		.plugins = "plugins",
 	};
 	const char *cmd;
 	int i, err;
@@ -234,6 +242,8 @@ int main(int argc, char **argv)
 		return bench_exec(&o, argc - i, argv + i);
 	if (!strcmp(cmd, "genpcap"))
 		return bench_genpcap(&o, argc - i, argv + i);
+	if (!strcmp(cmd, "plugins"))
+		return bench_plugins(&o, argc - i, argv + i);
 	usage(stderr);
 	return 2;
 }

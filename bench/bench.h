@@ -24,6 +24,8 @@ struct bench_opts {
 	int trials;		/* measurements per figure; the median is reported */
 	const char *obj;	/* tc_flowmon_kern.o */
 	const char *floor;	/* floor.bpf.o */
+	const char *nohook;	/* tc_flowmon_kern_nohook.o: built without the plugin hook */
+	const char *plugins;	/* folder of the plugins (dns.bpf.o, tls.bpf.o, rtt.bpf.o) */
 };
 
 /* CLOCK_MONOTONIC in ns. */
@@ -94,5 +96,6 @@ int bench_scan(const struct bench_opts *o, int argc, char **argv);
 int bench_mem(const struct bench_opts *o, int argc, char **argv);
 int bench_exec(const struct bench_opts *o, int argc, char **argv);
 int bench_genpcap(const struct bench_opts *o, int argc, char **argv);
+int bench_plugins(const struct bench_opts *o, int argc, char **argv);
 
 #endif /* __FLOWMON_BENCH_H */

@@ -28,7 +28,7 @@ struct subject {
  * daemon runs it, the leanest profile (counters only), every packet reading
  * the clock (what the tick saves), and the knobs of the kernel replay engine.
  */
-enum { S_LIVE, S_XDP, S_LEAN, S_PRECISE, S_REPLAY, S_FLOOR, S_NOP, S_MAX };
+enum { S_LIVE, S_XDP, S_NOHOOK, S_LEAN, S_PRECISE, S_REPLAY, S_FLOOR, S_NOP, S_MAX };
 
 struct kern_ctx {
 	struct flowmon_bpf *ours[S_FLOOR];
@@ -43,20 +43,22 @@ static const struct variant {
 	bool lean;
 	bool precise;
 	bool xdp;
+	bool nohook;	/* the object built without the plugin hook (--nohook) */
 } variants[S_FLOOR] = {
 	[S_LIVE] = { "ours, default profile", false, false, false },
 	[S_XDP] = { "ours at XDP, default profile", false, false, false, true },
+	[S_NOHOOK] = { "ours, without the plugin hook", false, false, false, false, true },
 	[S_LEAN] = { "ours, --features none", false, true, false },
 	[S_PRECISE] = { "ours, --precise-clock", false, false, true },
 	[S_REPLAY] = { "ours, replay knobs", true, false, false },
 };
 
-static int open_ours(const char *obj, const struct variant *v, struct flowmon_bpf **fm)
+static int open_ours(const struct bench_opts *o, const struct variant *v, struct flowmon_bpf **fm)
 {
 	static const char *const xdp_prog[] = { FLOWMON_PROG_XDP, NULL };
 	struct loader_opts lo = {
 		.progs = v->xdp ? xdp_prog : NULL,
-		.obj_path = obj,
+		.obj_path = v->nohook ? o->nohook : o->obj,
 		.replay = v->replay,
 		.max_flows = KERN_FLOWS,
 		.idle_ns = FLOWMON_DEFAULT_IDLE_SEC * NSEC_PER_SEC,
@@ -108,7 +110,7 @@ static int kern_open(const struct bench_opts *o, struct kern_ctx *k)
 	k->trials = o->trials;
 	for (i = 0; i < S_FLOOR; i++) {
 		k->s[i] = (struct subject){ variants[i].name, -1, -1, true, variants[i].xdp };
-		err = open_ours(o->obj, &variants[i], &k->ours[i]);
+		err = open_ours(o, &variants[i], &k->ours[i]);
 		if (err) {
 			fprintf(stderr, "  %s: does not load: %s\n", variants[i].name,
 				bench_verifier_error());
@@ -367,6 +369,9 @@ static int compare(const struct kern_ctx *k, const struct kern_case *c,
 			print_fig(k->s[i].name, &f[i], &f[S_NOP]);
 	}
 	print_ratios(k, f);
+	if (k->s[S_NOHOOK].prog_fd >= 0)
+		printf("  plugin hook, no plugin loaded: %+.1f ns/pkt (default profile - without the "
+		       "hook)\n", f[S_LIVE].med - f[S_NOHOOK].med);
 	return 0;
 }
 
@@ -384,6 +389,57 @@ static const struct kern_case cases[] = {
 	{ "existing flows, not cache-hot: TCP/IPv4 ACK, 32768 flows, repeat=1", 4, BL4_TCP_ACK,
 	  100, false, NULL, upd_trial, NULL },
 };
+
+/*
+ * What the plugin hook costs with no plugin loaded: the default build and
+ * the build without the hook (--nohook), many short trials in pairs, one
+ * right after the other; the median of the pairs' differences cancels the
+ * machine's drift that a shared host adds to either figure alone.
+ */
+#define HOOK_PAIRS	64
+#define HOOK_REPEAT	100000
+
+static int hook_cost(const struct kern_ctx *k)
+{
+	static const struct { const char *title; int ipver; enum bench_l4 kind; } shapes[] = {
+		{ "established TCP/IPv4, ACK|PSH + 100 B", 4, BL4_TCP_ACK },
+		{ "established UDP/IPv6, 100 B", 6, BL4_UDP },
+	};
+	const struct subject *a = &k->s[S_LIVE], *b = &k->s[S_NOHOOK];
+	double d[HOOK_PAIRS], va[HOOK_PAIRS], vb[HOOK_PAIRS];
+	struct bench_pkt p;
+	uint32_t na, nb;
+	size_t i;
+	int t, err = 0;
+
+	if (a->prog_fd < 0 || b->prog_fd < 0)
+		return 0;
+	printf("plugin hook with no plugin loaded: %d pairs of %d runs (the default build and the "
+	       "build without the hook, in turn), median of the differences\n", HOOK_PAIRS,
+	       HOOK_REPEAT);
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]) && !err; i++) {
+		bench_pkt_build(&p, shapes[i].ipver, shapes[i].kind, 100);
+		err = est_setup(a, &p) ? -EIO : est_setup(b, &p);
+		for (t = 0; t < HOOK_PAIRS && !err; t++) {
+			/* each build first in every other pair: no order bias */
+			const struct subject *x = t & 1 ? b : a, *y = t & 1 ? a : b;
+			uint32_t *nx = t & 1 ? &nb : &na, *ny = t & 1 ? &na : &nb;
+
+			err = bench_test_run(x->prog_fd, &p, BENCH_T0, HOOK_REPEAT, nx);
+			if (!err)
+				err = bench_test_run(y->prog_fd, &p, BENCH_T0, HOOK_REPEAT, ny);
+			d[t] = (double)na - nb;
+			va[t] = na;
+			vb[t] = nb;
+		}
+		if (err)
+			break;
+		printf("  %-40s %+6.1f ns/pkt (with %.1f, without %.1f)\n", shapes[i].title,
+		       bench_median(d, HOOK_PAIRS), bench_median(va, HOOK_PAIRS),
+		       bench_median(vb, HOOK_PAIRS));
+	}
+	return err;
+}
 
 int bench_kern(const struct bench_opts *o, int argc, char **argv)
 {
@@ -406,12 +462,15 @@ int bench_kern(const struct bench_opts *o, int argc, char **argv)
 	       o->cpu, o->trials, EST_REPEAT, INS_KEYS, KERN_FLOWS);
 	printf("  %-34s %8s  %-18s  %8s\n", "", "ns/pkt", "[min .. max]", "- nop");
 	for (i = 0; !err && i < sizeof(cases) / sizeof(cases[0]); i++) {
-		/* "established": the repeat-loop cases only; "many": the others */
-		if (only && cases[i].established != !strcmp(only, "established"))
+		/* "established": the repeat-loop cases only; "many": the others; "hook": none */
+		if (only && (!strcmp(only, "hook") ||
+			     cases[i].established != !strcmp(only, "established")))
 			continue;
 		bench_pkt_build(&p, cases[i].ipver, cases[i].kind, cases[i].payload);
 		err = compare(&k, &cases[i], &p);
 	}
+	if (!err && (!only || !strcmp(only, "established") || !strcmp(only, "hook")))
+		err = hook_cost(&k);
 	kern_close(&k);
 	return err ? 1 : 0;
 }

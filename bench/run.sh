@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 BENCH=.output/bench
 FLOOR=.output/floor.bpf.o
+NOHOOK=.output/tc_flowmon_kern_nohook.o	# the meter without the plugin hook (its cost)
 OBJ=tc_flowmon_kern.o
 USER_BIN=./tc_flowmon_user
 CPU=${BENCH_CPU:-1}
@@ -26,14 +27,15 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench: needs root (BPF_PROG_TEST_RUN, map creation)" >&2
 	exit 1
 fi
-for f in "$BENCH" "$FLOOR" "$OBJ"; do
+for f in "$BENCH" "$FLOOR" "$OBJ" "$NOHOOK" plugins/dns.bpf.o plugins/tls.bpf.o plugins/rtt.bpf.o; do
 	[ -e "$f" ] || { echo "bench: $f is missing: run 'make bench'" >&2; exit 1; }
 done
 
 TMP=$(mktemp -d /tmp/flowmon-bench.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
-B=("$BENCH" --cpu "$CPU" --trials "$TRIALS" --obj "$OBJ" --floor "$FLOOR")
+B=("$BENCH" --cpu "$CPU" --trials "$TRIALS" --obj "$OBJ" --floor "$FLOOR" --nohook "$NOHOOK"
+	--plugins plugins)
 rc=0
 
 section() {
@@ -130,6 +132,8 @@ user_rss() {
 machine
 section "1. kernel cost per packet (flowmon_ingress and flowmon_xdp vs bench/floor.bpf.c)"
 step 180 "${B[@]}" kern
+section "1b. BPF feature plugins: each one's cost on packets it parses and skips"
+step 180 "${B[@]}" plugins
 section "2. scan, merge and purge (collector_scan: the sweeper in the kernel, records built)"
 step 240 "${B[@]}" --trials 5 scan 100000 1000000
 replay

@@ -19,6 +19,8 @@ PKGS=(
 	tmux curl prometheus systemd util-linux logrotate gzip git
 	dpkg-dev debhelper fakeroot lintian
 	pmacct libfixbuf-tools python3-ipfix
+	# the plugin tests: a DNS server and client, TLS server and client
+	dnsmasq-base bind9-dnsutils openssl
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -16,6 +16,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "flowmon.h"
+#define FLOWMON_METER	/* plugin.h: the structures, not the plugins' side */
+#include "flowmon/plugin.h"
 #include "types.h"
 #include "config.bpf.h"
 #include "maps.bpf.h"
@@ -28,6 +30,7 @@
 #include "meter.h"
 #include "fast.h"
 #include "sweep.h"
+#include "plugins.bpf.h"
 
 #define FM_SKB_CLOCK_MONOTONIC	1	/* skb->tstamp_type of a delivery time */
 
@@ -79,12 +82,20 @@ __noinline int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
 	return fm_parse(&p, m);
 }
 
-/* Global: accounting is hook-agnostic and verified once for every hook. */
+/* Global: accounting is hook-agnostic and verified once for every hook. 1: counted. */
 __noinline int account_meta(struct fm_meta *m)
 {
-	if (m)
-		fm_account(m);
+	return m ? fm_account(m) : 0;
+}
+
+/* The guard of the plugin hook: 0 while no plugin is loaded (and in builds without it). */
+static __always_inline __u32 plugins_on(void)
+{
+#ifdef FLOWMON_NO_PLUGIN_HOOK
 	return 0;
+#else
+	return flowmon_plugin_on;
+#endif
 }
 
 /* What both paths know of the packet before parsing it. */
@@ -111,8 +122,8 @@ static __always_inline void meta_vlan(struct __sk_buff *skb, struct fm_meta *m)
 	}
 }
 
-/* The general path: every header the parsers know, every case of the table. */
-static __always_inline void tc_general(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
+/* The general path: every header the parsers know, every case of the table. 1: counted. */
+static __always_inline int tc_general(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
 {
 	int err;
 
@@ -122,17 +133,16 @@ static __always_inline void tc_general(struct __sk_buff *skb, struct fm_meta *m,
 	err = parse_skb(skb, m);
 	if (err) {
 		fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
-		return;
+		return 0;
 	}
-	account_meta(m);
+	return account_meta(m);
 }
 
 static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 {
 	struct fm_pkt p = { .hook = FM_HOOK_SKB };
 	struct fm_meta m;
-
-	int fast;
+	int fast, counted = 1;
 
 	/* the fast path (fast.h) reads only what it or meta_start sets */
 	__builtin_memset(&m.key, 0, sizeof(m.key));
@@ -152,10 +162,13 @@ static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 		meta_vlan(skb, &m);
 		fm_fast_first(&p, &m);
 		m.missing = 1;
-		account_meta(&m);
+		counted = account_meta(&m);
 	} else if (!fast) {
-		tc_general(skb, &m, dir);
+		counted = tc_general(skb, &m, dir);
 	}
+	/* every packet counted in a record, whichever path counted it (plugins.bpf.h) */
+	if (counted && plugins_on())
+		plugins_run(skb, &flowmon_plugins, &m, fast);
 	return TC_ACT_UNSPEC;
 }
 
@@ -207,7 +220,7 @@ int flowmon_xdp(struct xdp_md *xdp)
 {
 	struct fm_pkt p = { .hook = FM_HOOK_XDP, .has_l2 = 1 };
 	struct fm_meta m;
-	int fast, err;
+	int fast, err, counted = 1;
 
 	__builtin_memset(&m.key, 0, sizeof(m.key));
 	m.is_tcp = 0;
@@ -232,7 +245,7 @@ int flowmon_xdp(struct xdp_md *xdp)
 		m.frag = FRAG_NONE;
 		fm_fast_first(&p, &m);
 		m.missing = 1;
-		account_meta(&m);
+		counted = account_meta(&m);
 	} else if (!fast) {
 		__u32 frame_len = m.frame_len, ifindex = m.ifindex;
 		__u64 tstamp = m.tstamp;
@@ -246,9 +259,10 @@ int flowmon_xdp(struct xdp_md *xdp)
 		err = parse_xdp(xdp, &m);
 		if (err)
 			fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
-		else
-			account_meta(&m);
+		counted = err ? 0 : account_meta(&m);
 	}
+	if (counted && plugins_on())
+		plugins_run(xdp, &flowmon_plugins_xdp, &m, fast);
 	return XDP_PASS;
 }
 

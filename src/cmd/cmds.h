@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 #include "flowmon.h"
+#include "flowmon/plugin.h"
 #include "loader.h"
 #include "opts.h"
 
@@ -22,6 +23,18 @@ int cmd_unload(const struct flowmon_opts *o);
 int cmd_purge(const struct flowmon_opts *o);
 int cmd_status(const struct flowmon_opts *o);
 int cmd_top(const struct flowmon_opts *o);
+int cmd_plugin(const struct flowmon_opts *o);
+
+/* --plugin FILE...: load each into the meter of h; the names of those loaded. 0 or -errno. */
+struct plugin_host;
+struct plugin_names {
+	int n;
+	char name[OPTS_MAX_PLUGINS][FLOWMON_PLUGIN_NAME_LEN];
+};
+int cmd_load_plugins(const struct flowmon_opts *o, const struct plugin_host *h,
+		     struct plugin_names *loaded);
+/* Unload them again (run on a pinned meter: its plugins are for the run). */
+void cmd_unload_plugins(const struct plugin_host *h, const struct plugin_names *loaded);
 
 /* Loader settings from the command line (no pinning, live clock). */
 void cmd_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo);
@@ -46,6 +59,7 @@ struct table_fds {
 	int counters;	/* -1 when absent */
 	int events;	/* -1 when absent */
 	int sweep;	/* flowmon_sweep, -1 when not loaded */
+	int plugin_reg;	/* flowmon_plugin_reg: the loaded plugins, -1 when absent */
 };
 
 void run_install_signals(void);
@@ -58,5 +72,9 @@ void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], st
 void run_log_counters(const uint64_t cnt[CNT_MAX], time_t wall);
 /* The last line of a run: records written to the dump, and lost if any. */
 void run_log_stopped(const struct sink *s);
+/* The plugins' results with every record the collector writes (reg_fd: the registry). */
+struct collector;
+void run_plugins_attach(struct collector *c, int reg_fd);
+void run_plugins_detach(struct collector *c);
 
 #endif /* __FLOWMON_CMDS_H */

@@ -25,6 +25,7 @@ static const cmd_fn commands[CMD_MAX] = {
 	[CMD_PURGE] = cmd_purge,
 	[CMD_STATUS] = cmd_status,
 	[CMD_TOP] = cmd_top,
+	[CMD_PLUGIN] = cmd_plugin,
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)

@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "log.h"
 #include "pinname.h"
+#include "plugin_host.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
@@ -26,6 +27,7 @@ int cmd_load(const struct flowmon_opts *o)
 {
 	static const char *const xdp_prog[] = { FLOWMON_PROG_XDP, NULL };
 	static struct iface_list l;
+	struct plugin_host h;
 	struct loader_opts lo;
 	struct ifaces_cfg ic;
 	struct flowmon_bpf *fm;
@@ -41,11 +43,16 @@ int cmd_load(const struct flowmon_opts *o)
 	lo.progs = o->xdp ? xdp_prog : NULL;
 	if (loader_open(&lo, &fm))
 		return 1;
-	/* links are pinned beside the table: they outlive this command */
-	cmd_ifaces_cfg(o, fm, &ic);
-	ic.pin_dir = dir;
-	ic.table = lo.table_name;
-	err = ifaces_attach_cfg(&l, &ic);
+	/* --plugin: loaded before the hooks, so they see the first packet too */
+	err = o->n_plugins && (plugin_host_from_object(loader_object(fm), &h) ||
+			       cmd_load_plugins(o, &h, NULL));
+	if (!err) {
+		/* links are pinned beside the table: they outlive this command */
+		cmd_ifaces_cfg(o, fm, &ic);
+		ic.pin_dir = dir;
+		ic.table = lo.table_name;
+		err = ifaces_attach_cfg(&l, &ic);
+	}
 	snprintf(what, sizeof(what), "table %s, attached to", o->map_path);
 	if (!err)
 		ifaces_report(&l, what);

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "log.h"
 #include "cmds.h"
+#include "plugin_host.h"
 #include "replay.h"
 #include "sink.h"
 
@@ -175,6 +176,7 @@ static int offline_kernel(struct offline *off, struct capture **caps, int n)
 {
 	struct replay_target t = { .prog_fd = -1 };
 	struct flowmon_bpf *fm;
+	struct plugin_host h;
 	struct loader_opts lo;
 	struct collector c;
 	int i, rc = 1;
@@ -188,6 +190,14 @@ static int offline_kernel(struct offline *off, struct capture **caps, int n)
 	if (collector_init(&c, loader_flows_fd(fm), loader_counters_fd(fm), loader_events_fd(fm),
 			   loader_sweep_fd(fm), &off->cfg, sink_emit, off->s))
 		goto cleanup;
+	/* --plugin: the plugins run in the kernel engine too, on capture time */
+	if (off->o->n_plugins && (plugin_host_from_object(loader_object(fm), &h) ||
+				  cmd_load_plugins(off->o, &h, NULL))) {
+		collector_free(&c);
+		goto cleanup;
+	}
+	if (off->o->n_plugins)
+		run_plugins_attach(&c, h.reg);
 	off->c = &c;
 	off->max_flows = c.max_entries;
 	t.prog_fd = loader_prog_fd(fm, true);
@@ -197,6 +207,8 @@ static int offline_kernel(struct offline *off, struct capture **caps, int n)
 		offline_reset(off, i ? fm : NULL);
 		rc |= replay_with(off, &t);
 	}
+	if (off->o->n_plugins)
+		run_plugins_detach(&c);
 	collector_free(&c);
 cleanup:
 	loader_close(fm);
@@ -274,9 +286,10 @@ int cmd_replay(const struct flowmon_opts *o)
 	if (sink_open(&s, &sc, time(NULL)))
 		goto cleanup;
 	off.s = &s;
-	/* --obj names a BPF object to replay through: the kernel engine runs it */
-	rc = o->kernel_engine || o->obj_path ? offline_kernel(&off, caps, m) :
-					       offline_native(&off, caps, m);
+	/* --obj names a BPF object to replay through, --plugin one to run with it: the
+	 * kernel engine runs them (plugins are BPF programs: the native engine has none) */
+	rc = o->kernel_engine || o->obj_path || o->n_plugins ? offline_kernel(&off, caps, m) :
+							       offline_native(&off, caps, m);
 	sink_close(&s);
 	if (s.w.lost || m < n)	/* writer_close said why: the records are not all there */
 		rc = 1;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "observe.h"
 #include "pinname.h"
+#include "plugin_host.h"
 #include "replay.h"
 #include "sink.h"
 #include "xdphook.h"
@@ -161,8 +162,32 @@ static uint64_t live_now(struct collector *c)
 	return now;
 }
 
+/* The plugins' results travel with the records (plugin_host.h). */
+static struct plugin_reader plugins;
+
+static void attach_plugins(void *ctx, struct flow_record *r, bool consume)
+{
+	plugin_reader_attach(ctx, r, consume);
+}
+
+void run_plugins_attach(struct collector *c, int reg_fd)
+{
+	memset(&plugins, 0, sizeof(plugins));
+	if (reg_fd < 0)
+		return;
+	c->attach = attach_plugins;
+	c->attach_ctx = &plugins;
+	plugin_reader_refresh(&plugins, reg_fd);
+}
+
+void run_plugins_detach(struct collector *c)
+{
+	c->attach = NULL;
+	plugin_reader_free(&plugins);
+}
+
 static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct sink *s,
-		     struct observer *ob)
+		     struct observer *ob, int reg)
 {
 	uint64_t now;
 	int err;
@@ -170,6 +195,8 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 	observe_started(ob, c, s);
 	while (!stop_requested) {
 		now = live_now(c);
+		/* plugins loaded or unloaded since the last period: their fields */
+		plugin_reader_refresh(&plugins, reg);
 		err = collector_scan(c, now);
 		if (err)
 			pr_err("failed to scan flow table: %s\n", strerror(-err));
@@ -294,7 +321,9 @@ static int run_collector(const struct flowmon_opts *o, const struct table_fds *t
 		return 1;
 	}
 	run_install_signals();
-	err = o->interval ? scan_loop(o, &c, &s, &ob) : print_once(&c);
+	run_plugins_attach(&c, t->plugin_reg);
+	err = o->interval ? scan_loop(o, &c, &s, &ob, t->plugin_reg) : print_once(&c);
+	run_plugins_detach(&c);
 	collector_free(&c);
 	sink_close(&s);
 	/* after the last write: the count is what the files hold */
@@ -307,6 +336,7 @@ static int run_collector(const struct flowmon_opts *o, const struct table_fds *t
 static int run_self_contained(const struct flowmon_opts *o)
 {
 	static struct iface_list l;
+	struct plugin_host h;
 	struct loader_opts lo;
 	struct ifaces_cfg ic;
 	struct flowmon_bpf *fm;
@@ -318,15 +348,19 @@ static int run_self_contained(const struct flowmon_opts *o)
 	lo.progs = o->xdp ? sweep_xdp_progs : sweep_prog;
 	if (loader_open(&lo, &fm))
 		return 1;
-	/* the links are held by this process only: they go with it, even on SIGKILL */
+	/* plugins before the hooks: they see the first packet too; the links are
+	 * held by this process only: they go with it, even on SIGKILL */
 	cmd_ifaces_cfg(o, fm, &ic);
-	if (ifaces_attach_cfg(&l, &ic)) {
+	if (plugin_host_from_object(loader_object(fm), &h) ||
+	    cmd_load_plugins(o, &h, NULL) ||
+	    ifaces_attach_cfg(&l, &ic)) {
 		loader_close(fm);
 		return 1;
 	}
 	ifaces_report(&l, "attached to");
 	rc = run_collector(o, &(struct table_fds){ loader_flows_fd(fm), loader_counters_fd(fm),
-						   loader_events_fd(fm), loader_sweep_fd(fm) });
+						   loader_events_fd(fm), loader_sweep_fd(fm),
+						   h.reg });
 	/* a clsact qdisc is removed only when this run made it and it is empty */
 	ifaces_detach(&l, o->hooks, true);
 	loader_close(fm);
@@ -368,9 +402,11 @@ static int open_reader(const struct flowmon_opts *o, struct table_fds *t,
 
 int cmd_run(const struct flowmon_opts *o)
 {
+	struct plugin_names mine = { 0 };
+	struct plugin_host h;
 	struct flowmon_bpf *fm;
 	struct table_fds t;
-	int rc;
+	int rc = 1;
 
 	if (o->pcap)
 		return cmd_replay(o);
@@ -378,7 +414,16 @@ int cmd_run(const struct flowmon_opts *o)
 		return run_self_contained(o);
 	if (open_reader(o, &t, &fm))
 		return 1;
-	rc = run_collector(o, &t);
+	/* a meter loaded without the plugin maps (an older one, iproute2) has no plugins */
+	if (plugin_host_pinned(o->map_path, &h, o->n_plugins > 0) && o->n_plugins)
+		goto cleanup;
+	t.plugin_reg = h.reg;
+	/* --plugin: for this run; they go again when it ends */
+	if (cmd_load_plugins(o, &h, &mine) == 0)
+		rc = run_collector(o, &t);
+	cmd_unload_plugins(&h, &mine);
+	plugin_host_close(&h);
+cleanup:
 	loader_close(fm);
 	close(t.flows);
 	return rc;

@@ -68,8 +68,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(ev))
 		ev.has_b = 0;
 	c->events++;
-	if (flow_record_from_event(&r, &ev, c->wall_offset_ns))
-		emit(c, &r);
+	if (!flow_record_from_event(&r, &ev, c->wall_offset_ns))
+		return 0;
+	if (c->attach)
+		c->attach(c->attach_ctx, &r, !c->printing);
+	emit(c, &r);
 	return 0;
 }
 
@@ -218,7 +221,9 @@ static int sweep(struct collector *c, uint32_t mode, uint64_t now)
 	c->now = now;
 	c->last_ended = 0;
 	c->last_purged = 0;
+	c->printing = mode == SWEEP_PRINT;
 	err = sweep_rounds(c, &a);
+	c->printing = false;
 	c->last_sweep_ns = mono_ns() - t0;
 	return err;
 }

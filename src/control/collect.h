@@ -31,6 +31,10 @@ struct collector {
 	struct ft_config cfg;
 	emit_fn emit;
 	void *emit_ctx;
+	/* before emit: the plugins' results of the record (consume: take them out) */
+	void (*attach)(void *ctx, struct flow_record *r, bool consume);
+	void *attach_ctx;
+	bool printing;		/* a listing (SWEEP_PRINT): nothing ends */
 	int64_t wall_offset_ns;	/* kernel clock -> wall clock */
 	uint64_t now;		/* time of the current scan (kernel clock) */
 	/* per-scan and total statistics */

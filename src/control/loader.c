@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flowmon.h"
+#include "flowmon/plugin.h"
 #include "loader.h"
 #include "log.h"
 #include "pinname.h"
@@ -25,6 +26,7 @@
 struct flowmon_bpf {
 	struct tc_flowmon_kern *skel;
 	void *file;		/* --obj: the file's bytes, alive as long as the object */
+	char guard_pin[PATH_MAX];	/* pin the plugin guard here after load ("": no) */
 };
 
 /* The whole file in memory: libbpf keeps pointing into it until load. */
@@ -207,6 +209,36 @@ static uint32_t ring_bytes(uint32_t max_flows)
 	return b;
 }
 
+/*
+ * The plugin hook's guard (plugins.bpf.h) is a global in its own data
+ * section: libbpf does not pin those, so it is pinned here as
+ * <prefix>_plugin_on beside the other maps, and adopted by a later load of
+ * the same instance (the plugins loaded into its program arrays keep running).
+ */
+static int guard_pin(struct flowmon_bpf *fm, const struct loader_opts *o, const char *table)
+{
+	char name[NAME_MAX + 1];
+	int fd, err;
+
+	fm->guard_pin[0] = '\0';
+	if (!o->pin_dir)
+		return 0;
+	err = pin_name(table, FLOWMON_MAP_PLUGIN_ON, name, sizeof(name));
+	if (err || snprintf(fm->guard_pin, sizeof(fm->guard_pin), "%s/%s", o->pin_dir, name) >=
+			   (int)sizeof(fm->guard_pin))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(fm->guard_pin);
+	if (fd < 0) {
+		if (o->sweep_only)
+			fm->guard_pin[0] = '\0';	/* a reader creates no pin */
+		return 0;
+	}
+	err = bpf_map__reuse_fd(fm->skel->maps.data_plugins, fd);
+	close(fd);
+	fm->guard_pin[0] = '\0';
+	return err;
+}
+
 static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 {
 	struct tc_flowmon_kern *skel = fm->skel;
@@ -225,6 +257,8 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 		err = bpf_map__reuse_fd(skel->maps.flowmon_stats, o->flows_fd);
 	if (!err)
 		err = set_pins(skel->obj, o, table);
+	if (!err)
+		err = guard_pin(fm, o, table);
 	if (err)
 		return err;
 	/* knobs: frozen at load, so the verifier prunes what they turn off */
@@ -285,6 +319,11 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 	err = tc_flowmon_kern__load(fm->skel);
 	if (err) {
 		pr_err("failed to load BPF object %s: %s\n", what, loader_strerror(err));
+		goto cleanup;
+	}
+	if (fm->guard_pin[0] && bpf_map__pin(fm->skel->maps.data_plugins, fm->guard_pin)) {
+		err = -errno;
+		pr_err("failed to pin map %s: %s\n", fm->guard_pin, strerror(-err));
 		goto cleanup;
 	}
 	*out = fm;
@@ -362,6 +401,10 @@ int loader_pinned_maps(char (*names)[LOADER_NAME_LEN], int max)
 				snprintf(names[n], LOADER_NAME_LEN, "%s", bpf_map__name(map));
 			n++;
 		}
+		/* the plugin guard, pinned by the loader (guard_pin) */
+		if (n < max)
+			snprintf(names[n], LOADER_NAME_LEN, "%s", FLOWMON_MAP_PLUGIN_ON);
+		n++;
 	}
 	tc_flowmon_kern__destroy(fm.skel);
 	return err ? err : n;

@@ -531,14 +531,45 @@ const struct field flow_fields[F_MAX] = {
 		"destination MAC address of the first packet" },
 };
 
+static struct field dyn_fields[FIELDS_DYN_MAX];
+static unsigned int dyn_count, dyn_gen;
+
 const struct field *field_by_name(const char *name)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < F_MAX; i++)
-		if (!strcmp(flow_fields[i].name, name))
-			return &flow_fields[i];
+	for (i = 0; i < field_count(); i++)
+		if (!strcmp(field_at(i)->name, name))
+			return field_at(i);
 	return NULL;
+}
+
+const struct field *field_at(unsigned int id)
+{
+	if (id < F_MAX)
+		return &flow_fields[id];
+	return id - F_MAX < dyn_count ? &dyn_fields[id - F_MAX] : NULL;
+}
+
+unsigned int field_count(void)
+{
+	return F_MAX + dyn_count;
+}
+
+unsigned int fields_generation(void)
+{
+	return dyn_gen;
+}
+
+int fields_set_dynamic(const struct field *f, unsigned int n)
+{
+	if (n > FIELDS_DYN_MAX)
+		return -1;
+	if (n)
+		memcpy(dyn_fields, f, n * sizeof(*f));
+	dyn_count = n;
+	dyn_gen++;
+	return 0;
 }
 
 const char *field_json_key(const struct field *f, int d, int ipver)

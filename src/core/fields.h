@@ -84,6 +84,7 @@ struct fval {
 #define IE_BI		0x01	/* biflow templates only */
 #define IE_REVONLY	0x02	/* per direction, sent for the reverse only */
 #define IE_L2		0x04	/* L2 templates only (interfaces with MAC addresses) */
+#define IE_PLUGIN	0x08	/* plugin templates only; len 0: variable length (a string) */
 
 struct field_ie {
 	uint16_t id;		/* in IPv4 templates (0: not there) */
@@ -140,6 +141,20 @@ struct field_ref {
 
 extern const struct field flow_fields[F_MAX];
 const struct field *field_by_name(const char *name);
+
+/*
+ * The whole table: flow_fields, then the dynamic fields (the loaded
+ * plugins', plugins.h) with ids from F_MAX on. A format walks ids up to
+ * field_count(); the generation changes whenever the dynamic part does, so
+ * that a format rebuilds what it derived (its order, a text header, IPFIX
+ * templates).
+ */
+#define FIELDS_DYN_MAX	192
+const struct field *field_at(unsigned int id);
+unsigned int field_count(void);
+unsigned int fields_generation(void);
+/* Replace the dynamic fields (copied; their strings must outlive them). 0 or -1. */
+int fields_set_dynamic(const struct field *f, unsigned int n);
 
 /* JSON key of form d of f for the record's IP version; NULL: none. */
 const char *field_json_key(const struct field *f, int d, int ipver);

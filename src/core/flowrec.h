@@ -69,6 +69,8 @@ struct flow_side {
  * Window fields hold the raw TCP window; flowrec_win_min/max() apply the
  * window scale option.
  */
+struct plugin_values;
+
 struct flow_record {
 	struct flow_key key;		/* forward direction */
 	struct flow_side fwd;
@@ -77,6 +79,7 @@ struct flow_record {
 	uint8_t end_reason;		/* enum flowmon_end_reason */
 	int64_t wall_offset_ns;		/* kernel clock -> Unix epoch (0 offline) */
 	uint64_t flow_id;		/* per-process counter, set by the writer */
+	const struct plugin_values *plug;	/* the plugins' results (plugins.h), NULL: none */
 };
 
 /* The one decoder of a kernel table entry into the record model. */

@@ -133,7 +133,8 @@ static void js_value(struct sbuf *b, const struct field *f, const struct fval *v
 
 /*
  * ',"KEY":' of each field of the layout, for IPv4 and IPv6 records (the
- * address keys differ), built on first use: one copy per field written.
+ * address keys differ), built on first use and again when the plugins'
+ * fields change: one copy per field written.
  */
 struct json_member {
 	char s[48];
@@ -142,20 +143,31 @@ struct json_member {
 
 static const struct json_member *members(const struct field_ref *k, unsigned int n, int v6)
 {
-	static struct json_member m[2][3 * F_MAX];
+	static struct json_member m[2][3 * (F_MAX + FIELDS_DYN_MAX)];
+	static unsigned int gen[2];
 	static bool ready[2];
 	unsigned int i;
 
-	if (ready[v6])
+	if (ready[v6] && gen[v6] == fields_generation())
 		return m[v6];
-	for (i = 0; i < n && i < 3 * F_MAX; i++) {
-		const char *key = field_json_key(&flow_fields[k[i].field], k[i].dir, v6 ? 6 : 4);
+	for (i = 0; i < n && i < 3 * (F_MAX + FIELDS_DYN_MAX); i++) {
+		const char *key = field_json_key(field_at(k[i].field), k[i].dir, v6 ? 6 : 4);
 		int len = snprintf(m[v6][i].s, sizeof(m[v6][i].s), ",\"%s\":", key ? key : "");
 
 		m[v6][i].n = len > 0 && len < (int)sizeof(m[v6][i].s) ? (unsigned char)len : 0;
 	}
 	ready[v6] = true;
+	gen[v6] = fields_generation();
 	return m[v6];
+}
+
+static void member_slow(struct sbuf *b, const struct field *f, int d, int ipver, int first)
+{
+	const char *key = field_json_key(f, d, ipver);
+
+	sb_write(b, &",\""[first], 2 - first);
+	sb_write(b, key ? key : "", key ? strlen(key) : 0);
+	sb_write(b, "\":", 2);
 }
 
 int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t len)
@@ -176,13 +188,16 @@ int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
 	k = layout_walk(&json_layout, has_key, &n);
 	m = members(k, n, r->key.ipver == 6);
 	for (i = 0; i < n; i++) {
-		f = &flow_fields[k[i].field];
+		f = field_at(k[i].field);
 		memset(&val, 0, sizeof(val));
 		if (!f->get(f, &v, k[i].dir, &val) && (f->flags & FF_OPT))
 			continue;
 		/* member names are our own ASCII constants: no escaping needed */
 		first = !b.items++;
-		sb_write(&b, m[i].s + first, m[i].n - first);	/* no comma first */
+		if (m[i].n)
+			sb_write(&b, m[i].s + first, m[i].n - first);	/* no comma first */
+		else	/* a key too long for the cache (a plugin's) */
+			member_slow(&b, f, k[i].dir, r->key.ipver, first);
 		js_value(&b, f, &val);
 	}
 	sb_write(&b, "}\n", 2);

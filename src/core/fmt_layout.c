@@ -20,14 +20,16 @@ const struct field_ref *layout_walk(struct layout *l, bool (*has_name)(const str
 	unsigned int f;
 	int d;
 
-	if (!l->ready) {
+	/* again when the plugins' fields changed */
+	if (!l->ready || l->gen != fields_generation()) {
 		memcpy(l->all, l->refs, l->n * sizeof(l->refs[0]));
 		l->n_all = l->n;
-		for (f = 0; f < F_MAX; f++)
+		for (f = 0; f < field_count(); f++)
 			for (d = FD_REC; d <= FD_REV; d++)
-				if (has_name(&flow_fields[f], d) && !listed(l, f, d))
+				if (has_name(field_at(f), d) && !listed(l, f, d))
 					l->all[l->n_all++] = (struct field_ref){ f, d };
 		l->ready = true;
+		l->gen = fields_generation();
 	}
 	*n = l->n_all;
 	return l->all;

@@ -22,8 +22,9 @@ struct layout {
 	unsigned int n;
 	/* filled by layout_walk() on first use: fields and forms past the layout */
 	bool ready;
+	unsigned int gen;	/* fields_generation() it was filled for */
 	unsigned int n_all;
-	struct field_ref all[3 * F_MAX];
+	struct field_ref all[3 * (F_MAX + FIELDS_DYN_MAX)];
 };
 
 /*

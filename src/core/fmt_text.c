@@ -74,7 +74,7 @@ int output_text_header(char *buf, size_t len)
 
 	sb_init(&b, buf, len);
 	for (c = columns(&n), i = 0; i < n; i++) {
-		f = &flow_fields[c[i].field];
+		f = field_at(c[i].field);
 		tx_sep(&b);
 		sb_puts(&b, f->text);
 		if (c[i].dir != FD_REC)
@@ -131,7 +131,7 @@ int output_text(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
 	flow_view_init(&v, r, ifname);
 	sb_init(&b, buf, len);
 	for (c = columns(&n), i = 0; i < n; i++) {
-		f = &flow_fields[c[i].field];
+		f = field_at(c[i].field);
 		memset(&val, 0, sizeof(val));
 		on = f->get(f, &v, c[i].dir, &val);
 		tx_sep(&b);

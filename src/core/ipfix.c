@@ -6,6 +6,7 @@
 #include "fmt_layout.h"
 #include "flowtable.h"
 #include "ipfix.h"
+#include "plugins.h"
 
 /*
  * Data templates are built from the field table (fields.h): the layouts
@@ -91,7 +92,7 @@ static const struct field_spec stats_fields[] = {
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_FIELDS 128
+#define MAX_FIELDS 256
 
 /* A field as it goes on the wire. */
 struct wire_field {
@@ -153,11 +154,14 @@ static uint16_t field_elem(const struct field_ie *ie, unsigned int tf, int d, ui
 	uint16_t id = v6 ? ie->id6 : ie->id;
 
 	if (!id || (ie->flags & IE_BI && tf & IPFIX_TF_UNI) ||
-	    (ie->flags & IE_L2 && !(tf & IPFIX_TF_L2)) || (ie->flags & IE_REVONLY && !rev))
+	    (ie->flags & IE_L2 && !(tf & IPFIX_TF_L2)) || (ie->flags & IE_REVONLY && !rev) ||
+	    (ie->flags & IE_PLUGIN && !(tf & IPFIX_TF_PLUGIN)))
 		return 0;
 	if (tf & IPFIX_TF_EGRESS && ie->id_eg)
 		id = ie->id_eg;
 	*len = v6 ? ie->len6 : ie->len;
+	if (ie->flags & IE_PLUGIN && !*len)
+		*len = IPFIX_VARLEN;
 	*pen = ie->pen;
 	if (rev && ie->rev_id)
 		id = ie->rev_id;
@@ -173,7 +177,7 @@ static void push_ref(struct tmpl *t, uint16_t field, int d)
 	uint16_t id, len = 0;
 	uint32_t pen = 0;
 
-	id = field_elem(&flow_fields[field].ie, t->tf, d, &pen, &len);
+	id = field_elem(&field_at(field)->ie, t->tf, d, &pen, &len);
 	if (id)
 		tmpl_push(t, id, len, pen, field, d);
 }
@@ -208,6 +212,17 @@ static void build_data(struct tmpl *t)
 	push_layout(t, info_layout, ARRAY_LEN(info_layout));
 	push_dir(t, FD_FWD);
 	push_layout(t, tail_layout, ARRAY_LEN(tail_layout));
+	if (t->tf & IPFIX_TF_PLUGIN) {
+		unsigned int f;
+
+		for (f = F_MAX; f < field_count(); f++)
+			push_ref(t, f, FD_REC);
+	}
+}
+
+uint16_t ipfix_plugin_tid_base(void)
+{
+	return IPFIX_TID_PLUGIN + 16 * (fields_generation() % 64);
 }
 
 /* Fill t for template id tid; false if tid is not one of ours. */
@@ -228,6 +243,9 @@ static bool tmpl_build(struct tmpl *t, uint16_t tid)
 		t->tf = tid - IPFIX_TID_DATA;
 	else if (tid >= IPFIX_TID_L2 && tid < IPFIX_TID_L2 + 8)
 		t->tf = (tid - IPFIX_TID_L2) | IPFIX_TF_L2;
+	else if (tid >= ipfix_plugin_tid_base() && tid < ipfix_plugin_tid_base() + 16)
+		t->tf = ((tid - IPFIX_TID_PLUGIN) & 7) | ((tid & 8) ? IPFIX_TF_L2 : 0) |
+			IPFIX_TF_PLUGIN;
 	else
 		return false;
 	build_data(t);
@@ -244,13 +262,14 @@ static size_t tmpl_rec_len(const struct tmpl *t)
 	return n;
 }
 
+/* Fixed-length part of a data record; a variable-length element counts its length octet. */
 static size_t tmpl_data_len(const struct tmpl *t)
 {
 	size_t n = 0;
 	int i;
 
 	for (i = 0; i < t->nfields; i++)
-		n += t->f[i].len;
+		n += t->f[i].len == IPFIX_VARLEN ? 1 : t->f[i].len;
 	return n;
 }
 
@@ -300,6 +319,8 @@ uint16_t ipfix_flow_tid(const struct flow_record *r, bool uniflow, bool rev)
 		tf |= IPFIX_TF_UNI;
 	if (m->dir == FLOW_DIR_EGRESS)
 		tf |= IPFIX_TF_EGRESS;
+	if (plugin_values_any(r))
+		return ipfix_plugin_tid_base() + tf + (m->has_l2 ? 8 : 0);
 	return (m->has_l2 ? IPFIX_TID_L2 : IPFIX_TID_DATA) + tf;
 }
 
@@ -404,17 +425,65 @@ struct stats_values {
 	uint64_t v[S_MAX];
 };
 
-/* One flow field's value, zeros for a direction without packets. */
-static void encode_field(uint8_t *p, const struct wire_field *w, const struct flow_view *v)
+/*
+ * A variable-length string (RFC 7011 7): one length octet, or 255 and two
+ * octets. The value is at most PLUGIN_MAX_VALUE bytes.
+ */
+static size_t varlen_size(const char *s)
 {
-	const struct field *f = &flow_fields[w->val];
+	size_t n = s ? strlen(s) : 0;
+
+	return n < 255 ? 1 + n : 3 + n;
+}
+
+static size_t put_varlen(uint8_t *p, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 255) {
+		p[0] = (uint8_t)n;
+		memcpy(p + 1, s, n);
+		return 1 + n;
+	}
+	p[0] = 255;
+	put16(p + 1, (uint16_t)n);
+	memcpy(p + 3, s, n);
+	return 3 + n;
+}
+
+/* The value of a flow field in form w->dir; absent values are zeros (strings: empty). */
+static void field_value(const struct wire_field *w, const struct flow_view *v, struct fval *val)
+{
+	const struct field *f = field_at(w->val);
+
+	memset(val, 0, sizeof(*val));
+	if (!f->get(f, v, w->dir, val) && w->len == IPFIX_VARLEN)
+		val->s = NULL;
+}
+
+/* Encoded size of one field of this record. */
+static size_t field_size(const struct wire_field *w, const struct flow_view *v)
+{
 	struct fval val;
 
-	memset(&val, 0, sizeof(val));
-	f->get(f, v, w->dir, &val);
+	if (w->len != IPFIX_VARLEN)
+		return w->len;
+	field_value(w, v, &val);
+	return varlen_size(val.s);
+}
+
+/* One flow field's value, zeros for a direction without packets. Returns its size. */
+static size_t encode_field(uint8_t *p, const struct wire_field *w, const struct flow_view *v)
+{
+	const struct field *f = field_at(w->val);
+	struct fval val;
+
+	field_value(w, v, &val);
+	if (w->len == IPFIX_VARLEN)
+		return put_varlen(p, val.s);
 	if (w->dir != FD_REC && !view_side(v, w->dir)->seen) {
 		memset(p, 0, w->len);
-		return;
+		return w->len;
 	}
 	switch (f->type) {
 	case FT_ADDR:
@@ -428,6 +497,7 @@ static void encode_field(uint8_t *p, const struct wire_field *w, const struct fl
 		put_uint(p, val.u, w->len);
 		break;
 	}
+	return w->len;
 }
 
 /* Append one data record (flow view v) or the options record (stats st). */
@@ -435,19 +505,24 @@ static int add_record(struct ipfix_msg *m, uint16_t tid, const struct flow_view 
 		      const struct stats_values *st)
 {
 	struct tmpl t;
+	size_t len = 0;
 	uint8_t *p;
 	int i;
 
 	if (!tmpl_build(&t, tid))
 		return -EINVAL;
-	p = set_reserve(m, tid, tmpl_data_len(&t));
+	for (i = 0; i < t.nfields; i++)
+		len += st ? t.f[i].len : field_size(&t.f[i], v);
+	p = set_reserve(m, tid, len);
 	if (!p)
 		return -ENOSPC;
-	for (i = 0; i < t.nfields; p += t.f[i].len, i++) {
-		if (st)
+	for (i = 0; i < t.nfields; i++) {
+		if (st) {
 			put_uint(p, st->v[t.f[i].val], t.f[i].len);
-		else
-			encode_field(p, &t.f[i], v);
+			p += t.f[i].len;
+		} else {
+			p += encode_field(p, &t.f[i], v);
+		}
 	}
 	m->nrec++;
 	return 1;
@@ -561,7 +636,7 @@ int ipfix_doc_template(FILE *out, uint16_t tid)
 	fprintf(out, "| --- | --- | --- | --- | --- | --- |\n");
 	for (i = 0; i < t.nfields; i++) {
 		const struct wire_field *w = &t.f[i];
-		const struct field *f = &flow_fields[w->val];
+		const struct field *f = field_at(w->val);
 
 		elem_name(f, w->dir, t.tf & IPFIX_TF_V6, name, sizeof(name));
 		fprintf(out, "| %d | %u | %u | %u | %s | %s%s |\n", i + 1, w->id & 0x7fff, w->pen,

@@ -53,7 +53,18 @@
 #define IPFIX_TF_UNI		0x2	/* uniflow: no reverse elements */
 #define IPFIX_TF_EGRESS		0x4	/* seen at an egress hook: egressInterface, not ingress */
 #define IPFIX_TF_L2		0x8	/* (not part of the id) vlanId, dot1qCustomerVlanId, MACs */
+#define IPFIX_TF_PLUGIN		0x10	/* (not part of the id) the loaded plugins' fields */
 #define IPFIX_TID_STATS		264
+/*
+ * Records that carry plugin results (flow_record.plug) use the plugin
+ * templates: the data or L2 template plus every loaded plugin's exported
+ * fields, id IPFIX_TID_PLUGIN + 16 * (field generation % 64) + tf (+ 8 for
+ * L2). A new plugin set gets new ids, so a collector never sees an id
+ * change its meaning within a session; they are announced when first used.
+ */
+#define IPFIX_TID_PLUGIN	1024
+#define IPFIX_TID_PLUGIN_END	(IPFIX_TID_PLUGIN + 64 * 16)
+#define IPFIX_VARLEN		65535	/* template length of a variable-length element */
 #define IPFIX_N_TEMPLATES	9	/* announced at a session's start; L2 ones when first used */
 
 /* Metering process counters for the options record (kernel counters, summed over CPUs). */
@@ -134,6 +145,8 @@ int ipfix_template_fields(uint16_t tid);
 
 /* Template id that encodes r's forward direction (uniflow: also the reverse, with rev). */
 uint16_t ipfix_flow_tid(const struct flow_record *r, bool uniflow, bool rev);
+/* The plugin templates of the current field generation start here (16 ids). */
+uint16_t ipfix_plugin_tid_base(void);
 
 /* Template tid as a Markdown table (docs/IPFIX.md). Returns its field count or -EINVAL. */
 int ipfix_doc_template(FILE *out, uint16_t tid);

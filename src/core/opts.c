@@ -45,11 +45,13 @@ enum {
 	OPT_HOOK,
 	OPT_XDP_MODE,
 	OPT_TC_MECH,
+	OPT_PLUGIN,
+	OPT_PLUGIN_ENTRIES,
 };
 
 #define C(x)	(1u << CMD_##x)
-#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP))
-#define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP))
+#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN))
+#define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN))
 #define C_OUT	(C(RUN) | C(REPLAY))
 #define C_KERN	(C(RUN) | C(REPLAY) | C(LOAD))	/* what loads the object */
 #define C_SEED	(1u << CMD_MAX)			/* the seed's command line only */
@@ -73,8 +75,8 @@ static const struct opt_def opt_defs[] = {
 	{ "dir", 'd', "DIR", C_OUT, "base directory of the dated dump files (default .)" },
 	{ "output", 'o', "FILE", C_OUT, "write flows to FILE, - for stdout (default "
 		"DIR/DATE/TIME.txt)" },
-	{ "json", 'j', NULL, C_OUT | C(STATUS), "JSON lines instead of tab-separated text "
-		"(default text)" },
+	{ "json", 'j', NULL, C_OUT | C(STATUS) | C(PLUGIN), "JSON lines instead of "
+		"tab-separated text (default text)" },
 	{ "format", OPT_FORMAT, "NAME", C_OUT | C(STATUS), "record format: " FORMAT_NAMES
 		" (default text; brief for -o - on a terminal and for status --flows)" },
 	{ "log", 'l', "FILE", C_ALL, "log messages to FILE, reopened on SIGHUP (default stdout)" },
@@ -118,6 +120,11 @@ static const struct opt_def opt_defs[] = {
 		"iat, hist, tcp, l2 (default all)" },
 	{ "precise-clock", OPT_PRECISE_CLOCK, NULL, C(RUN) | C(LOAD), "read the clock on "
 		"every packet (default: the kernel's stamps and a 1 ms tick)" },
+	{ "plugin", OPT_PLUGIN, "FILE", C_KERN, "a BPF feature plugin, repeatable, up to 8 "
+		"(run: for this run; load: stays loaded; replay: implies --engine kernel) "
+		"(default none)" },
+	{ "plugin-entries", OPT_PLUGIN_ENTRIES, "N", C_KERN | C(PLUGIN), "records with "
+		"results a plugin holds at once, 1024-67108864 (default: the plugin's own)" },
 	{ "attach", OPT_ATTACH, NULL, C_SEED, "the load command: load, pin and attach on the "
 		"-I interfaces, then exit" },
 	{ "detach", OPT_DETACH, NULL, C_SEED, "the unload command: remove our filters from the "
@@ -147,6 +154,8 @@ static const struct cmd_def cmd_defs[CMD_MAX] = {
 	[CMD_STATUS] = { "status", "", "where we are attached, table occupancy, kernel "
 		"counters (-j: JSON)" },
 	[CMD_TOP] = { "top", "", "live view of the open flows, refreshed every second (q quits)" },
+	[CMD_PLUGIN] = { "plugin", " load FILE | unload NAME | list", "BPF feature plugins of "
+		"the running meter: load one, unload one, list them (-j: JSON)" },
 	[CMD_HELP] = { "help", " [COMMAND]", "this help, or one command's" },
 	[CMD_VERSION] = { "version", "", "print the version" },
 };
@@ -531,6 +540,11 @@ static int opt_number(struct parse_ctx *c, struct flowmon_opts *o, int opt, cons
 			return -1;
 		o->pen = (uint32_t)v;
 		return 0;
+	case OPT_PLUGIN_ENTRIES:
+		if (parse_ulong(c, "plugin entries", s, MIN_MAX_FLOWS, MAX_MAX_FLOWS, &v))
+			return -1;
+		o->plugin_entries = (uint32_t)v;
+		return 0;
 	}
 	return 1;	/* not a numeric option */
 }
@@ -613,6 +627,10 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 	case OPT_TC_MECH:
 		return opt_choice(c, "TC mechanism", s, (const char *const[]){ "auto", "clsact",
 			"tcx", NULL }, "auto, tcx or clsact", &o->tc_mech);
+	case OPT_PLUGIN:
+		if (o->n_plugins == OPTS_MAX_PLUGINS)
+			return fail(c, "too many plugins (max %d)", OPTS_MAX_PLUGINS);
+		return opt_string(c, "plugin file", s, &o->plugins[o->n_plugins++]);
 	}
 	return opt_flag(c, o, opt);
 }
@@ -690,7 +708,27 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "--xdp-mode needs --hook xdp");
 	if (o->xdp && !o->ifaces)
 		return fail(c, "--hook xdp needs -I IFACE");
+	if (o->cmd == CMD_PLUGIN && !o->plugin_action)
+		return fail(c, "plugin needs an action: load FILE, unload NAME or list");
+	if (o->cmd == CMD_PLUGIN && strcmp(o->plugin_action, "list") && !o->plugin_arg)
+		return fail(c, "plugin %s needs a %s", o->plugin_action,
+			    strcmp(o->plugin_action, "load") ? "NAME" : "FILE");
 	return 0;
+}
+
+/* plugin ACTION [ARG]: load FILE, unload NAME, list. */
+static int plugin_positional(struct parse_ctx *c, struct flowmon_opts *o, const char *arg)
+{
+	if (!o->plugin_action) {
+		if (strcmp(arg, "load") && strcmp(arg, "unload") && strcmp(arg, "list"))
+			return fail(c, "invalid plugin action '%s': expected load, unload or list",
+				    arg);
+		o->plugin_action = arg;
+		return 0;
+	}
+	if (!o->plugin_arg && strcmp(o->plugin_action, "list"))
+		return opt_string(c, "plugin argument", arg, &o->plugin_arg);
+	return fail(c, "unexpected argument '%s'", arg);
 }
 
 /* getopt tables of the options that cmd takes (C_SEED: the seed's line). */
@@ -728,6 +766,8 @@ static int positional(struct parse_ctx *c, struct flowmon_opts *o, const char *a
 		o->pcaps[o->n_pcaps++] = arg;
 		return 0;
 	}
+	if (o->cmd == CMD_PLUGIN)
+		return plugin_positional(c, o, arg);
 	if (o->cmd == CMD_HELP && !o->help_cmd) {
 		if (cmd_find(arg) < 0)
 			return fail(c, "unknown command '%s'", arg);

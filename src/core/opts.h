@@ -18,6 +18,7 @@
 
 #define OPTS_MAX_COLLECTORS 8
 #define OPTS_MAX_PCAPS 256
+#define OPTS_MAX_PLUGINS 8
 
 enum flowmon_cmd {
 	CMD_RUN = 0,	/* scan the pinned table (or -I interfaces), write flows */
@@ -27,6 +28,7 @@ enum flowmon_cmd {
 	CMD_PURGE,	/* unload everywhere, remove the pinned maps, exit */
 	CMD_STATUS,	/* attachments, occupancy, counters, exit */
 	CMD_TOP,	/* live full-screen view of the open flows */
+	CMD_PLUGIN,	/* plugin load FILE | unload NAME | list: BPF feature plugins */
 	CMD_HELP,	/* help [COMMAND] */
 	CMD_VERSION,	/* --version */
 	CMD_MAX,
@@ -79,6 +81,11 @@ struct flowmon_opts {
 	bool xdp;			/* --hook xdp: ingress at the XDP hook */
 	int xdp_mode;			/* --xdp-mode: enum xdp_mode (xdphook.h), 0 auto */
 	int tc_mech;			/* --tc-mech: enum tc_mech (ifaces.h), 0 auto */
+	const char *plugins[OPTS_MAX_PLUGINS];	/* --plugin FILE: BPF feature plugins */
+	int n_plugins;
+	uint32_t plugin_entries;	/* --plugin-entries N: results a plugin holds (0: its own) */
+	const char *plugin_action;	/* plugin ACTION: load, unload, list */
+	const char *plugin_arg;		/* its FILE or NAME */
 };
 
 /*

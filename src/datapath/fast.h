@@ -186,6 +186,8 @@ FM_INLINE int fm_fast_account(struct fm_meta *m)
 	}
 	wire_fill(m, &w);	/* a GSO/GRO aggregate: the packets it stands for */
 	stats_add_inline(s, m, &w, now);
+	m->rec_first = s->first_seen;	/* the record's identity, for plugins */
+	m->when = now;
 	entry_unlock(s, m->key_fp);
 	return 1;
 }

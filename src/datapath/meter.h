@@ -138,10 +138,12 @@ FM_INLINE void split_prepare(struct split_plan *p, const struct flow_metrics *s,
 
 /*
  * Update an existing entry, ending its record first if split_reason says
- * so. Returns 0, or -FM_EAGAIN when the entry was taken by the sweeper or
- * holds another flow now: nothing was changed then.
+ * so. Returns 1 when the packet was counted (m->rec_first and m->when then
+ * say in which record and at what time), 0 when its first hook counts it,
+ * or -FM_EAGAIN when the entry was taken by the sweeper or holds another
+ * flow now: nothing was changed then.
  */
-FM_INLINE int flow_update(struct flow_metrics *s, const struct fm_meta *m, const struct wire *w,
+FM_INLINE int flow_update(struct flow_metrics *s, struct fm_meta *m, const struct wire *w,
 			  __u64 now, int takeover)
 {
 	struct split_plan p = { .reason = split_reason(s, m, now) };	/* a hint */
@@ -174,19 +176,21 @@ FM_INLINE int flow_update(struct flow_metrics *s, const struct fm_meta *m, const
 		p.reason = 0;
 	}
 	stats_add(s, m, w, now);
+	m->rec_first = s->first_seen;
+	m->when = now;
 	entry_unlock(s, m->key_fp);
 	if (!p.ev)
-		return 0;
+		return 1;
 	if (!p.reason) {
 		fm_event_discard(p.ev);
-		return 0;
+		return 1;
 	}
 	if (p.whole) {
 		p.ev->key_b = p.rk;
 		split_reverse(p.ev, &p.rk, p.r, p.leader == 2);
 	}
 	fm_event_submit(p.ev);
-	return 0;
+	return 1;
 }
 
 /* Was this the packet this CPU just failed to insert at another hook? */
@@ -208,8 +212,11 @@ FM_INLINE int full_miss_seen(const struct fm_meta *m, __u64 now)
 	return 0;
 }
 
-/* Create the entry. Returns 0, or -FM_EEXIST when another CPU created it first. */
-FM_INLINE long flow_insert(const struct fm_meta *m, const struct wire *w)
+/*
+ * Create the entry. Returns 0 (m->rec_first and m->when set), -FM_EEXIST
+ * when another CPU created it first, or another error (table full).
+ */
+FM_INLINE long flow_insert(struct fm_meta *m, const struct wire *w)
 {
 	struct flow_metrics *s = fm_scratch_entry();
 	__u64 now = fm_now_exact(m);
@@ -225,6 +232,8 @@ FM_INLINE long flow_insert(const struct fm_meta *m, const struct wire *w)
 	record_restart(s);
 	tcp_forget(s);
 	stats_add(s, m, w, now);
+	m->rec_first = s->first_seen;
+	m->when = now;
 	err = fm_flow_insert(&m->key, s);
 	if (err && err != -FM_EEXIST && !full_miss_seen(m, now)) {
 		fm_count(CNT_TABLE_FULL_PKTS, w->pkts);
@@ -236,13 +245,16 @@ FM_INLINE long flow_insert(const struct fm_meta *m, const struct wire *w)
 /*
  * Account one parsed packet. Two rounds at most: a packet that finds its
  * entry created by another CPU, or taken by the sweeper under it, looks
- * again once; twice in a row is counted in race_lost.
+ * again once; twice in a row is counted in race_lost. Returns 1 when the
+ * packet was counted in a record (m->rec_first, m->when set: the plugin
+ * hook runs for it), 0 when not (another hook counts it, full table, race).
  */
-FM_INLINE void fm_account(struct fm_meta *m)
+FM_INLINE int fm_account(struct fm_meta *m)
 {
 	struct flow_metrics *s;
 	struct wire w;
 	__u64 now;
+	long err;
 	int i, takeover;
 
 	now = fm_now(m);
@@ -251,19 +263,22 @@ FM_INLINE void fm_account(struct fm_meta *m)
 	for (i = 0; i < 2; i++) {
 		s = i || !m->missing ? fm_flow_lookup(&m->key) : NULL;
 		if (!s) {
-			if (flow_insert(m, &w) != -FM_EEXIST)
-				return;
+			err = flow_insert(m, &w);
+			if (err != -FM_EEXIST)
+				return !err;
 			continue;	/* another CPU created it: update that entry */
 		}
 		takeover = s->ifindex != m->ifindex || s->dir != m->dir;
 		if (takeover && (__s64)(now - s->last_seen) <= HOOK_SILENCE_NS) {
 			fm_count(CNT_OTHER_HOOK, w.pkts);	/* counted at its first hook */
-			return;
+			return 0;
 		}
-		if (flow_update(s, m, &w, now, takeover) != -FM_EAGAIN)
-			return;
+		err = flow_update(s, m, &w, now, takeover);
+		if (err != -FM_EAGAIN)
+			return err > 0;
 	}
 	fm_count(CNT_RACE_LOST, w.pkts);
+	return 0;
 }
 
 #endif /* __FLOWMON_METER_H */

@@ -656,6 +656,7 @@ FM_INLINE int parse_l4(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_m
 		frag_recall(m);
 		return 0;
 	}
+	m->l4_off = (__u16)(m->l3_off + l3_hdr);	/* for plugins (plugin.h) */
 	switch (m->key.proto) {
 	case FM_IPPROTO_TCP:
 		return parse_tcp(p, c, m, l3_hdr);

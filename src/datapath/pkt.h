@@ -31,6 +31,8 @@ struct fm_pkt {
 struct fm_meta {
 	struct flow_key key;
 	__u64 tstamp;		/* a time the kernel stamped on the packet, or 0 */
+	__u64 when;		/* out: the time the packet was counted at */
+	__u64 rec_first;	/* out: first_seen of the record it was counted in (plugins) */
 	__u32 l3_len;		/* bytes from the IP header to the end of this packet */
 	__u32 l3_off;		/* offset of the IP header from the frame start */
 	__u32 hdr_len;		/* IP (+ extension) + L4 header: repeated in every GSO segment */
@@ -60,7 +62,7 @@ struct fm_meta {
 	__u8 tstamp_mono;	/* tstamp is CLOCK_MONOTONIC (a TCP delivery time) */
 	__u8 vlan_meta;		/* the outer tag came from skb metadata, not the frame */
 	__u8 missing;		/* the fast path found no entry: create it, no lookup */
-	__u8 pad[2];
+	__u16 l4_off;		/* general path: offset of the L4 header, 0 if none */
 };
 
 enum { FRAG_NONE = 0, FRAG_FIRST, FRAG_LATER };

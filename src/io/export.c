@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "export.h"
+#include "fields.h"
 
 enum col_state {
 	COL_DOWN,		/* TCP: waiting for retry_ms */
@@ -40,6 +41,8 @@ struct collector {
 	uint32_t seq;		/* data records sent in this session (header sequence) */
 	bool tmpl_due;		/* templates go at the start of the next message */
 	uint8_t l2_used;	/* L2 templates (bit = tid - IPFIX_TID_L2) sent and in use */
+	uint16_t plug_used;	/* plugin templates (bit = tid - their base) of plug_gen */
+	unsigned int plug_gen;	/* fields_generation() they were sent for */
 	bool stats_due;		/* so does the statistics record */
 	uint64_t tmpl_ms;	/* templates last sent */
 	uint64_t stats_ms;	/* statistics last sent */
@@ -394,10 +397,14 @@ static void col_announce(struct ipfix_exporter *e, struct collector *c, uint64_t
 		for (i = 0; i < n; i++)
 			if (col_put(e, c, now, 0, tids[i], NULL) == -EPIPE)
 				return;
-		/* the L2 templates in use go again too */
+		/* the L2 templates in use go again too, and the plugin ones of this generation */
 		for (i = 0; i < 8; i++)
 			if (c->l2_used & (1u << i) &&
 			    col_put(e, c, now, 0, IPFIX_TID_L2 + i, NULL) == -EPIPE)
+				return;
+		for (i = 0; i < 16 && c->plug_gen == fields_generation(); i++)
+			if (c->plug_used & (1u << i) &&
+			    col_put(e, c, now, 0, ipfix_plugin_tid_base() + i, NULL) == -EPIPE)
 				return;
 	}
 	if (stats_due(e, c, now)) {
@@ -424,6 +431,20 @@ static int col_l2_templates(struct ipfix_exporter *e, struct collector *c, uint6
 	unsigned int bit;
 
 	for (i = 0; i < n; i++) {
+		if (tid[i] >= IPFIX_TID_PLUGIN) {
+			/* plugins came or went: new ids, announced as they are used */
+			if (c->plug_gen != fields_generation()) {
+				c->plug_gen = fields_generation();
+				c->plug_used = 0;
+			}
+			bit = 1u << ((tid[i] - ipfix_plugin_tid_base()) & 15);
+			if (c->plug_used & bit)
+				continue;
+			if (col_put(e, c, now, 0, tid[i], NULL) < 0)
+				return -1;
+			c->plug_used |= bit;
+			continue;
+		}
 		if (tid[i] < IPFIX_TID_L2)
 			continue;
 		bit = 1u << (tid[i] - IPFIX_TID_L2);

@@ -13,10 +13,12 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include "log.h"
+#include "fields.h"
 #include "writer.h"
 
 #define FLUSH_AT	(64u << 10)	/* bytes of records that make a write */
 #define RECORD_MAX	16384		/* one formatted record, at most */
+#define HEADER_MAX	16384		/* a header line, plugin columns included */
 #define DIR_MODE	0750
 #define FILE_MODE	0640
 
@@ -253,6 +255,7 @@ static int open_current(struct writer *w, time_t now)
 	w->day = local_day(now);
 	/* once per file: an appended file already has its header */
 	w->hdr_due = fmt_of(w)->header && wants_header(w->fd);
+	w->fields_gen = fields_generation();
 	return 0;
 }
 
@@ -386,7 +389,7 @@ static void consume(struct writer *w, size_t n)
 
 static int flush_out(struct writer *w)
 {
-	char hdr[8192];
+	char hdr[HEADER_MAX];
 	struct iovec iov[2];
 	size_t total = 0, done = 0, hlen = 0;
 	uint64_t records = w->held;
@@ -451,12 +454,41 @@ static int lose(struct writer *w)
 	return -ENOBUFS;
 }
 
+/*
+ * The plugins' fields changed: the next records have other columns, so a
+ * header line goes before them. What is held (old columns) goes first;
+ * if the file cannot take it now, the header waits in line behind it.
+ */
+static void columns_changed(struct writer *w)
+{
+	char hdr[HEADER_MAX];
+	int n;
+
+	w->fields_gen = fields_generation();
+	if (!fmt_of(w)->header)
+		return;
+	if (w->fd >= 0 && !w->failing)
+		flush_out(w);
+	if (!w->len) {
+		w->hdr_due = true;
+		return;
+	}
+	n = fmt_of(w)->header(hdr, sizeof(hdr));
+	if (n > 0 && !grow(w, w->len + n)) {
+		memcpy(w->buf + w->len, hdr, n);
+		w->len += n;
+	}
+}
+
 int writer_write(struct writer *w, struct flow_record *r)
 {
 	char rec[RECORD_MAX];
 	int n;
 
 	r->flow_id = w->next_id++;
+	/* plugins loaded or unloaded: their columns changed, a header line says so */
+	if (w->fields_gen != fields_generation())
+		columns_changed(w);
 	n = fmt_of(w)->record(r, w->ifname, rec, sizeof(rec));
 	if (n <= 0)
 		return -EINVAL;

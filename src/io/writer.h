@@ -57,6 +57,7 @@ struct writer {
 	uint64_t episode_lost;	/* records lost in this episode */
 	int last_err;		/* errno of the failure */
 	char why[4400];		/* why the last open failed */
+	unsigned int fields_gen;	/* fields_generation() of the last header line */
 };
 
 /* Open the first file. Returns 0 or -errno after one error line on stderr. */

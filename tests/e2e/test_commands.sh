@@ -80,7 +80,7 @@ U_rc 2 "replay without a file" replay
 # --- load -p: the table and its maps under the new name ---
 # the clsact path, whose filters tc shows (test_tcx.sh has the tcx links)
 U_rc 0 "load -I $VETH_A -p fmtest" load -I "$VETH_A" -p fmtest --tc-mech clsact
-tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags fmtest_tick " \
+tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags fmtest_plugin_ctx fmtest_plugin_on fmtest_plugin_reg fmtest_plugins fmtest_plugins_xdp fmtest_tick " \
 	"load -p fmtest pins fmtest and its maps beside it, nothing else"
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 "load: our filter on both hooks"
 send 44001 9
@@ -113,7 +113,7 @@ U_rc 0 "unload --all" unload --all
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload --all: no filter left"
 tap_ok "unload --all: the empty clsact qdisc is gone" \
 	sh -c "! ip netns exec '$NS_A' tc qdisc show dev '$VETH_A' | grep -q clsact"
-tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags fmtest_tick " "unload: the maps stay"
+tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags fmtest_plugin_ctx fmtest_plugin_on fmtest_plugin_reg fmtest_plugins fmtest_plugins_xdp fmtest_tick " "unload: the maps stay"
 
 # --- purge -p fmtest ---
 U_rc 0 "load again, then purge -p fmtest" load -I "$VETH_A" -p fmtest

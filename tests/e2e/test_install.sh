@@ -171,14 +171,20 @@ tap_ok "installed files are the tree's files" sh -c "
 	cmp -s '$FLOWMON_ROOT/tc_flowmon_kern.o' '$OBJ_I' &&
 	cmp -s '$FLOWMON_ROOT/docs/man/tc_flowmon_user.8' '$MAN/tc_flowmon_user.8' &&
 	cmp -s '$FLOWMON_ROOT/docs/man/tc_flowmon.sh.8' '$MAN/tc_flowmon.sh.8'"
+# (the plugins, their header and guide: test_plugin_install.sh)
 UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 tap_is "$(cd "$DEST" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" \
 	"$(printf '%s\n' ./etc/default/bpfflowmon ./etc/logrotate.d/bpfflowmon \
 		./usr/bin/tc_flowmon.sh ./usr/bin/tc_flowmon_user ./usr/lib/flowmon/tc_flowmon_kern.o \
+		./usr/include/flowmon/flowmon.h ./usr/include/flowmon/plugin.h \
+		./usr/lib/flowmon/plugins/dns.bpf.o ./usr/lib/flowmon/plugins/rtt.bpf.o \
+		./usr/lib/flowmon/plugins/tls.bpf.o ./usr/share/doc/bpfflowmon/PLUGINS.md \
+		./usr/share/doc/bpfflowmon/plugin-example/Makefile \
+		./usr/share/doc/bpfflowmon/plugin-example/count.bpf.c \
 		./usr/lib/tmpfiles.d/bpfflowmon.conf ./usr/share/man/man8/tc_flowmon.sh.8 \
 		./usr/share/man/man8/tc_flowmon_user.8 ".$UNITDIR/bpfflowmon.service" \
 		".$UNITDIR/bpfflowmon@.service" | LC_ALL=C sort | tr '\n' ' ')" \
-	"install puts exactly these 10 files under DESTDIR"
+	"install puts exactly these 18 files under DESTDIR"
 tap_is "$(grep -h '^Exec' "$DEST$UNITDIR"/bpfflowmon*.service | awk '{ print $1 }' | sort -u |
 	tr '\n' ' ')" "ExecReload=/bin/kill ExecStart=/usr/bin/tc_flowmon_user ExecStartPre=/usr/bin/tc_flowmon_user ExecStopPost=/usr/bin/tc_flowmon_user " \
 	"the units run the installed tc_flowmon_user"

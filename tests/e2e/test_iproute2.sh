@@ -8,7 +8,8 @@
 # in a fresh network namespace and a private mount namespace with its own
 # bpffs (fm_mntns), so iproute2 pins the maps at /sys/fs/bpf/tc/globals/ of
 # that mount namespace only. Then:
-#  - tc filter show lists both programs, the five maps are pinned;
+#  - tc filter show lists both programs, the nine maps are pinned (no
+#    plugin guard: plugins need a meter our loader loaded);
 #  - N UDP datagrams to 127.0.0.1 (and to ::1): "tc_flowmon_user -f PIN -i 0
 #    -j -o -" shows exactly N packets and N * L3 bytes per flow, counted once
 #    although lo has both hooks (the other hook is in other_hook), twice in a
@@ -121,8 +122,8 @@ for hook in ingress egress; do
 	tap_is "$(grep -c ' bpf .*handle' "$FM_TMP/show.$hook")" 1 "exactly one bpf filter on $hook"
 done
 tap_is "$(M sh -c "ls $PIN_DIR" | sort | tr '\n' ' ')" \
-	"flowmon_counters flowmon_events flowmon_frags flowmon_stats flowmon_tick " \
-	"iproute2 pinned the five maps at $PIN_DIR"
+	"flowmon_counters flowmon_events flowmon_frags flowmon_plugin_ctx flowmon_plugin_reg flowmon_plugins flowmon_plugins_xdp flowmon_stats flowmon_tick " \
+	"iproute2 pinned the nine maps at $PIN_DIR"
 OUR_IN=$(pref_of ingress 'tc_flowmon_kern')
 OUR_EG=$(pref_of egress 'tc_flowmon_kern')
 

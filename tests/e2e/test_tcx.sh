@@ -93,7 +93,7 @@ tap_is "$(fm_mnt "$NS_A" ls "$LINK_DIR" | paste -sd' ' -)" \
 	"fmtcx_link_${VETH_A}_egress fmtcx_link_${VETH_A}_ingress" \
 	"load: the links pinned in $LINK_DIR"
 tap_is "$(fm_mnt "$NS_A" ls "$PIN_DIR" | paste -sd' ' -)" \
-	"fmtcx fmtcx_counters fmtcx_events fmtcx_frags fmtcx_tick" \
+	"fmtcx fmtcx_counters fmtcx_events fmtcx_frags fmtcx_plugin_ctx fmtcx_plugin_on fmtcx_plugin_reg fmtcx_plugins fmtcx_plugins_xdp fmtcx_tick" \
 	"load: the table's folder keeps only its maps"
 LINKS1=$(tcx_list ingress | awk '$3 == "flowmon_ingress" { print $2 }')
 
@@ -135,7 +135,7 @@ tap_is "$(ours)" 0/0 "unload --all: none of ours left"
 tap_is "$(names ingress)" "other_a other_b" "unload: the others stay, in their order"
 tap_ok "unload: the links folder is gone" fm_mnt "$NS_A" test ! -e "$LINK_DIR"
 tap_is "$(fm_mnt "$NS_A" ls "$PIN_DIR" | paste -sd' ' -)" \
-	"fmtcx fmtcx_counters fmtcx_events fmtcx_frags fmtcx_tick" "unload: the maps stay"
+	"fmtcx fmtcx_counters fmtcx_events fmtcx_frags fmtcx_plugin_ctx fmtcx_plugin_on fmtcx_plugin_reg fmtcx_plugins fmtcx_plugins_xdp fmtcx_tick" "unload: the maps stay"
 r0=$(received)
 send 45002 20
 fm_need "A's stack received the 20 datagrams" fm_wait 5 got_since "$r0" 20
