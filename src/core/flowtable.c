@@ -24,52 +24,75 @@ void flow_reverse_key(const struct flow_key *k, struct flow_key *rev)
 	*rev = r;
 }
 
+/*
+ * The orientation rule, on the two fields it reads: so that a record can be
+ * built from the kernel's entries without decoding them twice.
+ */
+static bool b_leads(uint8_t as, uint64_t af, uint8_t bs, uint64_t bf)
+{
+	bool ai = as & FLOW_ST_INITIATOR, bi = bs & FLOW_ST_INITIATOR;
+
+	if (ai != bi)
+		return bi;
+	/* the side seen first, as the kernel recorded it: survives record splits */
+	ai = as & FLOW_ST_LEADER;
+	bi = bs & FLOW_ST_LEADER;
+	if (ai != bi)
+		return bi;
+	return bf < af;	/* a tie keeps a */
+}
+
 bool flow_b_is_forward(const struct flow_side *a, const struct flow_side *b)
 {
-	bool ai, bi;
-
 	if (!b)
 		return false;
 	if (!a)
 		return true;
-	ai = a->state & FLOW_ST_INITIATOR;
-	bi = b->state & FLOW_ST_INITIATOR;
-	if (ai != bi)
-		return bi;
-	/* the side seen first, as the kernel recorded it: survives record splits */
-	ai = a->state & FLOW_ST_LEADER;
-	bi = b->state & FLOW_ST_LEADER;
-	if (ai != bi)
-		return bi;
-	return b->first_seen < a->first_seen;	/* a tie keeps a */
+	return b_leads(a->state, a->first_seen, b->state, b->first_seen);
 }
 
+static bool points_into(const void *p, const struct flow_record *r)
+{
+	return (const char *)p >= (const char *)r && (const char *)p < (const char *)(r + 1);
+}
+
+/*
+ * Decoding straight into the record saves two copies of a side per record
+ * (the collector builds one per ended connection); inputs that point into
+ * the record itself go through copies.
+ */
 void flow_record_build(struct flow_record *r, const struct flow_key *ka,
 		       const struct flow_metrics *a, const struct flow_metrics *b,
 		       uint8_t reason, int64_t wall_offset_ns)
 {
-	struct flow_side sa, sb;
+	const struct flow_metrics *t;
+	struct flow_metrics ca, cb;
 	struct flow_key k;
+	bool b_fwd;
 
-	/* copies first: ka, a or b may point into *r */
 	memset(&k, 0, sizeof(k));
 	memcpy(&k, ka, KEY_ID_LEN);
-	memset(&sa, 0, sizeof(sa));
-	memset(&sb, 0, sizeof(sb));
-	if (a)
-		flow_side_decode(a, &sa);
-	if (b)
-		flow_side_decode(b, &sb);
-	memset(r, 0, sizeof(*r));
-	if (!a || flow_b_is_forward(&sa, b ? &sb : NULL)) {
+	if (a && points_into(a, r))
+		a = memcpy(&ca, a, sizeof(ca));
+	if (b && points_into(b, r))
+		b = memcpy(&cb, b, sizeof(cb));
+	b_fwd = !a || (b && b_leads(a->state, a->first_seen, b->state, b->first_seen));
+	if (b_fwd) {
 		/* b leads: the record's key is b's, i.e. the reverse of ka */
 		flow_reverse_key(&k, &k);
-		r->fwd = sb;
-		r->rev = sa;
-	} else {
-		r->fwd = sa;
-		r->rev = sb;
+		t = a;
+		a = b;
+		b = t;
 	}
+	/* now a is forward; b is missing in a half record */
+	if (a)
+		flow_side_decode(a, &r->fwd);
+	else
+		memset(&r->fwd, 0, sizeof(r->fwd));
+	if (b)
+		flow_side_decode(b, &r->rev);
+	else
+		memset(&r->rev, 0, sizeof(r->rev));
 	r->key = k;
 	r->has_rev = a && b;
 	r->fwd.ipver = k.ipver;
@@ -77,17 +100,31 @@ void flow_record_build(struct flow_record *r, const struct flow_key *ka,
 		r->rev.ipver = k.ipver;
 	r->end_reason = reason;
 	r->wall_offset_ns = wall_offset_ns;
+	r->flow_id = 0;
+}
+
+int flow_record_from_bytes(struct flow_record *r, const void *data, size_t size,
+			   int64_t wall_offset_ns)
+{
+	const struct flow_event *ev = data;
+	const struct flow_metrics *b = NULL;
+
+	if (size < FLOW_EVENT_HALF)
+		return 0;
+	/* a half record (one direction) stops at key_b */
+	if (size >= sizeof(*ev) && ev->has_b)
+		b = &ev->b;
+	if (ev->has_a)
+		flow_record_build(r, &ev->key_a, &ev->a, b, ev->reason, wall_offset_ns);
+	else if (b)
+		flow_record_build(r, &ev->key_b, b, NULL, ev->reason, wall_offset_ns);
+	else
+		return 0;
+	return 1;
 }
 
 int flow_record_from_event(struct flow_record *r, const struct flow_event *ev,
 			   int64_t wall_offset_ns)
 {
-	if (ev->has_a)
-		flow_record_build(r, &ev->key_a, &ev->a, ev->has_b ? &ev->b : NULL, ev->reason,
-				  wall_offset_ns);
-	else if (ev->has_b)
-		flow_record_build(r, &ev->key_b, &ev->b, NULL, ev->reason, wall_offset_ns);
-	else
-		return 0;
-	return 1;
+	return flow_record_from_bytes(r, ev, sizeof(*ev), wall_offset_ns);
 }

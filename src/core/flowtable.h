@@ -41,6 +41,14 @@ void flow_record_build(struct flow_record *r, const struct flow_key *ka,
 		       const struct flow_metrics *a, const struct flow_metrics *b,
 		       uint8_t reason, int64_t wall_offset_ns);
 
+/*
+ * The record of an event as the ring holds it, read in place: size bytes at
+ * data (8-byte aligned), a half record when shorter than a flow_event; 0
+ * when it holds no packet.
+ */
+int flow_record_from_bytes(struct flow_record *r, const void *data, size_t size,
+			   int64_t wall_offset_ns);
+
 /* The record of one kernel event (both halves); 0 when it holds no packet. */
 int flow_record_from_event(struct flow_record *r, const struct flow_event *ev,
 			   int64_t wall_offset_ns);
