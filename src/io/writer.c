@@ -456,8 +456,10 @@ static int lose(struct writer *w)
 
 /*
  * The plugins' fields changed: the next records have other columns, so a
- * header line goes before them. What is held (old columns) goes first;
- * if the file cannot take it now, the header waits in line behind it.
+ * header line of the new columns goes before them, in line behind what is
+ * held (the old columns). It is made now: the fields may change again
+ * before the file takes it. (A stream that takes part of the buffer counts
+ * its whole lines as records: a header line among them is one too many.)
  */
 static void columns_changed(struct writer *w)
 {
@@ -465,14 +467,8 @@ static void columns_changed(struct writer *w)
 	int n;
 
 	w->fields_gen = fields_generation();
-	if (!fmt_of(w)->header)
-		return;
-	if (w->fd >= 0 && !w->failing)
-		flush_out(w);
-	if (!w->len) {
-		w->hdr_due = true;
-		return;
-	}
+	if (!fmt_of(w)->header || w->hdr_due)
+		return;		/* a new file's header is made when it is written */
 	n = fmt_of(w)->header(hdr, sizeof(hdr));
 	if (n > 0 && !grow(w, w->len + n)) {
 		memcpy(w->buf + w->len, hdr, n);

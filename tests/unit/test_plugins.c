@@ -3,11 +3,15 @@
  * test_plugins.c - a plugin's fields from its tags (plugins.c), and the
  * loaded plugins' fields in text, JSON and IPFIX, against hand-made values.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "fields.h"
 #include "ipfix.h"
 #include "output.h"
 #include "plugins.h"
+#include "format.h"
+#include "writer.h"
 #include "testlib.h"
 
 /* A plugin as its BTF would describe it: struct { char name[16]; __u32 count; __u8 seen; }. */
@@ -199,4 +203,48 @@ TEST(plugin_fields_in_ipfix)
 	CHECK_EQ(len, get16(msg + 2));
 	REQUIRE(plugins_install(NULL, 0) == 0);
 	CHECK(ipfix_template_fields(tid) == 0);	/* another generation: unknown */
+}
+
+/* Plugins come and go during a run: the text dump says each new column set in a header line. */
+TEST(plugin_columns_change_writes_header)
+{
+	char path[] = "/tmp/fm-plugcols-XXXXXX", buf[8192];
+	struct flow_record r;
+	struct plugin_desc d;
+	struct writer w;
+	char err[256];
+	FILE *f;
+	int fd, headers = 0, with_cols = 0, records = 0;
+
+	fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	close(fd);
+	REQUIRE(tdesc(&d, err, sizeof(err)) == 0);
+	memset(&w, 0, sizeof(w));
+	w.file = path;
+	w.fmt = format_find("text");
+	REQUIRE(writer_open(&w, 1700000000) == 0);
+	trecord(&r);
+	CHECK_EQ(writer_write(&w, &r), 0);
+	REQUIRE(plugins_install(&d, 1) == 0);	/* loaded: two more columns */
+	CHECK_EQ(writer_write(&w, &r), 0);
+	CHECK_EQ(writer_write(&w, &r), 0);
+	REQUIRE(plugins_install(NULL, 0) == 0);	/* unloaded: back to the table's own */
+	CHECK_EQ(writer_write(&w, &r), 0);
+	writer_close(&w);
+	f = fopen(path, "r");
+	REQUIRE(f != NULL);
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, "src_addr\t", 9)) {
+			headers++;
+			with_cols += strstr(buf, "\tt_name\tt_cnt\n") != NULL;
+		} else {
+			records++;
+		}
+	}
+	fclose(f);
+	unlink(path);
+	CHECK_EQ(headers, 3);	/* the file's, then one per change */
+	CHECK_EQ(with_cols, 1);
+	CHECK_EQ(records, 4);
 }
