@@ -81,15 +81,41 @@ static void unpin_links(const struct iface_list *l, int hooks, const char *dir,
 		}
 }
 
+/* What of ours was on iface before the unload, among the hooks asked for. */
+static void say_detached(const struct iface_list *before, const char *iface, int hooks)
+{
+	char buf[64] = "";
+	int j, n = 0;
+
+	if (before->n < 0) {
+		pr_info("detached from %s %s\n", iface, hooks_str(hooks));
+		return;
+	}
+	for (j = 0; j < before->n && strcmp(before->name[j], iface); j++)
+		;
+	if (j < before->n && (hooks & HOOK_INGRESS) && before->xdp[j])
+		n += snprintf(buf + n, sizeof(buf) - n, " xdp");
+	if (j < before->n && (hooks & HOOK_INGRESS) && before->attached[j][0])
+		n += snprintf(buf + n, sizeof(buf) - n, " ingress");
+	if (j < before->n && (hooks & HOOK_EGRESS) && before->attached[j][1])
+		n += snprintf(buf + n, sizeof(buf) - n, " egress");
+	if (n)
+		pr_info("detached from %s:%s\n", iface, buf);
+	else
+		pr_info("not attached to %s %s: nothing to detach\n", iface, hooks_str(hooks));
+}
+
 /* Our filters on -I (or everywhere with --all), then every clsact qdisc left empty. */
 static int unload(const struct flowmon_opts *o, bool all)
 {
-	static struct iface_list l;
+	static struct iface_list l, before;
 	int i, failed, hooks = all ? HOOK_BOTH : o->hooks;
 	char dir[4096];
 
 	if (all ? ifaces_attached(&l) : ifaces_parse(o->ifaces, &l))
 		return 1;
+	if (ifaces_attached(&before))	/* what to say was detached; -1: not known */
+		before.n = -1;
 	cmd_pin_dir(o, dir, sizeof(dir));
 	unpin_links(&l, hooks, dir, cmd_table_name(o));
 	failed = ifaces_detach(&l, hooks, false);
@@ -98,7 +124,7 @@ static int unload(const struct flowmon_opts *o, bool all)
 	if (failed)
 		return 1;
 	for (i = 0; i < l.n; i++)
-		pr_info("detached from %s %s\n", l.name[i], hooks_str(hooks));
+		say_detached(&before, l.name[i], hooks);
 	if (all && !l.n)
 		pr_info("not attached anywhere\n");
 	return 0;

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "observe.h"
 #include "selfstats.h"
+#include "sink.h"
 #include "xdphook.h"
 
 struct table_state {
@@ -142,7 +143,7 @@ static void print_flows_text(const struct flowmon_opts *o, struct table_state *s
 	if (fmt->header && fmt->header(line, sizeof(line)) > 0)
 		fputs(line, stdout);
 	for (i = 0; i < st->fr.n; i++)
-		if (fmt->record(&st->fr.recs[i], NULL, line, sizeof(line)) > 0)
+		if (fmt->record(&st->fr.recs[i], sink_ifname, line, sizeof(line)) > 0)
 			fputs(line, stdout);
 }
 
@@ -237,7 +238,7 @@ static void print_flows_json(const struct table_state *st)
 		return;
 	printf(",\"flows\":[");
 	for (i = 0; i < st->fr.n; i++) {
-		n = format_find("json")->record(&st->fr.recs[i], NULL, line, sizeof(line));
+		n = format_find("json")->record(&st->fr.recs[i], sink_ifname, line, sizeof(line));
 		if (n <= 0)
 			continue;
 		if (line[n - 1] == '\n')

@@ -308,6 +308,11 @@ int cmd_top(const struct flowmon_opts *o)
 		pr_err("failed to start top: not a terminal (status --flows lists the flows)\n");
 		return 1;
 	}
+	if (access(o->map_path, F_OK) && errno == ENOENT) {
+		pr_err("failed to start top: table %s not loaded (tc_flowmon_user load, or "
+		       "tc_flowmon.sh start)\n", o->map_path);
+		return 1;
+	}
 	if (cmd_open_pinned(o, &flows, &counters, &events))
 		return 1;
 	if (events >= 0)

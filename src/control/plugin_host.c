@@ -558,6 +558,27 @@ static long results_count(__u32 id)
 	return n;
 }
 
+static int slot_desc(const struct flowmon_plugin_slot *e, struct plugin_desc *d);
+static int desc_keys(const struct plugin_desc *d, char *buf, size_t len, const char *sep,
+		     bool quote);
+
+/* The fields a loaded plugin gives each record, from its results map's BTF. */
+static void list_fields(const struct flowmon_plugin_slot *e, FILE *out, bool json)
+{
+	static struct plugin_desc d;
+	char keys[2048];
+	int fd = slot_desc(e, &d);
+
+	if (fd < 0)
+		return;
+	close(fd);
+	desc_keys(&d, keys, sizeof(keys), json ? "," : " ", json);
+	if (json)
+		fprintf(out, ",\"fields\":[%s]", keys);
+	else
+		fprintf(out, "  fields: %s\n", keys);
+}
+
 int plugin_list(const struct plugin_host *h, FILE *out, bool json)
 {
 	static const char *const cnames[FM_PC_MAX] = FM_PLUGIN_COUNTER_NAMES;
@@ -585,6 +606,7 @@ int plugin_list(const struct plugin_host *h, FILE *out, bool json)
 				if (cnames[j])
 					fprintf(out, ",\"%s\":%llu", cnames[j],
 						(unsigned long long)cnt[j]);
+			list_fields(&slots[i], out, true);
 			fprintf(out, "}");
 			continue;
 		}
@@ -596,6 +618,7 @@ int plugin_list(const struct plugin_host *h, FILE *out, bool json)
 			if (cnames[j])
 				fprintf(out, " %s %llu", cnames[j], (unsigned long long)cnt[j]);
 		fprintf(out, "\n");
+		list_fields(&slots[i], out, false);
 		k++;
 	}
 	if (json)
@@ -639,14 +662,17 @@ static bool reader_same(const struct plugin_reader *r, const struct flowmon_plug
 	return k == r->n;
 }
 
-/* Open one plugin's results map by id and learn its fields from the map's BTF. */
-static int reader_add(struct plugin_reader *r, int slot, const struct flowmon_plugin_slot *e)
+/*
+ * Open one plugin's results map by id and learn its fields from the map's
+ * BTF into d. The map's fd, or -1 after one error line.
+ */
+static int slot_desc(const struct flowmon_plugin_slot *e, struct plugin_desc *d)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	struct btf *btf = NULL;
 	char err[256];
-	int fd, k = r->n;
+	int fd;
 
 	fd = bpf_map_get_fd_by_id(e->results_id);
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.btf_id) {
@@ -659,7 +685,7 @@ static int reader_add(struct plugin_reader *r, int slot, const struct flowmon_pl
 		pr_err("failed to read BTF of plugin %s: %s\n", e->name, strerror(errno));
 		goto fail;
 	}
-	if (plugin_desc_from_btf(btf, info.btf_value_type_id, &r->desc[k], err, sizeof(err))) {
+	if (plugin_desc_from_btf(btf, info.btf_value_type_id, d, err, sizeof(err))) {
 		pr_err("failed to read fields of plugin %s: %s\n", e->name, err);
 		goto fail;
 	}
@@ -667,19 +693,46 @@ static int reader_add(struct plugin_reader *r, int slot, const struct flowmon_pl
 		pr_err("failed to read results of plugin %s: unexpected map shape\n", e->name);
 		goto fail;
 	}
-	snprintf(r->desc[k].name, sizeof(r->desc[k].name), "%s", e->name);
+	snprintf(d->name, sizeof(d->name), "%s", e->name);
 	btf__free(btf);
+	return fd;
+fail:
+	btf__free(btf);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+static int reader_add(struct plugin_reader *r, int slot, const struct flowmon_plugin_slot *e)
+{
+	int k = r->n, fd = slot_desc(e, &r->desc[k]);
+
+	if (fd < 0)
+		return -1;
 	r->p[k].slot = slot;
 	r->p[k].results_id = e->results_id;
 	r->p[k].results_fd = fd;
 	r->p[k].delivered = 0;
 	r->n++;
 	return 0;
-fail:
-	btf__free(btf);
-	if (fd >= 0)
-		close(fd);
-	return -1;
+}
+
+/* The JSON keys of d's fields (members only named by FM_WHEN are not fields). */
+static int desc_keys(const struct plugin_desc *d, char *buf, size_t len, const char *sep,
+		     bool quote)
+{
+	int i, n = 0;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < d->n_fields; i++) {
+		if (!d->f[i].json[0])
+			continue;
+		at += snprintf(buf + at, at < len ? len - at : 0, "%s%s%s%s", n ? sep : "",
+			       quote ? "\"" : "", d->f[i].json, quote ? "\"" : "");
+		n++;
+	}
+	return n;
 }
 
 int plugin_reader_refresh(struct plugin_reader *r, int reg_fd)
@@ -701,9 +754,13 @@ int plugin_reader_refresh(struct plugin_reader *r, int reg_fd)
 			reader_add(r, i, &slots[i]);
 	if (plugins_install(r->desc, r->n))
 		pr_err("failed to add the fields of %d plugins: too many fields\n", r->n);
-	for (i = 0; i < r->n; i++)
-		pr_info("plugin %s (slot %d): %d fields\n", r->desc[i].name, r->p[i].slot,
-			r->desc[i].n_fields);
+	for (i = 0; i < r->n; i++) {
+		char keys[2048];
+		int n = desc_keys(&r->desc[i], keys, sizeof(keys), " ", false);
+
+		pr_info("plugin %s (slot %d): %d fields: %s\n", r->desc[i].name, r->p[i].slot,
+			n, keys);
+	}
 	return 1;
 }
 

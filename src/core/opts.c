@@ -755,6 +755,16 @@ static void build_getopt(unsigned int mask, char *shorts, struct option *longs)
 	longs[l] = (struct option){ NULL, 0, NULL, 0 };
 }
 
+static bool pcaps_have(const struct flowmon_opts *o, const char *name)
+{
+	int i;
+
+	for (i = 0; i < o->n_pcaps; i++)
+		if (!strcmp(o->pcaps[i], name))
+			return true;
+	return false;
+}
+
 static int positional(struct parse_ctx *c, struct flowmon_opts *o, const char *arg)
 {
 	if (o->cmd == CMD_REPLAY && (!o->pcap || o->n_pcaps)) {
@@ -763,6 +773,9 @@ static int positional(struct parse_ctx *c, struct flowmon_opts *o, const char *a
 				    OPTS_MAX_PCAPS);
 		if (!o->n_pcaps && opt_string(c, "pcap file", arg, &o->pcap))
 			return -1;
+		/* standard input is read once: a second '-' would find it empty */
+		if (!strcmp(arg, "-") && o->n_pcaps && pcaps_have(o, "-"))
+			return fail(c, "invalid pcap file '-': standard input given twice");
 		o->pcaps[o->n_pcaps++] = arg;
 		return 0;
 	}

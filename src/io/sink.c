@@ -17,7 +17,7 @@ static struct {
 	char name[IF_NAMESIZE];
 } ifcache[IFNAME_CACHE];
 
-static const char *ifname(uint32_t ifindex, char *buf, size_t len)
+const char *sink_ifname(uint32_t ifindex, char *buf, size_t len)
 {
 	unsigned int slot = ifindex % IFNAME_CACHE;
 
@@ -40,7 +40,7 @@ int sink_open(struct sink *s, const struct sink_cfg *cfg, time_t now)
 	s->w.dir = cfg->dump_dir;
 	s->w.file = cfg->out_file;
 	s->w.fmt = cfg->fmt;
-	s->w.ifname = ifname;
+	s->w.ifname = sink_ifname;
 	if (cfg->n_collectors) {
 		s->x = ipfix_exporter_new(cfg->collectors, cfg->n_collectors, cfg->odid,
 					  cfg->uniflow, err, sizeof(err));

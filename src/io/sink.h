@@ -32,6 +32,8 @@ struct sink {
 	uint64_t told_errors[SINK_MAX_COLLECTORS];
 };
 
+/* An interface's name by index, cached (if_indextoname is a syscall); NULL if gone. */
+const char *sink_ifname(uint32_t ifindex, char *buf, size_t len);
 int sink_open(struct sink *s, const struct sink_cfg *cfg, time_t now);
 int sink_emit(void *ctx, struct flow_record *r);
 void sink_flush(struct sink *s);

@@ -58,6 +58,9 @@ fm_bg_wait "$FLOOD" 60
 tap_cmp "$loads" -ge 6 "plugins were loaded while the flood ran ($loads loads, $i rounds)"
 tap_is "$unloads" "$((loads))" "every load was undone ($unloads unloads)"
 tap_ok "plugin list showed both plugins loaded" grep -q "slot 1: rtt" "$FM_TMP/list.txt"
+# the keys plugins/rtt.bpf.c declares with FM_JSON, in its order
+tap_ok "plugin list shows the RTT plugin's fields" grep -qx \
+	"  fields: TCP_RTT_SERVER_NS TCP_RTT_CLIENT_NS TCP_HANDSHAKE_SYNS" "$FM_TMP/list.txt"
 tap_ok "the DNS plugin was called for the flood's packets" \
 	grep -qE "^  packets [1-9][0-9]* parsed 0 unparsed [1-9]" "$FM_TMP/list.txt"
 tap_is "$(U plugin list)" "no plugin loaded" "plugin list: none left"

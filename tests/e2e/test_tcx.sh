@@ -40,9 +40,14 @@ ours() {	# ours on ingress/egress: "N/N"
 	echo "$(fm_count_ours fm_in "$NS_A" "$VETH_A" ingress)/$(fm_count_ours fm_in "$NS_A" "$VETH_A" egress)"
 }
 
-# every link of our programs anywhere in the host
-our_links() {
-	"$FM_PY" "$FM_BPFQUERY" links | awk '$4 ~ /^flowmon_/' | wc -l
+# which of these link ids still exist in the kernel (other sessions' links are not ours to count)
+links_alive() {
+	"$FM_PY" "$FM_BPFQUERY" links | awk -v ids=" $* " 'index(ids, " " $1 " ")' | wc -l
+}
+
+# the ids of our links on both hooks of VETH_A
+our_link_ids() {
+	{ tcx_list ingress; tcx_list egress; } | awk '$3 ~ /^flowmon_/ { print $2 }' | paste -sd' ' -
 }
 
 send() {	# sport count: UDP datagrams of 100 bytes from B to A's port
@@ -163,10 +168,12 @@ SENDER=$!
 FM_PIDS+=("$SENDER")
 r0=$(received)
 fm_need "traffic flows through the -I run" fm_wait 10 got_since "$r0" 50
+held=$(our_link_ids)
+tap_is "$(echo "$held" | wc -w)" 2 "the -I run holds a link on each hook"
 kill -KILL "$FM_METER_PID"
 wait "$FM_METER_PID" 2>/dev/null
 tap_is "$(ours)" 0/0 "SIGKILL mid-traffic: nothing of ours left on $VETH_A"
-tap_is "$(our_links)" 0 "SIGKILL: no link of our programs left in the kernel"
+tap_is "$(links_alive $held)" 0 "SIGKILL: the links it held are gone from the kernel"
 fm_bg_wait "$SENDER" 10
 OUT=$FM_TMP/run2.json
 fm_meter_start "$NS_A" "$VETH_A" both "$OUT"
