@@ -97,7 +97,7 @@ static const struct opt_def opt_defs[] = {
 	{ "iface", 'I', "IF[,IF...]", C(RUN) | C(LOAD) | C(UNLOAD), "interfaces to attach to "
 		"(default none)" },
 	{ "direction", 'D', "DIR", C(RUN) | C(LOAD) | C(UNLOAD), "hooks: ingress, egress or "
-		"both (default both)" },
+		"both (default both; with --hook xdp: ingress)" },
 	{ "hook", OPT_HOOK, "HOOK", C(RUN) | C(LOAD), "ingress hook: tc, or xdp (before the "
 		"stack, ingress only: -D both adds TC egress) (default tc)" },
 	{ "xdp-mode", OPT_XDP_MODE, "MODE", C(RUN) | C(LOAD), "--hook xdp: native, generic, or "

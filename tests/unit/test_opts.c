@@ -373,7 +373,7 @@ static void check_usage(const char *text)
 	CHECK(strstr(text, "(default 15)") != NULL);
 	CHECK(strstr(text, "(default 1800)") != NULL);
 	CHECK(strstr(text, "(default 65536)") != NULL);
-	CHECK(strstr(text, "(default both)") != NULL);
+	CHECK(strstr(text, "(default both; with --hook xdp: ingress)") != NULL);
 	CHECK(strstr(text, "/sys/fs/bpf/tc/globals/flowmon_stats") != NULL);
 }
 
