@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.realpath(__file__))
 ARPHRD_ETHER = 1
@@ -320,7 +321,7 @@ def main():
         if args.ready:
             open(args.ready, "w").close()
         while not stop:
-            signal.pause()
+            time.sleep(0.2)	# (pause() would miss a signal that came just before it)
     except SystemExit as e:
         rc = e.code
     finally:
