@@ -16,6 +16,9 @@
 #    (fmtool.py cmp: both directions of every flow);
 #  - "tc_flowmon_user -f PIN -i 1 -o F" and SIGTERM: exit 0, every flow in F
 #    with reason 4, the table empty after it;
+#  - the BCC programs run on CPU 0 and CPU 1 at once on one flow
+#    (tools/bcc_race.py, BPF_PROG_TEST_RUN): every packet counted, none in
+#    race_lost (the owner lock spins without bpf_loop under BCC);
 #  - SIGTERM to tc_flowmon.py: exit 0, its filters and pins gone.
 # If the kernel headers BCC needs cannot be prepared (no apt access), the
 # test fails and says so. Nothing on the host: namespaces, bpffs and pins go
@@ -158,6 +161,18 @@ tap_is "$REC $IP $IB $REASONS" "1 $N4 $((N4 * (SIZE4 + 28))) 4" \
 print_once after
 tap_is "$("$FM_PY" "$FM_TMP/fmtool.py" count "$FM_TMP/after.json")" 0 \
 	"the table is empty after the purge"
+
+# the owner lock's bounded spin (no bpf_loop under BCC) under contention:
+# one flow from CPU 0 and CPU 1 at once, exact as the libbpf object is
+if taskset -c 0,1 true 2>/dev/null; then
+	RACE=$(fm_in "$NS" "$FM_PY" "$FLOWMON_ROOT/tests/e2e/tools/bcc_race.py" "$FLOWMON_ROOT" \
+		2>"$FM_TMP/race.err" | tail -n 1)
+	tap_is "$RACE" "sent 1200000 counted 1200000 race_lost 0" \
+		"one flow from two CPUs at once (BPF_PROG_TEST_RUN): every packet counted" ||
+		tap_diag "$(grep -v 'warning\|^ *^\|^ *$\|In file' "$FM_TMP/race.err" | tail -n 5)"
+else
+	tap_skip "one flow from two CPUs at once" "CPUs 0 and 1 are not both available"
+fi
 
 # the front end leaves nothing behind
 kill -TERM "$BCC_PID"
