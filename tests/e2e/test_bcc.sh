@@ -74,8 +74,9 @@ fm_need "python3-bpfcc and python3-pyroute2 are installed (scripts/install-deps.
 	"$FM_PY" -c 'import bcc, pyroute2'
 fm_need "kernel headers for BCC prepared under .output (scripts/bcc-headers.sh needs apt access)" \
 	"$FLOWMON_ROOT/scripts/bcc-headers.sh"
-fm_need "namespaces $NS_A and $NS_B joined by a veth pair" fm_pair
-fm_need "a mount namespace with its own bpffs" fm_mntns "$NS"
+# (not under fm_need: its subshell would not record them for the clean-up)
+fm_pair || tap_bail "precondition: namespaces $NS_A and $NS_B joined by a veth pair"
+fm_mntns "$NS" || tap_bail "precondition: a mount namespace with its own bpffs"
 
 # the two meters, on the same interface and the same traffic
 nsenter --net="/run/netns/$NS" --mount="$FM_TMP/mnt/$NS" -- "$FM_PY" "$FRONT" -I "$VETH_A" -p "$PIN" --ready "$FM_TMP/bcc.ready" \
@@ -135,8 +136,8 @@ tap_is "$P_FWD $P_REV" "$SEGS_A $SEGS_B" \
 	"BCC: TCP segments both ways as each end's TCP sent them (nstat)"
 tap_cmp "$B_FWD" -gt "$TCP_BYTES" "BCC: TCP bytes A->B above the payload"
 print_once bcc2
-tap_ok "-i 0 deletes nothing: the same flows, packets and bytes again" \
-	"$FM_PY" "$FM_TMP/fmtool.py" cmp "$FM_TMP/bcc1.json" "$FM_TMP/bcc2.json" >/dev/null
+"$FM_PY" "$FM_TMP/fmtool.py" cmp "$FM_TMP/bcc1.json" "$FM_TMP/bcc2.json" >/dev/null
+tap_result $? "-i 0 deletes nothing: the same flows, packets and bytes again"
 
 # the libbpf meter on the same traffic
 fm_meter_stop
