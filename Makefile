@@ -78,7 +78,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .PHONY: FORCE all clean docs test test-unit test-bpf test-e2e bench install uninstall help check-format \
-	deps run build-tests fuzz fuzz-build sanitize
+	deps run build-tests fuzz fuzz-build sanitize bcc-headers
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -90,6 +90,7 @@ help:
 	@echo "make bench      benchmarks (ns/packet, ns/flow, replay throughput)"
 	@echo "make fuzz       every fuzz harness for FUZZ_TIME seconds (default 30) with ASan and UBSan"
 	@echo "make sanitize   rebuild with ASan and UBSan, run the unit and offline tests (then make clean)"
+	@echo "make bcc-headers  kernel headers for BCC (tc_flowmon.py) in $(OUTPUT)/bcc-headers (apt-get download)"
 	@echo "make install    install to \$$(DESTDIR)\$$(PREFIX) (default $(PREFIX))"
 	@echo "make uninstall  remove what install put there"
 
@@ -253,12 +254,24 @@ sanitize:
 	$(Q)FUZZ_TIME=5 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		tests/run.sh unit offline
 
+# BCC (scripts/tc_flowmon.py) compiles these at run time: installed beside
+# the object, in the tree's layout. Kernel headers for it where the kernel
+# has none: Debian's, unpacked under $(OUTPUT) (never into system folders).
+BCC_SRC := include/flowmon.h include/flowmon/plugin.h src/bpf/tc_flowmon_kern.c \
+	$(wildcard src/bpf/*.h) $(wildcard src/datapath/*.h)
+
+bcc-headers:
+	$(Q)scripts/bcc-headers.sh $(OUTPUT)/bcc-headers
+
 # The units name the installed binary; the settings file is never overwritten
 # (it is the operator's), the logrotate and tmpfiles snippets are.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
 	install -m 0755 $(USER_BIN) $(DESTDIR)$(BINDIR)/$(USER_BIN)
 	install -m 0755 scripts/tc_flowmon.sh $(DESTDIR)$(BINDIR)/tc_flowmon.sh
+	install -m 0755 scripts/tc_flowmon.py $(DESTDIR)$(BINDIR)/tc_flowmon.py
+	for f in $(BCC_SRC); do install -D -m 0644 $$f $(DESTDIR)$(LIBDIR)/bcc/$$f || exit 1; done
+	install -D -m 0755 scripts/bcc-headers.sh $(DESTDIR)$(LIBDIR)/bcc/scripts/bcc-headers.sh
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
 	install -m 0644 docs/man/tc_flowmon_user.8 docs/man/tc_flowmon.sh.8 $(DESTDIR)$(MANDIR)/
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
@@ -284,6 +297,8 @@ uninstall:
 	cmp -s dist/bpfflowmon.default $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon && \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/default/bpfflowmon || true
 	rm -f $(DESTDIR)$(BINDIR)/$(USER_BIN) $(DESTDIR)$(BINDIR)/tc_flowmon.sh
+	rm -f $(DESTDIR)$(BINDIR)/tc_flowmon.py
+	rm -rf $(DESTDIR)$(LIBDIR)/bcc
 	rm -f $(DESTDIR)$(LIBDIR)/$(BPF_OBJ)
 	rm -f $(addprefix $(DESTDIR)$(PLUGINDIR)/,$(notdir $(PLUGIN_OBJS)))
 	rm -f $(DESTDIR)$(INCDIR)/flowmon.h $(DESTDIR)$(INCDIR)/plugin.h

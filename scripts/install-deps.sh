@@ -21,6 +21,8 @@ PKGS=(
 	pmacct libfixbuf-tools python3-ipfix
 	# the plugin tests: a DNS server and client, TLS server and client
 	dnsmasq-base bind9-dnsutils openssl
+	# the BCC front end (scripts/tc_flowmon.py, tests/e2e/test_bcc.sh)
+	python3-bpfcc python3-pyroute2
 )
 missing=()
 for p in "${PKGS[@]}"; do

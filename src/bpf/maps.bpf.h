@@ -3,6 +3,9 @@
 #ifndef __FLOWMON_MAPS_BPF_H
 #define __FLOWMON_MAPS_BPF_H
 
+/* A map as the datapath's helpers take it (src/bpf/bcc.bpf.h: by fd under BCC). */
+#define FM_MAP(name)	(&(name))
+
 /*
  * flowmon_stats: flow_key -> flow_metrics, one entry per unidirectional
  * flow, shared by every interface and hook the program is attached to.
@@ -96,7 +99,7 @@ static __always_inline struct full_miss *fm_full_miss_slot(void)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(&flowmon_fullmiss, &zero);
+	return bpf_map_lookup_elem(FM_MAP(flowmon_fullmiss), &zero);
 }
 
 #endif /* __FLOWMON_MAPS_BPF_H */

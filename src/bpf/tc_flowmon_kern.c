@@ -12,6 +12,10 @@
  * BPF_PROG_TEST_RUN once per scan period (sweep.h). A test run keeps bottom
  * halves off around the program, which the entry lock relies on.
  */
+#ifdef FM_BCC
+/* BCC's build profile (tc_flowmon.py): its headers, maps by fd, no callbacks */
+#include "bcc.bpf.h"
+#else
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -21,6 +25,7 @@
 #include "types.h"
 #include "config.bpf.h"
 #include "maps.bpf.h"
+#endif
 #include "platform.h"
 #include "pkt.h"
 #include "pairing.h"
@@ -29,11 +34,17 @@
 #include "account.h"
 #include "meter.h"
 #include "fast.h"
+#ifndef FM_BCC
 #include "sweep.h"
 #include "plugins.bpf.h"
+#endif
 
 #define FM_SKB_CLOCK_MONOTONIC	1	/* skb->tstamp_type of a delivery time */
 
+#ifdef FM_BCC
+/* BCC 0.26 resolves no kfunc: the front end tells from the device type (bcc.bpf.h). */
+#define skb_has_l2(skb)	FM_BCC_HAS_L2
+#else
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 /*
@@ -47,6 +58,7 @@ static __always_inline int skb_has_l2(struct __sk_buff *skb)
 
 	return kskb->mac_header != kskb->network_header;
 }
+#endif
 
 /*
  * Length of the whole frame, for IP length fields of 0 (TSO, BIG TCP) and
@@ -67,7 +79,7 @@ static __always_inline __u32 skb_frame_len(struct __sk_buff *skb)
 }
 
 /* Global: the verifier checks the parsers once for both hooks of TC. */
-__noinline int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
+FM_GLOBAL int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
 {
 	struct fm_pkt p = { .hook = FM_HOOK_SKB };
 
@@ -83,7 +95,7 @@ __noinline int parse_skb(struct __sk_buff *skb, struct fm_meta *m)
 }
 
 /* Global: accounting is hook-agnostic and verified once for every hook. 1: counted. */
-__noinline int account_meta(struct fm_meta *m)
+FM_GLOBAL int account_meta(struct fm_meta *m)
 {
 	return m ? fm_account(m) : 0;
 }
@@ -122,6 +134,60 @@ static __always_inline void meta_vlan(struct __sk_buff *skb, struct fm_meta *m)
 	}
 }
 
+#ifdef FM_BCC
+/*
+ * BCC's profile has no global functions, and inlined into one program the
+ * parsers and the accounting exceed what the verifier walks (1M
+ * instructions). So its TC path is programs chained by tail calls
+ * (tc_flowmon.py's entry points): the fast path; L2 and IP; L4; the
+ * accounting. The packet's fm_meta, and where L4 starts, pass between them
+ * in a per-CPU slot: a hook runs to its end on one CPU, and a tail call
+ * does not return.
+ */
+enum { FM_BCC_GENERAL_IN, FM_BCC_GENERAL_EG, FM_BCC_L4, FM_BCC_ACCOUNT, FM_BCC_PROGS };
+
+#define FM_BCC_L4_MAX	1024	/* L2 + IP + extension headers, at most (parse.h) */
+
+struct bcc_slot {
+	struct fm_meta m;
+	__u32 l4_pos;		/* offset of the IP payload from the frame start */
+};
+
+_Static_assert(sizeof(struct bcc_slot) <= FM_BCC_META_BYTES, "the per-CPU slot");
+
+static __always_inline struct bcc_slot *bcc_slot(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(FM_MAP(flowmon_bcc_meta), &zero);
+}
+
+/* The next program; with m, its fm_meta first. 0: not counted (not reached). */
+static __always_inline int bcc_tail(struct __sk_buff *skb, const struct fm_meta *m, __u32 prog)
+{
+	struct bcc_slot *s;
+
+	if (m) {
+		s = bcc_slot();
+		if (!s)
+			return 0;
+		__builtin_memcpy(&s->m, m, sizeof(*m));
+	}
+	bpf_tail_call(skb, FM_MAP(flowmon_bcc_progs), prog);
+	return 0;
+}
+#endif
+
+/* The accounting of a TC packet: 1: counted. */
+static __always_inline int tc_account(struct __sk_buff *skb, struct fm_meta *m)
+{
+#ifdef FM_BCC
+	return bcc_tail(skb, m, FM_BCC_ACCOUNT);
+#else
+	return account_meta(m);
+#endif
+}
+
 /* The general path: every header the parsers know, every case of the table. 1: counted. */
 static __always_inline int tc_general(struct __sk_buff *skb, struct fm_meta *m, __u8 dir)
 {
@@ -135,8 +201,86 @@ static __always_inline int tc_general(struct __sk_buff *skb, struct fm_meta *m, 
 		fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
 		return 0;
 	}
-	return account_meta(m);
+	return tc_account(skb, m);
 }
+
+#ifdef FM_BCC
+static __always_inline void bcc_pkt(struct __sk_buff *skb, struct fm_pkt *p)
+{
+	p->hook = FM_HOOK_SKB;
+	p->data = (void *)(long)skb->data;
+	p->end = (void *)(long)skb->data_end;
+	p->ctx = skb;
+	p->has_l2 = skb_has_l2(skb);
+	p->fake_l2 = 0;		/* no replay under BCC */
+}
+
+/* The general path's first program: what tc_general does, to the IP payload. */
+static __always_inline int bcc_general(struct __sk_buff *skb, __u8 dir)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_SKB };
+	struct bcc_slot *s = bcc_slot();
+	struct hdr_cursor c;
+	int err;
+
+	if (!s)
+		return TC_ACT_UNSPEC;
+	__builtin_memset(&s->m, 0, sizeof(s->m));
+	meta_start(skb, &s->m, dir);
+	meta_vlan(skb, &s->m);
+	bcc_pkt(skb, &p);
+	c.pos = p.data;
+	c.end = p.end;
+	c.start = p.data;
+	c.l4 = 0;
+	err = fm_parse_l3(&p, &c, &s->m);
+	if (err) {
+		fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
+		return TC_ACT_UNSPEC;
+	}
+	s->l4_pos = c.l4;
+	bpf_tail_call(skb, FM_MAP(flowmon_bcc_progs), FM_BCC_L4);
+	return TC_ACT_UNSPEC;
+}
+
+/* The second: L4, from where the first stopped. */
+static __always_inline int bcc_l4(struct __sk_buff *skb)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_SKB };
+	struct bcc_slot *s = bcc_slot();
+	struct hdr_cursor c;
+	__u32 pos;
+	int err;
+
+	if (!s)
+		return TC_ACT_UNSPEC;
+	pos = s->l4_pos;
+	if (pos > FM_BCC_L4_MAX)
+		return TC_ACT_UNSPEC;	/* cannot be: parse.h stops before */
+	bcc_pkt(skb, &p);
+	c.pos = p.data + pos;
+	c.end = p.end;
+	c.start = p.data;
+	c.l4 = pos;
+	err = fm_parse_l4(&p, &c, &s->m);
+	if (err) {
+		fm_count(err == PARSE_NON_IP ? CNT_NON_IP : err, 1);
+		return TC_ACT_UNSPEC;
+	}
+	bpf_tail_call(skb, FM_MAP(flowmon_bcc_progs), FM_BCC_ACCOUNT);
+	return TC_ACT_UNSPEC;
+}
+
+/* The last: the accounting of the slot's fm_meta. */
+static __always_inline int bcc_account(struct __sk_buff *skb)
+{
+	struct bcc_slot *s = bcc_slot();
+
+	if (s)
+		account_meta(&s->m);
+	return TC_ACT_UNSPEC;
+}
+#endif
 
 static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 {
@@ -162,9 +306,14 @@ static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 		meta_vlan(skb, &m);
 		fm_fast_first(&p, &m);
 		m.missing = 1;
-		counted = account_meta(&m);
+		counted = tc_account(skb, &m);
 	} else if (!fast) {
+#ifdef FM_BCC
+		counted = bcc_tail(skb, NULL, dir == FLOW_DIR_INGRESS ? FM_BCC_GENERAL_IN :
+								       FM_BCC_GENERAL_EG);
+#else
 		counted = tc_general(skb, &m, dir);
+#endif
 	}
 	/* every packet counted in a record, whichever path counted it (plugins.bpf.h) */
 	if (counted && plugins_on())
@@ -184,13 +333,14 @@ int flowmon_egress(struct __sk_buff *skb)
 	return tc_meter(skb, FLOW_DIR_EGRESS);
 }
 
+#ifndef FM_BCC	/* tc_flowmon.py attaches to TC only */
 /*
  * XDP: ingress only, before the stack (and GRO: every wire packet, no
  * aggregates), on interfaces with an Ethernet header. XDP_PASS always. Its
  * hook is FLOW_DIR_XDP, so TC ingress on the same interface does not count
  * a packet again (other_hook).
  */
-__noinline int parse_xdp(struct xdp_md *xdp, struct fm_meta *m)
+FM_GLOBAL int parse_xdp(struct xdp_md *xdp, struct fm_meta *m)
 {
 	struct fm_pkt p = { .hook = FM_HOOK_XDP, .has_l2 = 1 };
 
@@ -265,7 +415,10 @@ int flowmon_xdp(struct xdp_md *xdp)
 		plugins_run(xdp, &flowmon_plugins_xdp, &m, fast);
 	return XDP_PASS;
 }
+#endif /* !FM_BCC */
 
+#ifndef FM_BCC
+/* Not in BCC's profile: tc_flowmon_user loads its own over the pinned table. */
 static long sweep_cb(struct bpf_map *map, struct flow_key *k, struct flow_metrics *s,
 		     struct flowmon_sweep *a)
 {
@@ -288,5 +441,10 @@ int flowmon_sweep(struct __sk_buff *skb)
 	bpf_skb_store_bytes(skb, FLOWMON_SWEEP_HDR, &a, sizeof(a), 0);
 	return 0;
 }
+#endif
 
+#ifdef FM_BCC
+#define BPF_LICENSE Dual BSD/GPL	/* BCC's footer makes the license section of it */
+#else
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#endif

@@ -40,6 +40,20 @@ FM_INLINE __u64 fm_now_exact(const struct fm_meta *m)
 {
 	return m->tstamp;
 }
+#elif defined(FM_BCC)
+/*
+ * BCC 0.26 cannot set a timer's callback (it compiles as address 0): no
+ * tick, the clock read on every packet, as precise_clock = 1 does.
+ */
+FM_INLINE __u64 fm_now(const struct fm_meta *m)
+{
+	return FM_CFG.replay_mode ? m->tstamp : bpf_ktime_get_ns();
+}
+
+FM_INLINE __u64 fm_now_exact(const struct fm_meta *m)
+{
+	return fm_now(m);
+}
 #else
 #define FM_CLOCK_MONOTONIC	1
 

@@ -109,7 +109,23 @@ struct hdr_cursor {
 	void *pos;
 	void *end;
 	void *start;	/* the frame's first byte: offsets are taken from here */
+#ifdef FM_BCC
+	__u32 l4;	/* offset of the IP payload (pos), as a number (below) */
+#endif
 };
+
+/*
+ * BCC's profile parses L4 in another program (tc_flowmon_kern.c), which
+ * needs the payload's offset. Taken from the pointer after the parsers,
+ * it keeps every path's packet offset alive where the paths meet, and the
+ * verifier walks each to the end (over its 1M instructions): so each
+ * parser notes it as a number where it moves pos there. Nothing elsewhere.
+ */
+#ifdef FM_BCC
+#define FM_CURSOR_L4(c, off)	((c)->l4 = (off))
+#else
+#define FM_CURSOR_L4(c, off)	do { } while (0)
+#endif
 
 /* 802.1Q C-tag, 802.1ad S-tag, and the pre-standard QinQ S-tag 0x9100 */
 FM_INLINE int is_vlan(__u16 h_proto)
@@ -309,6 +325,7 @@ FM_INLINE int parse_ipv4(struct hdr_cursor *c, struct fm_meta *m)
 	m->l3_len = tot;
 	m->l3_off = off;
 	m->hdr_len = hlen;
+	FM_CURSOR_L4(c, off + hlen);
 	m->ttl = ip->ttl;
 	m->tos = ip->tos;
 	frag = fm_ntohs(ip->frag_off);
@@ -408,7 +425,7 @@ FM_INLINE void ipv6_walk_ext_body(const struct fm_pkt *p, struct ip6_walk *w)
 #ifdef FM_NATIVE
 #define ipv6_walk_ext(p, w) ipv6_walk_ext_body(p, w)
 #else
-__noinline int ipv6_walk_ext_skb(struct __sk_buff *skb, struct ip6_walk *w)
+FM_GLOBAL int ipv6_walk_ext_skb(struct __sk_buff *skb, struct ip6_walk *w)
 {
 	struct fm_pkt p = { .ctx = skb, .hook = FM_HOOK_SKB };
 
@@ -417,7 +434,7 @@ __noinline int ipv6_walk_ext_skb(struct __sk_buff *skb, struct ip6_walk *w)
 	return 0;
 }
 
-__noinline int ipv6_walk_ext_xdp(struct xdp_md *xdp, struct ip6_walk *w)
+FM_GLOBAL int ipv6_walk_ext_xdp(struct xdp_md *xdp, struct ip6_walk *w)
 {
 	struct fm_pkt p = { .ctx = xdp, .hook = FM_HOOK_XDP };
 
@@ -493,6 +510,7 @@ FM_INLINE int parse_ipv6(const struct fm_pkt *p, struct hdr_cursor *c, struct fm
 	m->frag = w.frag;
 	m->frag_id = w.frag_id;
 	m->hdr_len = sizeof(*ip6) + w.ext_len;
+	FM_CURSOR_L4(c, off + m->hdr_len);	/* before the BIG TCP trim below: pos */
 	m->key.proto = w.nh;
 	if (w.last_frag)
 		frag_set_closed(m, 1);	/* the train's last fragment */
@@ -674,27 +692,22 @@ FM_INLINE int parse_l4(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_m
 	}
 }
 
-/*
- * The whole packet: L2 (when the hook has one), IP, L4. The caller has
- * zeroed the key and set frame_len, gso_* and the VLAN metadata tag.
- */
-FM_INLINE int fm_parse(const struct fm_pkt *p, struct fm_meta *m)
+/* L2 and IP: 0 with the cursor at the IP payload, or an error as fm_parse's. */
+FM_INLINE int fm_parse_l3(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m)
 {
-	struct hdr_cursor c = { .pos = p->data, .end = p->end, .start = p->data };
-	__u32 l3_hdr;
 	__u16 proto;
 	int err;
 
 	m->has_l2 = p->has_l2 && !p->fake_l2;
 	if (p->has_l2) {
-		err = parse_eth(&c, m, &proto);
+		err = parse_eth(c, m, &proto);
 		if (err)
 			return err;
 	} else {
-		__u8 *v = c.pos;
+		__u8 *v = c->pos;
 
 		/* L3 devices (tun, WireGuard, ...): the frame starts with the IP header */
-		if ((void *)(v + 1) > c.end)
+		if ((void *)(v + 1) > c->end)
 			return CNT_ERR_L2;
 		if ((*v >> 4) == 4)
 			proto = ETH_P_IP;
@@ -704,18 +717,38 @@ FM_INLINE int fm_parse(const struct fm_pkt *p, struct fm_meta *m)
 			return PARSE_NON_IP;
 	}
 	if (proto == ETH_P_IP)
-		err = parse_ipv4(&c, m);
-	else if (proto == ETH_P_IPV6)
-		err = parse_ipv6(p, &c, m);
-	else
-		return PARSE_NON_IP;
-	if (err)
-		return err;
-	l3_hdr = m->hdr_len;
-	err = parse_l4(p, &c, m);
+		return parse_ipv4(c, m);
+	if (proto == ETH_P_IPV6)
+		return parse_ipv6(p, c, m);
+	return PARSE_NON_IP;
+}
+
+/* L4 at the cursor fm_parse_l3 left. */
+FM_INLINE int fm_parse_l4(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m)
+{
+	__u32 l3_hdr = m->hdr_len;
+	int err;
+
+	err = parse_l4(p, c, m);
 	if (!err && m->frag == FRAG_FIRST)
 		frag_first(m, l3_hdr);
 	return err;
+}
+
+/*
+ * The whole packet: L2 (when the hook has one), IP, L4. The caller has
+ * zeroed the key and set frame_len, gso_* and the VLAN metadata tag. In
+ * two halves: BCC's profile runs them in two programs (tc_flowmon_kern.c).
+ */
+FM_INLINE int fm_parse(const struct fm_pkt *p, struct fm_meta *m)
+{
+	struct hdr_cursor c = { .pos = p->data, .end = p->end, .start = p->data };
+	int err;
+
+	err = fm_parse_l3(p, &c, m);
+	if (err)
+		return err;
+	return fm_parse_l4(p, &c, m);
 }
 
 #endif /* __FLOWMON_PARSE_H */

@@ -73,7 +73,18 @@ FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
 #else
 /* ---- BPF: tc_flowmon_kern.o ---------------------------------------------- */
 #define FM_INLINE	static __always_inline
+#ifdef FM_BCC
+/*
+ * BCC 0.26 loads one function per program and no .text: no BPF-to-BPF
+ * calls, so what libbpf builds verify once as global functions is inlined
+ * into each program there (src/bpf/bcc.bpf.h).
+ */
+#define FM_NOINLINE	FM_INLINE
+#define FM_GLOBAL	FM_INLINE
+#else
 #define FM_NOINLINE	__noinline
+#define FM_GLOBAL	__noinline	/* a global function: verified once, for every caller */
+#endif
 #define FM_UNROLL	_Pragma("unroll")
 #define fm_memset	__builtin_memset
 #define fm_memcpy	__builtin_memcpy
@@ -83,32 +94,32 @@ FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
 
 FM_INLINE struct flow_metrics *fm_flow_lookup(const struct flow_key *k)
 {
-	return bpf_map_lookup_elem(&flowmon_stats, k);
+	return bpf_map_lookup_elem(FM_MAP(flowmon_stats), k);
 }
 
 FM_INLINE long fm_flow_insert(const struct flow_key *k, const struct flow_metrics *v)
 {
-	return bpf_map_update_elem(&flowmon_stats, k, v, BPF_NOEXIST);
+	return bpf_map_update_elem(FM_MAP(flowmon_stats), k, v, BPF_NOEXIST);
 }
 
 FM_INLINE void fm_flow_delete(const struct flow_key *k)
 {
-	bpf_map_delete_elem(&flowmon_stats, k);
+	bpf_map_delete_elem(FM_MAP(flowmon_stats), k);
 }
 
 FM_INLINE struct frag_ports *fm_frag_lookup(const struct frag_key *k)
 {
-	return bpf_map_lookup_elem(&flowmon_frags, k);
+	return bpf_map_lookup_elem(FM_MAP(flowmon_frags), k);
 }
 
 FM_INLINE void fm_frag_update(const struct frag_key *k, const struct frag_ports *v)
 {
-	bpf_map_update_elem(&flowmon_frags, k, v, BPF_ANY);
+	bpf_map_update_elem(FM_MAP(flowmon_frags), k, v, BPF_ANY);
 }
 
 FM_INLINE void fm_count(__u32 idx, __u64 n)
 {
-	__u64 *c = bpf_map_lookup_elem(&flowmon_counters, &idx);
+	__u64 *c = bpf_map_lookup_elem(FM_MAP(flowmon_counters), &idx);
 
 	if (c)
 		*c += n;	/* per-CPU slot: no atomic needed */
@@ -118,8 +129,8 @@ FM_INLINE void fm_count(__u32 idx, __u64 n)
 FM_INLINE struct flow_event *fm_event_reserve(int whole)
 {
 	if (whole)
-		return bpf_ringbuf_reserve(&flowmon_events, sizeof(struct flow_event), 0);
-	return bpf_ringbuf_reserve(&flowmon_events, FLOW_EVENT_HALF, 0);
+		return bpf_ringbuf_reserve(FM_MAP(flowmon_events), sizeof(struct flow_event), 0);
+	return bpf_ringbuf_reserve(FM_MAP(flowmon_events), FLOW_EVENT_HALF, 0);
 }
 
 /* Userland reads the ring on its own schedule: no wakeup, no irq_work per record. */
@@ -138,14 +149,37 @@ FM_INLINE struct flow_metrics *fm_scratch_entry(void)
 {
 	__u32 zero = 0;
 
-	return (struct flow_metrics *)bpf_map_lookup_elem(&flowmon_scratch, &zero);
+	return (struct flow_metrics *)bpf_map_lookup_elem(FM_MAP(flowmon_scratch), &zero);
 }
 
+#ifdef FM_BCC
+/*
+ * BCC 0.26 has no -mcpu: it builds for BPF v1, which has 64-bit atomics
+ * only. The owner word is the low half of the entry's first 8 bytes (value
+ * offset 0, little endian), so a 64-bit CAS over it carries the other half
+ * (ifindex) as read. When only that half changed meanwhile the word is
+ * reported held, and the caller's spin tries again. Fully ordered too.
+ */
+_Static_assert(__builtin_offsetof(struct flow_metrics, owner) == 0 &&
+	       __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "owner: the low half of word 0");
+
+FM_INLINE __u32 fm_cmpxchg(__u32 *p, __u32 old, __u32 new)
+{
+	__u64 *w = (__u64 *)p;
+	__u64 hi = *(volatile __u64 *)w & ~0xffffffffULL;
+	__u64 cur = __sync_val_compare_and_swap(w, hi | old, hi | new);
+
+	if ((__u32)cur == old && (cur & ~0xffffffffULL) != hi)
+		return old | FLOW_OWNER_LOCK;
+	return (__u32)cur;
+}
+#else
 /* BPF atomics are fully ordered: a successful CAS is an acquire. 32 bits: -mcpu=v3. */
 FM_INLINE __u32 fm_cmpxchg(__u32 *p, __u32 old, __u32 new)
 {
 	return __sync_val_compare_and_swap(p, old, new);
 }
+#endif
 
 /*
  * Unlock with release semantics. On x86 (TSO) a plain store after a
@@ -162,6 +196,44 @@ FM_INLINE void fm_release(__u32 *p, __u32 v)
 #endif
 }
 
+#ifdef FM_BCC
+/*
+ * BCC 0.26 cannot pass a callback (bpf_loop's is compiled as address 0):
+ * a bounded loop the verifier walks instead, so far fewer tries than the
+ * 65536 of bpf_loop. A holder can be held up (an interrupt on its CPU), so
+ * each failed try waits: clock reads, one instruction each for the verifier
+ * but tens of ns each on the CPU. 64 tries of 32 reads: two CPUs on one flow,
+ * 1.2M packets by BPF_PROG_TEST_RUN, none lost (16 reads: 1, 4: 6, none: 167),
+ * and the accounting program verifies in 421,000 instructions of the 1M.
+ */
+#define FM_BCC_SPIN		64
+#define FM_BCC_PAUSE_READS	32
+
+FM_INLINE void fm_bcc_pause(void)
+{
+	int i;
+
+	FM_UNROLL
+	for (i = 0; i < FM_BCC_PAUSE_READS; i++)
+		bpf_ktime_get_ns();
+}
+
+FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
+{
+	__u32 cur;
+	int i;
+
+	for (i = 0; i < FM_BCC_SPIN; i++) {
+		cur = fm_cmpxchg(p, old, new);
+		if (cur == old)
+			return 0;
+		if ((cur & FLOW_OWNER_FP_MASK) != (old & FLOW_OWNER_FP_MASK))
+			return -1;
+		fm_bcc_pause();
+	}
+	return -1;
+}
+#else
 struct fm_spin_ctx {
 	__u32 *p;
 	__u32 old;
@@ -194,6 +266,7 @@ FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
 	bpf_loop(1 << 16, fm_spin_once, &c, 0);
 	return c.got ? 0 : -1;
 }
+#endif /* FM_BCC */
 #endif /* FM_NATIVE */
 
 #endif /* __FLOWMON_PLATFORM_H */

@@ -173,8 +173,13 @@ tap_ok "installed files are the tree's files" sh -c "
 	cmp -s '$FLOWMON_ROOT/docs/man/tc_flowmon.sh.8' '$MAN/tc_flowmon.sh.8'"
 # (the plugins, their header and guide: test_plugin_install.sh)
 UNITDIR=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+# the BCC front end and the source BCC compiles at run time (docs/BCC.md)
+BCC_FILES=$(cd "$FLOWMON_ROOT" && ls include/flowmon.h include/flowmon/plugin.h src/bpf/*.h \
+	src/bpf/tc_flowmon_kern.c src/datapath/*.h scripts/bcc-headers.sh | sed 's|^|./usr/lib/flowmon/bcc/|')
+N_FILES=$((19 + $(wc -l <<<"$BCC_FILES")))
 tap_is "$(cd "$DEST" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" \
-	"$(printf '%s\n' ./etc/default/bpfflowmon ./etc/logrotate.d/bpfflowmon \
+	"$(printf '%s\n' ./etc/default/bpfflowmon ./etc/logrotate.d/bpfflowmon $BCC_FILES \
+		./usr/bin/tc_flowmon.py \
 		./usr/bin/tc_flowmon.sh ./usr/bin/tc_flowmon_user ./usr/lib/flowmon/tc_flowmon_kern.o \
 		./usr/include/flowmon/flowmon.h ./usr/include/flowmon/plugin.h \
 		./usr/lib/flowmon/plugins/dns.bpf.o ./usr/lib/flowmon/plugins/rtt.bpf.o \
@@ -184,7 +189,7 @@ tap_is "$(cd "$DEST" && find . -type f | LC_ALL=C sort | tr '\n' ' ')" \
 		./usr/lib/tmpfiles.d/bpfflowmon.conf ./usr/share/man/man8/tc_flowmon.sh.8 \
 		./usr/share/man/man8/tc_flowmon_user.8 ".$UNITDIR/bpfflowmon.service" \
 		".$UNITDIR/bpfflowmon@.service" | LC_ALL=C sort | tr '\n' ' ')" \
-	"install puts exactly these 18 files under DESTDIR"
+	"install puts exactly these $N_FILES files under DESTDIR"
 tap_is "$(grep -h '^Exec' "$DEST$UNITDIR"/bpfflowmon*.service | awk '{ print $1 }' | sort -u |
 	tr '\n' ' ')" "ExecReload=/bin/kill ExecStart=/usr/bin/tc_flowmon_user ExecStartPre=/usr/bin/tc_flowmon_user ExecStopPost=/usr/bin/tc_flowmon_user " \
 	"the units run the installed tc_flowmon_user"
