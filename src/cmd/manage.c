@@ -93,10 +93,12 @@ static void say_detached(const struct iface_list *before, const char *iface, int
 	}
 	for (j = 0; j < before->n && strcmp(before->name[j], iface); j++)
 		;
-	if (j < before->n && (hooks & HOOK_INGRESS) && before->xdp[j])
-		n += snprintf(buf + n, sizeof(buf) - n, " xdp");
-	if (j < before->n && (hooks & HOOK_INGRESS) && before->attached[j][0])
-		n += snprintf(buf + n, sizeof(buf) - n, " ingress");
+	if (j < before->n && (hooks & HOOK_INGRESS)) {
+		if (before->xdp[j])
+			n += snprintf(buf + n, sizeof(buf) - n, " xdp");
+		if (before->attached[j][0])
+			n += snprintf(buf + n, sizeof(buf) - n, " ingress");
+	}
 	if (j < before->n && (hooks & HOOK_EGRESS) && before->attached[j][1])
 		n += snprintf(buf + n, sizeof(buf) - n, " egress");
 	if (n)
@@ -114,7 +116,8 @@ static int unload(const struct flowmon_opts *o, bool all)
 
 	if (all ? ifaces_attached(&l) : ifaces_parse(o->ifaces, &l))
 		return 1;
-	if (ifaces_attached(&before))	/* what to say was detached; -1: not known */
+	/* what to say was detached (ifaces_detach clears l's); -1: not known */
+	if (ifaces_attached(&before))
 		before.n = -1;
 	cmd_pin_dir(o, dir, sizeof(dir));
 	unpin_links(&l, hooks, dir, cmd_table_name(o));

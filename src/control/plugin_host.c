@@ -292,6 +292,65 @@ int plugin_desc_from_btf(const struct btf *btf, uint32_t type_id, struct plugin_
 	return plugin_desc_finish(d, err, errlen);
 }
 
+/*
+ * Open one plugin's results map by id and learn its fields from the map's
+ * BTF into d. The map's fd, or -1 after one error line.
+ */
+static int slot_desc(const struct flowmon_plugin_slot *e, struct plugin_desc *d)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct btf *btf = NULL;
+	char err[256];
+	int fd;
+
+	fd = bpf_map_get_fd_by_id(e->results_id);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.btf_id) {
+		pr_err("failed to open results of plugin %s: %s\n", e->name,
+		       fd < 0 ? strerror(errno) : "no BTF");
+		goto fail;
+	}
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!btf) {
+		pr_err("failed to read BTF of plugin %s: %s\n", e->name, strerror(errno));
+		goto fail;
+	}
+	if (plugin_desc_from_btf(btf, info.btf_value_type_id, d, err, sizeof(err))) {
+		pr_err("failed to read fields of plugin %s: %s\n", e->name, err);
+		goto fail;
+	}
+	if (info.value_size > PLUGIN_MAX_VALUE || info.key_size != sizeof(struct fm_plugin_rec)) {
+		pr_err("failed to read results of plugin %s: unexpected map shape\n", e->name);
+		goto fail;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", e->name);
+	btf__free(btf);
+	return fd;
+fail:
+	btf__free(btf);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* The JSON keys of d's fields (members only named by FM_WHEN are not fields). */
+static int desc_keys(const struct plugin_desc *d, char *buf, size_t len, const char *sep,
+		     bool quote)
+{
+	int i, n = 0;
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < d->n_fields; i++) {
+		if (!d->f[i].json[0])
+			continue;
+		at += snprintf(buf + at, at < len ? len - at : 0, "%s%s%s%s", n ? sep : "",
+			       quote ? "\"" : "", d->f[i].json, quote ? "\"" : "");
+		n++;
+	}
+	return n;
+}
+
 /* ---- load and unload -------------------------------------------------------- */
 
 /* "dir/dns.bpf.o" -> "dns" */
@@ -558,10 +617,6 @@ static long results_count(__u32 id)
 	return n;
 }
 
-static int slot_desc(const struct flowmon_plugin_slot *e, struct plugin_desc *d);
-static int desc_keys(const struct plugin_desc *d, char *buf, size_t len, const char *sep,
-		     bool quote);
-
 /* The fields a loaded plugin gives each record, from its results map's BTF. */
 static void list_fields(const struct flowmon_plugin_slot *e, FILE *out, bool json)
 {
@@ -662,47 +717,6 @@ static bool reader_same(const struct plugin_reader *r, const struct flowmon_plug
 	return k == r->n;
 }
 
-/*
- * Open one plugin's results map by id and learn its fields from the map's
- * BTF into d. The map's fd, or -1 after one error line.
- */
-static int slot_desc(const struct flowmon_plugin_slot *e, struct plugin_desc *d)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	struct btf *btf = NULL;
-	char err[256];
-	int fd;
-
-	fd = bpf_map_get_fd_by_id(e->results_id);
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.btf_id) {
-		pr_err("failed to open results of plugin %s: %s\n", e->name,
-		       fd < 0 ? strerror(errno) : "no BTF");
-		goto fail;
-	}
-	btf = btf__load_from_kernel_by_id(info.btf_id);
-	if (!btf) {
-		pr_err("failed to read BTF of plugin %s: %s\n", e->name, strerror(errno));
-		goto fail;
-	}
-	if (plugin_desc_from_btf(btf, info.btf_value_type_id, d, err, sizeof(err))) {
-		pr_err("failed to read fields of plugin %s: %s\n", e->name, err);
-		goto fail;
-	}
-	if (info.value_size > PLUGIN_MAX_VALUE || info.key_size != sizeof(struct fm_plugin_rec)) {
-		pr_err("failed to read results of plugin %s: unexpected map shape\n", e->name);
-		goto fail;
-	}
-	snprintf(d->name, sizeof(d->name), "%s", e->name);
-	btf__free(btf);
-	return fd;
-fail:
-	btf__free(btf);
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
 static int reader_add(struct plugin_reader *r, int slot, const struct flowmon_plugin_slot *e)
 {
 	int k = r->n, fd = slot_desc(e, &r->desc[k]);
@@ -715,24 +729,6 @@ static int reader_add(struct plugin_reader *r, int slot, const struct flowmon_pl
 	r->p[k].delivered = 0;
 	r->n++;
 	return 0;
-}
-
-/* The JSON keys of d's fields (members only named by FM_WHEN are not fields). */
-static int desc_keys(const struct plugin_desc *d, char *buf, size_t len, const char *sep,
-		     bool quote)
-{
-	int i, n = 0;
-	size_t at = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < d->n_fields; i++) {
-		if (!d->f[i].json[0])
-			continue;
-		at += snprintf(buf + at, at < len ? len - at : 0, "%s%s%s%s", n ? sep : "",
-			       quote ? "\"" : "", d->f[i].json, quote ? "\"" : "");
-		n++;
-	}
-	return n;
 }
 
 int plugin_reader_refresh(struct plugin_reader *r, int reg_fd)

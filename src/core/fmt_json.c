@@ -134,40 +134,30 @@ static void js_value(struct sbuf *b, const struct field *f, const struct fval *v
 /*
  * ',"KEY":' of each field of the layout, for IPv4 and IPv6 records (the
  * address keys differ), built on first use and again when the plugins'
- * fields change: one copy per field written.
+ * fields change: one copy per field written. A key is at most 63 bytes
+ * (a plugin's FM_JSON, plugins.h; ours are shorter).
  */
 struct json_member {
-	char s[48];
+	char s[72];
 	unsigned char n;
 };
 
 static const struct json_member *members(const struct field_ref *k, unsigned int n, int v6)
 {
 	static struct json_member m[2][3 * (F_MAX + FIELDS_DYN_MAX)];
-	static unsigned int gen[2];
-	static bool ready[2];
+	static unsigned int built[2];	/* fields_generation() + 1 of the cache; 0: none */
 	unsigned int i;
 
-	if (ready[v6] && gen[v6] == fields_generation())
+	if (built[v6] == fields_generation() + 1)
 		return m[v6];
 	for (i = 0; i < n && i < 3 * (F_MAX + FIELDS_DYN_MAX); i++) {
 		const char *key = field_json_key(field_at(k[i].field), k[i].dir, v6 ? 6 : 4);
-		int len = snprintf(m[v6][i].s, sizeof(m[v6][i].s), ",\"%s\":", key ? key : "");
 
-		m[v6][i].n = len > 0 && len < (int)sizeof(m[v6][i].s) ? (unsigned char)len : 0;
+		m[v6][i].n = (unsigned char)snprintf(m[v6][i].s, sizeof(m[v6][i].s), ",\"%s\":",
+						     key ? key : "");
 	}
-	ready[v6] = true;
-	gen[v6] = fields_generation();
+	built[v6] = fields_generation() + 1;
 	return m[v6];
-}
-
-static void member_slow(struct sbuf *b, const struct field *f, int d, int ipver, int first)
-{
-	const char *key = field_json_key(f, d, ipver);
-
-	sb_write(b, &",\""[first], 2 - first);
-	sb_write(b, key ? key : "", key ? strlen(key) : 0);
-	sb_write(b, "\":", 2);
 }
 
 int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t len)
@@ -194,10 +184,7 @@ int output_json(const struct flow_record *r, ifname_fn ifname, char *buf, size_t
 			continue;
 		/* member names are our own ASCII constants: no escaping needed */
 		first = !b.items++;
-		if (m[i].n)
-			sb_write(&b, m[i].s + first, m[i].n - first);	/* no comma first */
-		else	/* a key too long for the cache (a plugin's) */
-			member_slow(&b, f, k[i].dir, r->key.ipver, first);
+		sb_write(&b, m[i].s + first, m[i].n - first);	/* no comma first */
 		js_value(&b, f, &val);
 	}
 	sb_write(&b, "}\n", 2);
