@@ -238,7 +238,7 @@ def load(p):
     return sorted(rows)
 sys.exit(0 if load(sys.argv[1]) == load(sys.argv[2]) else 1)' "$1" "$2"
 }
-if [ -f "$TMP/short-kernel.json" ]; then
+if [[ " $engines " == *" kernel "* ]]; then
 	check "short frames: both engines write the same records" \
 		same_records "$TMP/short-native.json" "$TMP/short-kernel.json"
 fi
@@ -246,7 +246,7 @@ fi
 # --- the same output twice ---------------------------------------------------------
 
 if [ -d "$PCAPS" ]; then
-	differ=() files=0
+	differ=() files=0 written=0 rcs=()
 	for f in "$PCAPS"/*.pcap "$PCAPS"/*.pcapng; do
 		[ -f "$f" ] || continue
 		files=$((files + 1))
@@ -254,15 +254,20 @@ if [ -d "$PCAPS" ]; then
 			for k in 1 2; do
 				timeout 60 "$BIN" replay "$f" --format "$fmt" -o - \
 					>"$TMP/det.$k" 2>/dev/null
+				rcs[k]=$?
 			done
-			cmp -s "$TMP/det.1" "$TMP/det.2" || differ+=("$(basename "$f") $fmt")
+			# the same exit status twice (a refused file is refused both times)
+			[ "${rcs[1]}" = "${rcs[2]}" ] && cmp -s "$TMP/det.1" "$TMP/det.2" ||
+				differ+=("$(basename "$f") $fmt")
+			[ "$fmt" = json ] && [ -s "$TMP/det.1" ] && written=$((written + 1))
 		done
 	done
-	if [ "${#differ[@]}" -eq 0 ] && [ "$files" -gt 0 ]; then
+	# two empty outputs are identical too: most captures (106 of the 120 now) give records
+	if [ "${#differ[@]}" -eq 0 ] && [ "$files" -gt 0 ] && [ $((written * 5)) -ge $((files * 4)) ]; then
 		ok "replay twice: byte-identical output (records, order, FLOW_ID) for $files captures"
 	else
 		notok "replay twice: byte-identical output (records, order, FLOW_ID)"
-		diag "differ: ${differ[*]:0:10}" "captures: $files"
+		diag "differ: ${differ[*]:0:10}" "captures: $files, with records: $written"
 	fi
 else
 	skip "replay twice: byte-identical output" "no corpus at $PCAPS"

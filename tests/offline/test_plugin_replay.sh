@@ -44,11 +44,13 @@ for f in tcpdump-dns_udp.pcap tcpdump-dns_tcp.pcap zeek-ipv6-fragmented-dns.pcap
 	[ -f "$PCAPS/$f" ] || { notok "$f is in the corpus"; continue; }
 	./tc_flowmon_user replay -q --plugin plugins/dns.bpf.o -j -o "$TMP/$f.json" "$PCAPS/$f" ||
 		notok "$f: replay --plugin dns runs"
+	"${CHECK[@]}" dns "$PCAPS/$f" >"$TMP/$f.dns"
+	[ -s "$TMP/$f.dns" ] || notok "$f: tshark finds DNS queries in it"
 	while read -r port name qtype id rcode answers _; do
 		is "$("${CHECK[@]}" json "$TMP/$f.json" "$port" DNS_QUERY DNS_QUERY_TYPE DNS_QUERY_ID \
 			DNS_RET_CODE DNS_NUM_ANSWERS)" "$name $qtype $id $rcode $answers" \
 			"$f: port $port asked $name type $qtype, rcode $rcode, $answers answers"
-	done < <("${CHECK[@]}" dns "$PCAPS/$f")
+	done <"$TMP/$f.dns"
 done
 
 # 3. what the meter counts does not depend on the plugins

@@ -220,10 +220,14 @@ def tshark_packets(pcap):
         cmd += ['-e', f]
     try:
         # a file cut short still gives the packets before the cut
-        out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             universal_newlines=True).stdout
+        res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             universal_newlines=True)
     except OSError as e:
         die('failed to run tshark on %s: %s' % (pcap, e))
+    out = res.stdout
+    # nothing read and an error: no oracle, not "nothing expected"
+    if res.returncode and not out.strip():
+        die('tshark could not read %s: %s' % (pcap, res.stderr.strip()[:200]))
     pkts = []
     for line in out.splitlines():
         vals = line.split('\t')

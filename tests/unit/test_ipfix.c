@@ -594,7 +594,7 @@ TEST(ipfix_sets_unpadded)
 	struct ipfix_msg msg;
 	uint16_t tids[IPFIX_N_TEMPLATES];
 	size_t len, sum = 16;
-	int i, n;
+	int i, n, opt_sets;
 
 	memset(&s, 0, sizeof(s));
 	icmp_record(&r, false);
@@ -615,10 +615,14 @@ TEST(ipfix_sets_unpadded)
 	for (i = 0; i < m.nsets; i++)
 		sum += m.set_len[i];
 	CHECK_EQ(sum, len);
-	/* the options template set ends with its one template record */
-	for (i = 0; i < m.nsets; i++)
-		if (m.set_id[i] == 3)
-			CHECK_EQ(m.set_len[i], 4 + ipfix_template_rec_len(IPFIX_TID_STATS));
+	/* one options template set, with its one template record */
+	for (i = 0, opt_sets = 0; i < m.nsets; i++) {
+		if (m.set_id[i] != 3)
+			continue;
+		opt_sets++;
+		CHECK_EQ(m.set_len[i], 4 + ipfix_template_rec_len(IPFIX_TID_STATS));
+	}
+	CHECK_EQ(opt_sets, 1);
 }
 
 /* --pen: our own elements carry the configured enterprise number. */
