@@ -88,11 +88,4 @@ static const struct flowmon_config flowmon_cfg = {
 /* BCC declares the tail call with the map as a u64 fd */
 #define bpf_tail_call(ctx, map, index)	bpf_tail_call_((__u64)(map), ctx, index)
 
-static __always_inline struct full_miss *fm_full_miss_slot(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(FM_MAP(flowmon_fullmiss), &zero);
-}
-
 #endif /* __FLOWMON_BCC_BPF_H */

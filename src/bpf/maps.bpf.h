@@ -95,11 +95,4 @@ struct {
 	__type(value, struct full_miss);
 } flowmon_fullmiss SEC(".maps");
 
-static __always_inline struct full_miss *fm_full_miss_slot(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(FM_MAP(flowmon_fullmiss), &zero);
-}
-
 #endif /* __FLOWMON_MAPS_BPF_H */

@@ -307,6 +307,8 @@ static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 		fm_fast_first(&p, &m);
 		m.missing = 1;
 		counted = tc_account(skb, &m);
+	} else if (fast == FM_FAST_OTHER_HOOK) {
+		counted = 0;	/* counted where its flow is */
 	} else if (!fast) {
 #ifdef FM_BCC
 		counted = bcc_tail(skb, NULL, dir == FLOW_DIR_INGRESS ? FM_BCC_GENERAL_IN :
@@ -396,6 +398,8 @@ int flowmon_xdp(struct xdp_md *xdp)
 		fm_fast_first(&p, &m);
 		m.missing = 1;
 		counted = account_meta(&m);
+	} else if (fast == FM_FAST_OTHER_HOOK) {
+		counted = 0;	/* counted where its flow is */
 	} else if (!fast) {
 		__u32 frame_len = m.frame_len, ifindex = m.ifindex;
 		__u64 tstamp = m.tstamp;

@@ -36,9 +36,9 @@ FM_INLINE __u64 fm_now(const struct fm_meta *m)
 	return m->tstamp;
 }
 
-FM_INLINE __u64 fm_now_exact(const struct fm_meta *m)
+FM_INLINE __u64 fm_now_exact(const struct fm_meta *m, __u64 now)
 {
-	return m->tstamp;
+	return now;	/* capture time: exact */
 }
 #elif defined(FM_BCC)
 /*
@@ -50,9 +50,9 @@ FM_INLINE __u64 fm_now(const struct fm_meta *m)
 	return FM_CFG.replay_mode ? m->tstamp : bpf_ktime_get_ns();
 }
 
-FM_INLINE __u64 fm_now_exact(const struct fm_meta *m)
+FM_INLINE __u64 fm_now_exact(const struct fm_meta *m, __u64 now)
 {
-	return fm_now(m);
+	return now;	/* read for this packet already */
 }
 #else
 #define FM_CLOCK_MONOTONIC	1
@@ -126,11 +126,10 @@ FM_INLINE __u64 fm_now(const struct fm_meta *m)
  * direction seen first is known when two directions start within a tick
  * (a ping on lo: request and reply in the same microsecond). New flows are
  * rare next to the packets of established ones: the clock read is theirs.
+ * now: what fm_now() gave for the packet.
  */
-FM_INLINE __u64 fm_now_exact(const struct fm_meta *m)
+FM_INLINE __u64 fm_now_exact(const struct fm_meta *m, __u64 now)
 {
-	__u64 now = fm_now(m);
-
 	if (FM_CFG.replay_mode || FM_CFG.precise_clock || (m->tstamp_mono && m->tstamp == now))
 		return now;
 	return bpf_ktime_get_ns();

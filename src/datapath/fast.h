@@ -20,14 +20,13 @@
 #ifndef __FLOWMON_FAST_H
 #define __FLOWMON_FAST_H
 
-#define FM_TCPF_SYN_BYTE	0x02	/* SYN in the TCP flags byte */
 
 FM_INLINE int fast_tcp(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
 {
 	struct fm_tcp *th = c->pos;
 	__u32 doff;
 
-	if ((void *)(th + 1) > c->end || (th->flags & FM_TCPF_SYN_BYTE))
+	if ((void *)(th + 1) > c->end || (th->flags & FLOW_TCPF_SYN))
 		return 0;
 	doff = (th->doff_res >> 4) * 4;
 	if (doff < sizeof(*th) || l3_hdr + doff > m->l3_len)
@@ -159,10 +158,14 @@ FM_INLINE void fm_fast_first(const struct fm_pkt *p, struct fm_meta *m)
 	}
 }
 
+#define FM_FAST_OTHER_HOOK	2
+
 /*
- * Account a plain packet if its flow is established here: 1 when done; 0
- * when the general path must (it starts afresh: nothing was changed); -1
- * when the flow is not in the table (m is complete: create it from m).
+ * Account a plain packet if its flow is established here: 1 when done;
+ * FM_FAST_OTHER_HOOK when another hook counts its flow (other_hook counted:
+ * nothing else to do); 0 when the general path must (it starts afresh:
+ * nothing was changed); -1 when the flow is not in the table (m is
+ * complete: create it from m).
  */
 FM_INLINE int fm_fast_account(struct fm_meta *m)
 {
@@ -172,10 +175,16 @@ FM_INLINE int fm_fast_account(struct fm_meta *m)
 
 	if (!s)
 		return -1;
-	if (!s->arrivals || s->ifindex != m->ifindex || s->dir != m->dir)
-		return 0;
 	now = fm_now(m);
-	if (split_reason(s, m, now))
+	if (s->ifindex != m->ifindex || s->dir != m->dir) {
+		/* fm_account()'s rule, without parsing the packet again */
+		if ((__s64)(now - s->last_seen) > HOOK_SILENCE_NS)
+			return 0;	/* a take-over: the general path does it */
+		wire_fill(m, &w);
+		fm_count(CNT_OTHER_HOOK, w.pkts);	/* counted at its first hook */
+		return FM_FAST_OTHER_HOOK;
+	}
+	if (!s->arrivals || split_reason(s, m, now))
 		return 0;
 	m->key_fp = key_fingerprint(&m->key);
 	if (entry_lock(s, m->key_fp))

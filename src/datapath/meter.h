@@ -213,13 +213,14 @@ FM_INLINE int full_miss_seen(const struct fm_meta *m, __u64 now)
 }
 
 /*
- * Create the entry. Returns 0 (m->rec_first and m->when set), -FM_EEXIST
- * when another CPU created it first, or another error (table full).
+ * Create the entry (tick: fm_now() of the packet). Returns 0 (m->rec_first
+ * and m->when set), -FM_EEXIST when another CPU created it first, or
+ * another error (table full).
  */
-FM_INLINE long flow_insert(struct fm_meta *m, const struct wire *w)
+FM_INLINE long flow_insert(struct fm_meta *m, const struct wire *w, __u64 tick)
 {
 	struct flow_metrics *s = fm_scratch_entry();
-	__u64 now = fm_now_exact(m);
+	__u64 now = fm_now_exact(m, tick);
 	long err;
 
 	if (!s)
@@ -263,7 +264,7 @@ FM_INLINE int fm_account(struct fm_meta *m)
 	for (i = 0; i < 2; i++) {
 		s = i || !m->missing ? fm_flow_lookup(&m->key) : NULL;
 		if (!s) {
-			err = flow_insert(m, &w);
+			err = flow_insert(m, &w, now);
 			if (err != -FM_EEXIST)
 				return !err;
 			continue;	/* another CPU created it: update that entry */

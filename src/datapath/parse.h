@@ -264,15 +264,17 @@ FM_INLINE void frag_first(struct fm_meta *m, __u32 l3_hdr)
 	};
 	struct frag_ports *old;
 	struct frag_key fk;
+	int closed;
 
 	frag_key_fill(&fk, m);
 	old = fm_frag_lookup(&fk);
-	if (old && (old->sport != fp.sport || old->dport != fp.dport || old->proto != fp.proto) &&
-	    !frag_is_closed(&fk)) {
+	closed = old && frag_is_closed(&fk);
+	if (old && !closed &&
+	    (old->sport != fp.sport || old->dport != fp.dport || old->proto != fp.proto)) {
 		frag_join_first(m, old, l3_hdr);
 		return;
 	}
-	if (old && frag_is_closed(&fk))
+	if (closed)
 		frag_set_closed(m, 0);	/* the ID starts a new train */
 	fm_frag_update(&fk, &fp);
 }

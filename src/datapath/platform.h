@@ -152,6 +152,14 @@ FM_INLINE struct flow_metrics *fm_scratch_entry(void)
 	return (struct flow_metrics *)bpf_map_lookup_elem(FM_MAP(flowmon_scratch), &zero);
 }
 
+/* Per-CPU: the last key a full table refused (meter.h full_miss_seen). */
+FM_INLINE struct full_miss *fm_full_miss_slot(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(FM_MAP(flowmon_fullmiss), &zero);
+}
+
 #ifdef FM_BCC
 /*
  * BCC 0.26 has no -mcpu: it builds for BPF v1, which has 64-bit atomics
