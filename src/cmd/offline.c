@@ -18,7 +18,6 @@
 #include "replay.h"
 #include "sink.h"
 
-#define NSEC 1000000000ULL
 
 /*
  * Offline, idle connections end when their next packet comes (the

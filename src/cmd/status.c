@@ -19,6 +19,7 @@
 #include "log.h"
 #include "observe.h"
 #include "selfstats.h"
+#include "sbuf.h"
 #include "sink.h"
 #include "xdphook.h"
 
@@ -49,22 +50,13 @@ static void read_daemon(const struct flowmon_opts *o, struct table_state *st)
 	fclose(f);
 }
 
-static int64_t wall_offset_ns(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return (int64_t)(r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}
-
 /* --flows: the connections open in the table now, read without changing it. */
 static int read_flows(struct table_state *st, int flows)
 {
 	int err = flowread_init(&st->fr, flows, st->max_entries);
 
 	if (!err)
-		err = flowread_snapshot(&st->fr, wall_offset_ns());
+		err = flowread_snapshot(&st->fr, flowread_wall_offset());
 	if (err) {
 		pr_err("failed to read open flows: %s\n", strerror(-err));
 		flowread_free(&st->fr);
@@ -183,19 +175,18 @@ static void print_text(const struct flowmon_opts *o, const struct iface_list *l,
 		printf("  %s %llu\n", names[i], (unsigned long long)st->cnt[i]);
 }
 
-/* Names are interface names and our own paths: escape " and \ all the same. */
+/* Interface names and paths, as JSON strings (sbuf.h's escaping). */
 static void json_str(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
+	static char out[6 * 4096 + 3];
+	struct sbuf b;
+
+	sb_init(&b, out, sizeof(out));
+	sb_json_str(&b, s);
+	if (sb_finish(&b) >= 0)
+		fputs(out, stdout);
+	else
+		fputs("\"\"", stdout);
 }
 
 static void print_daemon_json(const struct table_state *st)

@@ -74,15 +74,6 @@ static double mono_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int64_t wall_offset_ns(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return (int64_t)(r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}
-
 static int prev_cmp(const void *a, const void *b)
 {
 	return memcmp(&((const struct top_prev *)a)->key, &((const struct top_prev *)b)->key,
@@ -227,7 +218,7 @@ static void draw(struct top *t)
 
 static int snapshot(struct top *t)
 {
-	int err = flowread_snapshot(&t->fr, wall_offset_ns());
+	int err = flowread_snapshot(&t->fr, flowread_wall_offset());
 
 	if (err)
 		return err;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include "flowread.h"
 #include "flowtable.h"
@@ -122,4 +123,13 @@ int flowread_snapshot(struct flowread *fr, int64_t wall_offset_ns)
 		flow_record_build(&fr->recs[fr->n++], &fr->keys[i], a, b, 0, wall_offset_ns);
 	}
 	return 0;
+}
+
+int64_t flowread_wall_offset(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return (int64_t)(r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }

@@ -391,14 +391,6 @@ int ifaces_attach_cfg(struct iface_list *l, const struct ifaces_cfg *c)
 	return err;
 }
 
-int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks)
-{
-	struct ifaces_cfg c = { .prog_in = prog_in, .prog_eg = prog_eg, .hooks = hooks,
-				.mech = TC_MECH_CLSACT };
-
-	return ifaces_attach_cfg(l, &c);
-}
-
 void ifaces_report(const struct iface_list *l, const char *what)
 {
 	char buf[128];

@@ -65,8 +65,6 @@ int ifaces_attached(struct iface_list *out);
 int ifaces_check_free(const struct iface_list *l, int hooks);
 /* Attach on every interface and hook of hooks, or on none (rolled back). 0 or -errno. */
 int ifaces_attach_cfg(struct iface_list *l, const struct ifaces_cfg *c);
-/* The same, as clsact filters on the TC hooks. */
-int ifaces_attach(int prog_in, int prog_eg, struct iface_list *l, int hooks);
 /* One line per interface: what is attached where, and how (log, pr_info). */
 void ifaces_report(const struct iface_list *l, const char *what);
 /*

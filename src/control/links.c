@@ -51,13 +51,6 @@ static int link_info(int fd, struct fm_link_info *info)
 	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
 }
 
-uint32_t links_id(int fd)
-{
-	struct fm_link_info info;
-
-	return link_info(fd, &info) ? 0 : info.id;
-}
-
 int links_detach_id(uint32_t link_id)
 {
 	int fd = bpf_link_get_fd_by_id(link_id), err;

@@ -18,8 +18,6 @@
 
 /* Our program by the name the kernel has for it: flowmon_ingress, _egress, _xdp. */
 bool links_prog_is_ours(uint32_t prog_id);
-/* Link id of a link fd (0 on error). */
-uint32_t links_id(int fd);
 /* Detach a link by id, whoever holds it (BPF_LINK_DETACH). 0 or -errno. */
 int links_detach_id(uint32_t link_id);
 /*

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pinname.h"
 #include "plugin_host.h"
+#include "sbuf.h"
 
 /* ---- the meter's maps ------------------------------------------------------ */
 
@@ -653,8 +654,15 @@ int plugin_list(const struct plugin_host *h, FILE *out, bool json)
 			continue;
 		counters_of(slots[i].counters_id, cnt);
 		if (json) {
-			fprintf(out, "%s{\"slot\":%d,\"name\":\"%s\",\"prog_id\":%u,\"xdp_prog_id\":%u,"
-				"\"results_id\":%u,\"pending\":%ld", k++ ? "," : "", i, slots[i].name,
+			char name[6 * FLOWMON_PLUGIN_NAME_LEN + 3];
+			struct sbuf b;
+
+			/* the name may come from a file name: escaped */
+			sb_init(&b, name, sizeof(name));
+			sb_json_str(&b, slots[i].name);
+			sb_finish(&b);
+			fprintf(out, "%s{\"slot\":%d,\"name\":%s,\"prog_id\":%u,\"xdp_prog_id\":%u,"
+				"\"results_id\":%u,\"pending\":%ld", k++ ? "," : "", i, name,
 				slots[i].prog_id, slots[i].xdp_prog_id, slots[i].results_id,
 				results_count(slots[i].results_id));
 			for (j = 0; j < FM_PC_MAX; j++)

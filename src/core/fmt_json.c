@@ -11,11 +11,6 @@
 #include "format.h"
 #include "sbuf.h"
 
-#define SIZES(dir) dir(F_SIZE_0), dir(F_SIZE_0 + 1), dir(F_SIZE_0 + 2), dir(F_SIZE_0 + 3), \
-	dir(F_SIZE_0 + 4), dir(F_SIZE_0 + 5)
-#define TTLS(dir) dir(F_TTLH_0), dir(F_TTLH_0 + 1), dir(F_TTLH_0 + 2), dir(F_TTLH_0 + 3), \
-	dir(F_TTLH_0 + 4), dir(F_TTLH_0 + 5), dir(F_TTLH_0 + 6), dir(F_TTLH_0 + 7),     \
-	dir(F_TTLH_0 + 8), dir(F_TTLH_0 + 9)
 #define DIR4(f1, f2) L_FWD(f1), L_FWD(f2), L_REV(f1), L_REV(f2)
 
 static const struct field_ref json_refs[] = {
@@ -46,70 +41,6 @@ static bool has_key(const struct field *f, int d)
 	return f->json[d] != NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629 table), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;	/* overlong */
-	else if (c == 0xed)
-		hi = 0x9f;	/* surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;	/* overlong */
-	else if (c == 0xf4)
-		hi = 0x8f;	/* beyond U+10FFFF */
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/* Bytes a JSON string carries as they are: printable ASCII but '"' and '\\'. */
-static const bool plain[256] = {
-	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
-};
-
-/* A JSON string: quotes, backslashes and controls escaped, bad UTF-8 as U+FFFD. */
-static void js_string(struct sbuf *b, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n;
-
-	for (n = 0; plain[s[n]]; n++)
-		;
-	sb_write(b, "\"", 1);
-	sb_write(b, str, n);	/* the plain part at once: addresses, names */
-	s += n;
-	while (*s) {
-		if (*s == '"' || *s == '\\') {
-			sb_printf(b, "\\%c", *s++);
-		} else if (*s < 0x20 || *s == 0x7f) {
-			sb_printf(b, "\\u%04x", *s++);
-		} else if (*s < 0x80) {
-			sb_write(b, (const char *)s++, 1);
-		} else if ((n = utf8_len(s))) {
-			sb_write(b, (const char *)s, n);
-			s += n;
-		} else {
-			sb_write(b, "\\ufffd", 6);
-			s++;
-		}
-	}
-	sb_write(b, "\"", 1);
-}
-
 static void js_value(struct sbuf *b, const struct field *f, const struct fval *v)
 {
 	switch (f->type) {
@@ -121,7 +52,7 @@ static void js_value(struct sbuf *b, const struct field *f, const struct fval *v
 		break;
 	case FT_STR:
 	case FT_ADDR:
-		js_string(b, v->s ? v->s : "");
+		sb_json_str(b, v->s ? v->s : "");
 		break;
 	case FT_MAC:
 		sb_write(b, "\"", 1);

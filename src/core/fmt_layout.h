@@ -16,6 +16,12 @@
 #define L_FWD(f)	{ f, FD_FWD }
 #define L_REV(f)	{ f, FD_REV }
 #define L_PAIR(f)	L_FWD(f), L_REV(f)
+/* every bucket of the size and TTL histograms, in one form */
+#define SIZES(dir) dir(F_SIZE_0), dir(F_SIZE_0 + 1), dir(F_SIZE_0 + 2), dir(F_SIZE_0 + 3), \
+	dir(F_SIZE_0 + 4), dir(F_SIZE_0 + 5)
+#define TTLS(dir) dir(F_TTLH_0), dir(F_TTLH_0 + 1), dir(F_TTLH_0 + 2), dir(F_TTLH_0 + 3), \
+	dir(F_TTLH_0 + 4), dir(F_TTLH_0 + 5), dir(F_TTLH_0 + 6), dir(F_TTLH_0 + 7),     \
+	dir(F_TTLH_0 + 8), dir(F_TTLH_0 + 9)
 
 struct layout {
 	const struct field_ref *refs;

@@ -9,12 +9,6 @@
 #include "format.h"
 #include "sbuf.h"
 
-#define SIZES(dir) dir(F_SIZE_0), dir(F_SIZE_0 + 1), dir(F_SIZE_0 + 2), dir(F_SIZE_0 + 3), \
-	dir(F_SIZE_0 + 4), dir(F_SIZE_0 + 5)
-#define TTLS(dir) dir(F_TTLH_0), dir(F_TTLH_0 + 1), dir(F_TTLH_0 + 2), dir(F_TTLH_0 + 3), \
-	dir(F_TTLH_0 + 4), dir(F_TTLH_0 + 5), dir(F_TTLH_0 + 6), dir(F_TTLH_0 + 7),     \
-	dir(F_TTLH_0 + 8), dir(F_TTLH_0 + 9)
-
 static const struct field_ref text_refs[] = {
 	/* 1-81: the original's columns */
 	L_REC(F_SADDR), L_REC(F_DADDR), L_REC(F_PROTO), L_REC(F_SPORT), L_REC(F_DPORT),

@@ -350,33 +350,3 @@ int plugins_installed(void)
 	return n_installed;
 }
 
-const struct plugin_desc *plugins_installed_desc(int i)
-{
-	return i >= 0 && i < n_installed ? &installed[i] : NULL;
-}
-
-static const char *type_name(const struct plugin_field *f)
-{
-	return f->type == PF_STR ? "string" : f->type == PF_INT ? "signed" : "unsigned";
-}
-
-void plugin_desc_doc(FILE *out, const struct plugin_desc *d)
-{
-	const struct plugin_field *f;
-	int i;
-
-	fprintf(out, "| JSON | text | IPFIX (PEN:ID) | type | meaning |\n");
-	fprintf(out, "| --- | --- | --- | --- | --- |\n");
-	for (i = 0; i < d->n_fields; i++) {
-		f = &d->f[i];
-		if (!f->json[0])
-			continue;
-		fprintf(out, "| %s | %s | ", f->json, f->text);
-		if (f->ie)
-			fprintf(out, "%u:%u", f->pen, f->ie);
-		else
-			fprintf(out, "-");
-		fprintf(out, " | %s %u B | %s%s%s |\n", type_name(f), f->size, f->doc,
-			f->when[0] ? "; present when " : "", f->when[0] ? f->when : "");
-	}
-}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * plugins.h - what a BPF feature plugin measures, as record fields. Pure
- * (no libbpf): src/control/plugins.c reads a plugin's BTF and hands each
+ * (no libbpf): src/control/plugin_host.c reads a plugin's BTF and hands each
  * declaration tag (include/flowmon/plugin.h: FM_JSON, FM_TEXT, FM_IPFIX,
  * ...) to plugin_tag(); plugins_install() then makes the fields of the
  * loaded plugins part of the field table (fields.h), so that text, JSON and
@@ -92,9 +92,5 @@ bool plugin_values_any(const struct flow_record *r);
  */
 int plugins_install(const struct plugin_desc *d, int n);
 int plugins_installed(void);
-const struct plugin_desc *plugins_installed_desc(int i);
-
-/* Write a plugin's fields as a Markdown table (docs, plugin list). */
-void plugin_desc_doc(FILE *out, const struct plugin_desc *d);
 
 #endif /* __FLOWMON_PLUGINS_H */

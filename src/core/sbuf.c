@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* sbuf.c - a bounded string writer: no half record ever reaches a caller. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "sbuf.h"
@@ -116,4 +117,68 @@ void sb_mac(struct sbuf *b, const uint8_t *m)
 			s[3 * i + 2] = ':';
 	}
 	sb_write(b, s, sizeof(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629 table), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;	/* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;	/* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;	/* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;	/* beyond U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Bytes a JSON string carries as they are: printable ASCII but '"' and '\\'. */
+static const bool plain[256] = {
+	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
+
+/* A JSON string: quotes, backslashes and controls escaped, bad UTF-8 as U+FFFD. */
+void sb_json_str(struct sbuf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	for (n = 0; plain[s[n]]; n++)
+		;
+	sb_write(b, "\"", 1);
+	sb_write(b, str, n);	/* the plain part at once: addresses, names */
+	s += n;
+	while (*s) {
+		if (*s == '"' || *s == '\\') {
+			sb_printf(b, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			sb_printf(b, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			sb_write(b, (const char *)s++, 1);
+		} else if ((n = utf8_len(s))) {
+			sb_write(b, (const char *)s, n);
+			s += n;
+		} else {
+			sb_write(b, "\\ufffd", 6);
+			s++;
+		}
+	}
+	sb_write(b, "\"", 1);
 }

@@ -30,5 +30,7 @@ void sb_i64(struct sbuf *b, int64_t v);
 int sb_finish(struct sbuf *b);
 /* "aa:bb:cc:dd:ee:ff" */
 void sb_mac(struct sbuf *b, const uint8_t *mac);
+/* A JSON string: quotes, backslashes and controls escaped, bad UTF-8 as U+FFFD. */
+void sb_json_str(struct sbuf *b, const char *str);
 
 #endif /* __FLOWMON_SBUF_H */

@@ -547,11 +547,6 @@ void ipfix_exporter_set_pen(struct ipfix_exporter *e, uint32_t pen)
 	e->pen = pen;
 }
 
-void ipfix_exporter_set_template_interval(struct ipfix_exporter *e, unsigned int sec)
-{
-	e->tmpl_interval_ms = (sec ? sec : IPFIX_TEMPLATE_INTERVAL_S) * 1000ULL;
-}
-
 void ipfix_exporter_set_stats(struct ipfix_exporter *e, const struct ipfix_meter_stats *ms)
 {
 	e->meter = *ms;

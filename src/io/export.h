@@ -48,9 +48,8 @@ struct ipfix_collector_stats {
 struct ipfix_exporter *ipfix_exporter_new(const char *const *collectors, int n, uint32_t odid,
 					  bool uniflow, char *err, size_t errlen);
 
-/* Tuning (call before the first record): message size cap, UDP template refresh. */
+/* Tuning (call before the first record): message size cap. */
 int ipfix_exporter_set_max_msg(struct ipfix_exporter *e, size_t max_msg);
-void ipfix_exporter_set_template_interval(struct ipfix_exporter *e, unsigned int sec);
 
 /*
  * Queue one record for every collector. now_ms: a monotonic clock in ms

@@ -20,7 +20,6 @@ struct httpd {
 	pthread_mutex_t lock;
 	char *text;		/* the last published exposition */
 	size_t len;
-	unsigned long requests;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code, const char *type,
@@ -43,7 +42,6 @@ static enum MHD_Result metrics_reply(struct httpd *h, struct MHD_Connection *con
 	enum MHD_Result ret;
 
 	pthread_mutex_lock(&h->lock);
-	h->requests++;
 	ret = reply(conn, MHD_HTTP_OK, CONTENT_TYPE, h->text ? h->text : "", h->len);
 	pthread_mutex_unlock(&h->lock);
 	return ret;
@@ -153,16 +151,6 @@ int httpd_publish(struct httpd *h, const char *text, size_t len)
 	h->len = len;
 	pthread_mutex_unlock(&h->lock);
 	return 0;
-}
-
-unsigned long httpd_requests(struct httpd *h)
-{
-	unsigned long n;
-
-	pthread_mutex_lock(&h->lock);
-	n = h->requests;
-	pthread_mutex_unlock(&h->lock);
-	return n;
 }
 
 void httpd_stop(struct httpd *h)

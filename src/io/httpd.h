@@ -19,8 +19,6 @@ struct httpd;
 struct httpd *httpd_start(const char *spec, char *err, size_t errlen);
 /* Replace the text served (copied). 0 or -ENOMEM. */
 int httpd_publish(struct httpd *h, const char *text, size_t len);
-/* Requests answered so far. */
-unsigned long httpd_requests(struct httpd *h);
 void httpd_stop(struct httpd *h);
 
 #endif /* __FLOWMON_HTTPD_H */
