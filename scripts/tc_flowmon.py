@@ -284,7 +284,7 @@ def main():
     ap.add_argument("-p", "--pin", default="/sys/fs/bpf/flowmon_bcc_stats",
                     help="pin path of the flow table (siblings beside it)")
     ap.add_argument("-m", "--max-flows", type=int, default=65536)
-    ap.add_argument("--idle", type=int, default=15, help="idle timeout, s (tc_flowmon_user's -t)")
+    ap.add_argument("--idle", type=int, default=15, help="idle timeout, s (tc_flowmon_user's --idle-timeout)")
     ap.add_argument("--active", type=int, default=1800, help="active timeout, s")
     ap.add_argument("--prio", type=int, default=1, help="TC filter priority")
     ap.add_argument("-k", "--keep", action="store_true", help="leave the pins at exit")
