@@ -874,3 +874,23 @@ if __name__ == "__main__":
     main()
 PYEOF
 }
+
+# A tcpdump capture in a namespace, ready once it says it listens: its pid in
+# FM_CAP_PID (killed at exit with the others).
+fm_capture() {	# netns dev file filter...
+	local ns=$1 dev=$2 file=$3
+
+	shift 3
+	ip netns exec "$ns" tcpdump -i "$dev" -w "$file" -U -n --immediate-mode "$@" \
+		>/dev/null 2>"$file.err" &
+	FM_CAP_PID=$!
+	FM_PIDS+=("$FM_CAP_PID")
+	fm_wait 10 grep -q "listening on" "$file.err"
+}
+
+# Stop a capture: tcpdump writes what it has and says how many packets it took.
+fm_capture_stop() {	# pid file
+	kill -INT "$1" 2>/dev/null
+	fm_bg_wait "$1" 10
+	grep -q "packets captured" "$2.err"
+}

@@ -18,23 +18,6 @@ fm_pair || tap_bail "two namespaces joined by a veth pair"
 CHECK=("$FM_PY" "$(dirname "$0")/plugin_check.py")
 OUT=$FM_TMP/records.json
 
-# a capture is ready once tcpdump says it listens
-capture() {	# netns dev file filter...
-	local ns=$1 dev=$2 file=$3
-
-	shift 3
-	ip netns exec "$ns" tcpdump -i "$dev" -w "$file" -U -n --immediate-mode "$@" >/dev/null 2>"$file.err" &
-	CAP_PID=$!
-	FM_PIDS+=("$CAP_PID")
-	fm_wait 10 grep -q "listening on" "$file.err"
-}
-
-# stop a capture: tcpdump writes what it has and says how many packets it took
-capture_stop() {	# pid file
-	kill -INT "$1" 2>/dev/null
-	fm_bg_wait "$1" 10
-	grep -q "packets captured" "$2.err"
-}
 # dnsmasq: www has an A record only (AAAA: NOERROR, no answer), the rest of fm.test is
 # NXDOMAIN; it answers before the captures and the meter start
 fm_in "$NS_B" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
@@ -48,10 +31,10 @@ dns_up() {
 }
 fm_need "dnsmasq answers" fm_wait 10 dns_up
 
-capture "$NS_A" "$VETH_A" "$FM_TMP/dns.pcap" port 53 ||
+fm_capture "$NS_A" "$VETH_A" "$FM_TMP/dns.pcap" port 53 ||
 	tap_bail "precondition: a capture of the DNS traffic" "$(cat "$FM_TMP/dns.pcap.err")"
-DNS_CAP=$CAP_PID
-capture "$NS_A" lo "$FM_TMP/export.pcap" udp port 4739 ||
+DNS_CAP=$FM_CAP_PID
+fm_capture "$NS_A" lo "$FM_TMP/export.pcap" udp port 4739 ||
 	tap_bail "precondition: a capture of the IPFIX export" "$(cat "$FM_TMP/export.pcap.err")"
 # a collector that listens (a closed port would refuse the datagrams)
 fm_bg_ready "$NS_A" "$FM_TMP/collector.ready" udp-sink --bind 127.0.0.1 --port 4739 \
@@ -72,7 +55,7 @@ for q in "${QUERIES[@]}"; do
 done
 # dig has its answers: every packet passed the hook. SIGTERM writes every record.
 fm_meter_stop
-capture_stop "$DNS_CAP" "$FM_TMP/dns.pcap" ||
+fm_capture_stop "$DNS_CAP" "$FM_TMP/dns.pcap" ||
 	tap_bail "precondition: the DNS capture ends" "$(cat "$FM_TMP/dns.pcap.err")"
 "${CHECK[@]}" dns "$FM_TMP/dns.pcap" >"$FM_TMP/expected.txt"
 tap_is "$(wc -l <"$FM_TMP/expected.txt")" 7 "tshark sees 7 queries, each in a flow of its own" ||

@@ -20,22 +20,6 @@ CHECK=("$FM_PY" "$(dirname "$0")/plugin_check.py")
 OUT=$FM_TMP/records.json
 PORT=4433
 
-capture() {	# netns dev file filter...
-	local ns=$1 dev=$2 file=$3
-
-	shift 3
-	ip netns exec "$ns" tcpdump -i "$dev" -w "$file" -U -n --immediate-mode "$@" \
-		>/dev/null 2>"$file.err" &
-	CAP_PID=$!
-	FM_PIDS+=("$CAP_PID")
-	fm_wait 10 grep -q "listening on" "$file.err"
-}
-
-capture_stop() {	# pid file
-	kill -INT "$1" 2>/dev/null
-	fm_bg_wait "$1" 10
-	grep -q "packets captured" "$2.err"
-}
 
 fm_need "a certificate" openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$FM_TMP/key.pem" -out "$FM_TMP/cert.pem" -days 1 -subj /CN=fm.test
@@ -46,10 +30,10 @@ listening() {
 	[ -n "$(fm_in "$NS_B" ss -Htln "sport = :$PORT")" ]
 }
 fm_need "openssl s_server listens" fm_wait 10 listening
-capture "$NS_A" "$VETH_A" "$FM_TMP/tls.pcap" tcp port "$PORT" ||
+fm_capture "$NS_A" "$VETH_A" "$FM_TMP/tls.pcap" tcp port "$PORT" ||
 	tap_bail "precondition: a capture of the TLS traffic" "$(cat "$FM_TMP/tls.pcap.err")"
-TLS_CAP=$CAP_PID
-capture "$NS_A" lo "$FM_TMP/export.pcap" udp port 4739 ||
+TLS_CAP=$FM_CAP_PID
+fm_capture "$NS_A" lo "$FM_TMP/export.pcap" udp port 4739 ||
 	tap_bail "precondition: a capture of the IPFIX export" "$(cat "$FM_TMP/export.pcap.err")"
 fm_bg_ready "$NS_A" "$FM_TMP/collector.ready" udp-sink --bind 127.0.0.1 --port 4739 \
 	--out "$FM_TMP/collector.json" || tap_bail "precondition: a UDP collector listens"
@@ -94,7 +78,7 @@ s.close()' "$IP4_B" "$hello"
 fm_need "a ClientHello in two segments" split_send
 fm_wait 5 fm_tcp_closed "$NS_A" "$PORT"
 fm_meter_stop
-capture_stop "$TLS_CAP" "$FM_TMP/tls.pcap" ||
+fm_capture_stop "$TLS_CAP" "$FM_TMP/tls.pcap" ||
 	tap_bail "precondition: the TLS capture ends" "$(cat "$FM_TMP/tls.pcap.err")"
 "${CHECK[@]}" tls "$FM_TMP/tls.pcap" >"$FM_TMP/expected.txt"
 # tshark reassembles the split one: five ClientHellos, one line per client port
