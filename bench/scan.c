@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* scan.c - ns/flow of a scan that ends nothing, and of one that ends and purges every flow. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ struct scan_sample {
 	long purged;		/* entries deleted by the scan */
 	long written;		/* records it built */
 	long left;		/* entries left in the table afterwards */
+	long start_kib;		/* RSS of the child before the collector */
+	long maps_kib;		/* RSS of kernel map pages mapped in (the event ring) */
 	int err;
 };
 
@@ -46,6 +49,31 @@ static uint64_t scan_now(const struct scan_env *e, uint32_t n)
 		return BENCH_T0 + (uint64_t)n * FILL_GAP_NS + NSEC_PER_SEC;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec + NSEC_PER_SEC;
+}
+
+/*
+ * RSS of the BPF maps mapped into this process, in KiB. libbpf maps the
+ * event ring's data twice (so that a record never wraps) and every page of
+ * both copies is resident from the start: 2x the ring, kernel memory that
+ * memlock already counts, not the daemon's.
+ */
+static long maps_rss_kib(void)
+{
+	char line[256];
+	bool bpf = false;
+	long kib, sum = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (isdigit(line[0]) || (line[0] >= 'a' && line[0] <= 'f'))	/* a mapping */
+			bpf = strstr(line, "anon_inode:bpf-map") != NULL;
+		else if (bpf && sscanf(line, "Rss: %ld kB", &kib) == 1)
+			sum += kib;
+	}
+	fclose(f);
+	return sum;
 }
 
 /* Entries 0..n-1 through the program; returns the mean wall ns per test run. */
@@ -103,6 +131,7 @@ static void measure(const struct scan_env *e, uint32_t n, struct scan_sample *s)
 	s->purged = c.purged;
 	s->written = c.written;
 	s->left = bench_map_count(c.flows_fd);
+	s->maps_kib = maps_rss_kib();
 	collector_free(&c);
 }
 
@@ -129,6 +158,7 @@ static int measure_child(const struct scan_env *e, uint32_t n, struct scan_sampl
 		sched_setaffinity(0, sizeof(all), &all);
 		close(fd[0]);
 		memset(s, 0, sizeof(*s));
+		s->start_kib = bench_rss_kib("VmRSS:");
 		measure(e, n, s);
 		_exit(write(fd[1], s, sizeof(*s)) == sizeof(*s) ? 0 : 1);
 	}
@@ -164,7 +194,8 @@ static int check(uint32_t n, const struct scan_sample *s)
 
 struct scan_fig {
 	double fill, idle, scan;
-	long rss_kib;
+	long rss_kib;		/* peak RSS of the child */
+	long own_kib;		/* of which the daemon's own: less the start and the ring */
 	int fills;
 };
 
@@ -186,6 +217,8 @@ static int scan_one(const struct scan_env *e, uint32_t n, int fills, struct scan
 			id[i * SCAN_REPS + r] = s.idle_ns[r] / n;
 		sc[i] = s.scan_ns / n;
 		f->rss_kib = rss > f->rss_kib ? rss : f->rss_kib;
+		rss -= s.start_kib + s.maps_kib;
+		f->own_kib = rss > f->own_kib ? rss : f->own_kib;
 	}
 	f->fills = fills;
 	f->fill = bench_median(fl, fills);
@@ -200,12 +233,14 @@ static void print_header(const struct bench_opts *o, const struct scan_env *e)
 	       "tc_flowmon_kern.o unpinned (%s knobs), table %u entries; N entries = N/4\n"
 	       "two-way connections + N/2 one-way flows; CLOCK_MONOTONIC on CPU %d; %d scans\n"
 	       "with nothing due, then one that ends and purges everything, per fill, in a child\n"
-	       "free to use every CPU (the collector reads the ring in a second thread); medians\n",
+	       "free to use every CPU (the collector reads the ring in a second thread); medians.\n"
+	       "Daemon: peak RSS less the child's RSS at its start and less the mapped ring\n"
+	       "(kernel memory, in memlock: bench mem); per flow, that is the daemon's own\n",
 	       e->replay ? "replay" : "live", SCAN_MAX_FLOWS, o->cpu, SCAN_REPS);
-	printf("  %9s %5s %12s %12s %12s %12s\n", "flows", "fills", "idle scan", "scan+purge",
-	       "fill/pkt", "max RSS");
-	printf("  %9s %5s %12s %12s %12s %12s\n", "", "", "ns/flow", "ns/flow", "ns",
-	       "MiB");
+	printf("  %9s %5s %12s %12s %12s %10s %8s %8s\n", "flows", "fills", "idle scan",
+	       "scan+purge", "fill/pkt", "max RSS", "daemon", "daemon");
+	printf("  %9s %5s %12s %12s %12s %10s %8s %8s\n", "", "", "ns/flow", "ns/flow", "ns",
+	       "MiB", "MiB", "B/flow");
 }
 
 /* Replay knobs as -r loads them; the live ones (boot clock) if those are rejected. */
@@ -250,8 +285,8 @@ int bench_scan(const struct bench_opts *o, int argc, char **argv)
 			err = err ? err : -EINVAL;
 			break;
 		}
-		printf("  %9u %5d %12.1f %12.1f %12.1f %12.1f\n", n, f.fills, f.idle, f.scan, f.fill,
-		       f.rss_kib / 1024.0);
+		printf("  %9u %5d %12.1f %12.1f %12.1f %10.1f %8.1f %8.1f\n", n, f.fills, f.idle,
+		       f.scan, f.fill, f.rss_kib / 1024.0, f.own_kib / 1024.0, f.own_kib * 1024.0 / n);
 	}
 	loader_close(e.fm);
 	return err ? 1 : 0;
