@@ -153,7 +153,8 @@ static void usage(FILE *f)
 		"  mem                      flow table memlock at 65536 and 1<<20 entries\n"
 		"  exec [--pcap F] [--log F] [--timeout S] -- CMD...   wall time, pkts/s, max RSS\n"
 		"  genpcap FILE N           write N one-packet TCP flows (for RSS of -r)\n"
-		"  plugins                  each plugin's cost on packets it parses and skips\n");
+		"  plugins                  each plugin's cost on packets it parses and skips\n"
+		"  encode                   userland ns/record of each format and of IPFIX\n");
 }
 
 static char verifier_error[200];
@@ -244,6 +245,8 @@ int main(int argc, char **argv)
 		return bench_genpcap(&o, argc - i, argv + i);
 	if (!strcmp(cmd, "plugins"))
 		return bench_plugins(&o, argc - i, argv + i);
+	if (!strcmp(cmd, "encode"))
+		return bench_encode(&o, argc - i, argv + i);
 	usage(stderr);
 	return 2;
 }

@@ -97,5 +97,6 @@ int bench_mem(const struct bench_opts *o, int argc, char **argv);
 int bench_exec(const struct bench_opts *o, int argc, char **argv);
 int bench_genpcap(const struct bench_opts *o, int argc, char **argv);
 int bench_plugins(const struct bench_opts *o, int argc, char **argv);
+int bench_encode(const struct bench_opts *o, int argc, char **argv);
 
 #endif /* __FLOWMON_BENCH_H */

@@ -136,6 +136,8 @@ section "1b. BPF feature plugins: each one's cost on packets it parses and skips
 step 180 "${B[@]}" plugins
 section "2. scan, merge and purge (collector_scan: the sweeper in the kernel, records built)"
 step 240 "${B[@]}" --trials 5 scan 100000 1000000
+section "2b. record encoding (userland ns per record: the formats and IPFIX)"
+step 60 "${B[@]}" --trials 9 encode
 replay
 section "4. kernel cost per packet on a live veth (bpf_stats)"
 step 300 bench/live.sh

@@ -129,7 +129,7 @@ static void addr_str(const struct flow_key *k, const uint8_t *a, char *out, size
 		snprintf(out, len, "?");
 }
 
-void flow_view_init(struct flow_view *v, const struct flow_record *r, ifname_fn ifname)
+void flow_view_init_binary(struct flow_view *v, const struct flow_record *r, ifname_fn ifname)
 {
 	const struct flow_key *k = &r->key;
 	uint64_t first = r->fwd.first_seen, last = r->fwd.last_seen;
@@ -149,8 +149,15 @@ void flow_view_init(struct flow_view *v, const struct flow_record *r, ifname_fn 
 	v->end_ms = wall_ms(last, r->wall_offset_ns);
 	/* 1 (initiator) when a SYN without ACK chose the forward side (RFC 5103 6.3) */
 	v->biflow_dir = fi && !(r->has_rev && (r->rev.state & FLOW_ST_INITIATOR));
-	addr_str(k, k->saddr, v->saddr, sizeof(v->saddr));
-	addr_str(k, k->daddr, v->daddr, sizeof(v->daddr));
+	v->saddr[0] = '\0';
+	v->daddr[0] = '\0';
+}
+
+void flow_view_init(struct flow_view *v, const struct flow_record *r, ifname_fn ifname)
+{
+	flow_view_init_binary(v, r, ifname);
+	addr_str(&r->key, r->key.saddr, v->saddr, sizeof(v->saddr));
+	addr_str(&r->key, r->key.daddr, v->daddr, sizeof(v->daddr));
 }
 
 /* ---- getters ------------------------------------------------------------- */

@@ -52,6 +52,12 @@ struct flow_view {
 };
 
 void flow_view_init(struct flow_view *v, const struct flow_record *r, ifname_fn ifname);
+/*
+ * The same without the addresses' text forms (saddr, daddr empty), for
+ * encoders that write their bytes (fval.b): inet_ntop twice was 15% of
+ * encoding an IPFIX record.
+ */
+void flow_view_init_binary(struct flow_view *v, const struct flow_record *r, ifname_fn ifname);
 
 /* The side of a per-direction form. */
 static inline const struct side_view *view_side(const struct flow_view *v, int d)

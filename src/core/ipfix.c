@@ -252,6 +252,47 @@ static bool tmpl_build(struct tmpl *t, uint16_t tid)
 	return true;
 }
 
+/* Cache slot of a template id: the options template, 8 data, 8 L2, 16 plugin. */
+#define TMPL_SLOTS	33
+
+static int tmpl_slot(uint16_t tid)
+{
+	uint16_t plug = ipfix_plugin_tid_base();
+
+	if (tid == IPFIX_TID_STATS)
+		return 0;
+	if (tid >= IPFIX_TID_DATA && tid < IPFIX_TID_DATA + 8)
+		return 1 + tid - IPFIX_TID_DATA;
+	if (tid >= IPFIX_TID_L2 && tid < IPFIX_TID_L2 + 8)
+		return 9 + tid - IPFIX_TID_L2;
+	if (tid >= plug && tid < plug + 16)
+		return 17 + tid - plug;
+	return -1;
+}
+
+/*
+ * The template of tid, or NULL if tid is not one of ours. Building one
+ * walks the field table (1 us, more than encoding a record), and every
+ * record of a tid has the same: each is built once per fields generation
+ * (plugins add fields). One thread emits records at a time (collect.c), as
+ * for fmt_json.c's cache.
+ */
+static const struct tmpl *tmpl_get(uint16_t tid)
+{
+	static struct tmpl cache[TMPL_SLOTS];
+	static unsigned int built[TMPL_SLOTS];	/* fields_generation() + 1; 0: none */
+	int slot = tmpl_slot(tid);
+
+	if (slot < 0)
+		return NULL;
+	if (built[slot] != fields_generation() + 1 || cache[slot].tid != tid) {
+		if (!tmpl_build(&cache[slot], tid))
+			return NULL;
+		built[slot] = fields_generation() + 1;
+	}
+	return &cache[slot];
+}
+
 static size_t tmpl_rec_len(const struct tmpl *t)
 {
 	size_t n = t->nscope ? 6 : 4;
@@ -275,23 +316,23 @@ static size_t tmpl_data_len(const struct tmpl *t)
 
 size_t ipfix_template_rec_len(uint16_t tid)
 {
-	struct tmpl t;
+	const struct tmpl *t = tmpl_get(tid);
 
-	return tmpl_build(&t, tid) ? tmpl_rec_len(&t) : 0;
+	return t ? tmpl_rec_len(t) : 0;
 }
 
 int ipfix_template_fields(uint16_t tid)
 {
-	struct tmpl t;
+	const struct tmpl *t = tmpl_get(tid);
 
-	return tmpl_build(&t, tid) ? t.nfields : 0;
+	return t ? t->nfields : 0;
 }
 
 size_t ipfix_data_rec_len(uint16_t tid)
 {
-	struct tmpl t;
+	const struct tmpl *t = tmpl_get(tid);
 
-	return tmpl_build(&t, tid) ? tmpl_data_len(&t) : 0;
+	return t ? tmpl_data_len(t) : 0;
 }
 
 int ipfix_session_templates(bool uniflow, uint16_t *out, int max)
@@ -408,15 +449,15 @@ static void encode_template(uint8_t *p, const struct tmpl *t, uint32_t pen_fm)
 
 int ipfix_msg_add_template(struct ipfix_msg *m, uint16_t tid)
 {
-	struct tmpl t;
+	const struct tmpl *t = tmpl_get(tid);
 	uint8_t *p;
 
-	if (!tmpl_build(&t, tid))
+	if (!t)
 		return -EINVAL;
-	p = set_reserve(m, t.nscope ? IPFIX_SET_OPTIONS : IPFIX_SET_TEMPLATE, tmpl_rec_len(&t));
+	p = set_reserve(m, t->nscope ? IPFIX_SET_OPTIONS : IPFIX_SET_TEMPLATE, tmpl_rec_len(t));
 	if (!p)
 		return -ENOSPC;
-	encode_template(p, &t, m->pen);
+	encode_template(p, t, m->pen);
 	return 0;
 }
 
@@ -504,24 +545,24 @@ static size_t encode_field(uint8_t *p, const struct wire_field *w, const struct 
 static int add_record(struct ipfix_msg *m, uint16_t tid, const struct flow_view *v,
 		      const struct stats_values *st)
 {
-	struct tmpl t;
+	const struct tmpl *t = tmpl_get(tid);
 	size_t len = 0;
 	uint8_t *p;
 	int i;
 
-	if (!tmpl_build(&t, tid))
+	if (!t)
 		return -EINVAL;
-	for (i = 0; i < t.nfields; i++)
-		len += st ? t.f[i].len : field_size(&t.f[i], v);
+	for (i = 0; i < t->nfields; i++)
+		len += st ? t->f[i].len : field_size(&t->f[i], v);
 	p = set_reserve(m, tid, len);
 	if (!p)
 		return -ENOSPC;
-	for (i = 0; i < t.nfields; i++) {
+	for (i = 0; i < t->nfields; i++) {
 		if (st) {
-			put_uint(p, st->v[t.f[i].val], t.f[i].len);
-			p += t.f[i].len;
+			put_uint(p, st->v[t->f[i].val], t->f[i].len);
+			p += t->f[i].len;
 		} else {
-			p += encode_field(p, &t.f[i], v);
+			p += encode_field(p, &t->f[i], v);
 		}
 	}
 	m->nrec++;
@@ -532,7 +573,7 @@ static int add_biflow(struct ipfix_msg *m, const struct flow_record *r)
 {
 	struct flow_view v;
 
-	flow_view_init(&v, r, NULL);
+	flow_view_init_binary(&v, r, NULL);
 	return add_record(m, ipfix_flow_tid(r, false, false), &v, NULL);
 }
 
@@ -548,7 +589,7 @@ static int add_uniflow(struct ipfix_msg *m, const struct flow_record *r, bool re
 	}
 	u.has_rev = false;
 	memset(&u.rev, 0, sizeof(u.rev));
-	flow_view_init(&v, &u, NULL);
+	flow_view_init_binary(&v, &u, NULL);
 	return add_record(m, ipfix_flow_tid(r, true, rev), &v, NULL);
 }
 
@@ -626,22 +667,22 @@ static void elem_name(const struct field *f, int d, bool v6, char *out, size_t l
 
 int ipfix_doc_template(FILE *out, uint16_t tid)
 {
+	const struct tmpl *t = tmpl_get(tid);
 	char name[96];
-	struct tmpl t;
 	int i;
 
-	if (!tmpl_build(&t, tid) || t.nscope)
+	if (!t || t->nscope)
 		return -EINVAL;
 	fprintf(out, "| # | IE | PEN | len | name | value |\n");
 	fprintf(out, "| --- | --- | --- | --- | --- | --- |\n");
-	for (i = 0; i < t.nfields; i++) {
-		const struct wire_field *w = &t.f[i];
+	for (i = 0; i < t->nfields; i++) {
+		const struct wire_field *w = &t->f[i];
 		const struct field *f = field_at(w->val);
 
-		elem_name(f, w->dir, t.tf & IPFIX_TF_V6, name, sizeof(name));
+		elem_name(f, w->dir, t->tf & IPFIX_TF_V6, name, sizeof(name));
 		fprintf(out, "| %d | %u | %u | %u | %s | %s%s |\n", i + 1, w->id & 0x7fff, w->pen,
 			w->len, name, w->dir == FD_REV ? "reverse direction: " :
 			w->dir == FD_FWD && f->flags & FF_DIR ? "forward direction: " : "", f->doc);
 	}
-	return t.nfields;
+	return t->nfields;
 }
