@@ -162,9 +162,17 @@ def iat(times):
 
 
 def side(rec, fwd):
-    """The metrics of one direction of a record."""
+    """The metrics of one direction of a record. A direction with packets
+    must carry every key (TCP's only for TCP): a key renamed or dropped from
+    the JSON is a difference, not a zero that happens to match."""
     s, io = ('SRC_', 'IN') if fwd else ('DST_', 'OUT')
-    g = lambda k: int(rec.get(k, 0))
+    sent = int(rec.get('IN_PKTS' if fwd else 'OUT_PKTS', 0))
+    tcp = int(rec.get('PROTOCOL', 0)) == 6
+
+    def g(k):
+        if k not in rec and sent and (tcp or not k.startswith(('TCP_', 'RETRANS', 'OOORDER'))):
+            raise KeyError(k)
+        return int(rec.get(k, 0))
     return dict(
         pkts=g('IN_PKTS' if fwd else 'OUT_PKTS'),
         ttl=(g(s + 'MIN_TTL'), g(s + 'MAX_TTL')),
@@ -190,7 +198,10 @@ def check(pkts, records):
             rec = json.loads(line)
             fwd, rev = compare.directions(rec)
             for key, is_fwd in ((fwd, True), (rev, False)):
-                sd = side(rec, is_fwd)
+                try:
+                    sd = side(rec, is_fwd)
+                except KeyError as e:
+                    return ['%s: record without %s' % (','.join(key), e)], Counter(), 0
                 if sd['pkts']:
                     got.setdefault(key, []).append(sd)
     errs, rules, n = [], Counter(), 0
