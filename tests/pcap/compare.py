@@ -34,6 +34,7 @@ Options:
   --flags-mask M        compare TCP flags under mask M (0xff: a collector
                         that keeps 8 bits); a direction whose records carry
                         no CLIENT_/SERVER_TCP_FLAGS has its flags unchecked
+                        (without this option such a TCP record is an error)
   --expect-rules JSON   {"rule": count, ...}: the rules must have applied
                         exactly so often (crafted captures; absent = 0)
   --rules-out FILE      write {"rule": count} of this capture to FILE
@@ -523,8 +524,10 @@ def directions(rec):
     return fwd, rev
 
 
-def read_records(path, errs, eof=False):
-    """Per direction [packets, bytes, flags]; per connection [start ms, end ms]."""
+def read_records(path, errs, eof=False, flags_optional=False):
+    """Per direction [packets, bytes, flags]; per connection [start ms, end ms].
+    A TCP direction with packets must carry its flags unless flags_optional
+    (a foreign collector's records, --flags-mask)."""
     dirs, conns = OrderedDict(), OrderedDict()
     forced = Counter()
     try:
@@ -556,9 +559,11 @@ def read_records(path, errs, eof=False):
                     forced[frozenset((fwd, rev))] += 1
             for key, pk, by, fl in ((fwd, 'IN_PKTS', 'IN_BYTES', 'CLIENT_TCP_FLAGS'),
                                     (rev, 'OUT_PKTS', 'OUT_BYTES', 'SERVER_TCP_FLAGS')):
-                pk, by, fl = int(rec[pk]), int(rec[by]), rec.get(fl)
+                pk, by, fl, flk = int(rec[pk]), int(rec[by]), rec.get(fl), fl
                 if pk == 0 and by == 0:
                     continue
+                if fl is None and not flags_optional and int(rec['PROTOCOL']) == 6:
+                    errs.append('record %d (%s): no %s' % (n, ','.join(key), flk))
                 d = dirs.setdefault(key, [0, 0, 0])
                 d[0] += pk
                 d[1] += by
@@ -657,7 +662,7 @@ def main(argv):
     if j.unplaced:
         errs.append('packets neither tshark nor a rule can place:')
         errs += j.unplaced
-    dirs, conns = read_records(records, errs, '--eof' in opts)
+    dirs, conns = read_records(records, errs, '--eof' in opts, '--flags-mask' in opts)
     errs += compare(exp, dirs, conns, '--no-times' not in opts,
                     int(opts.get('--flags-mask', '0x1ff'), 0))
     if '--counters' in opts:
