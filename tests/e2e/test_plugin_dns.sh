@@ -53,6 +53,8 @@ for q in "${QUERIES[@]}"; do
 		fm_in "$NS_A" dig +tries=1 +time=2 @"$1" "$2" "$3" >>"$FM_TMP/dig.txt"
 	fi
 done
+# a flow that is not DNS, for the plugin to leave alone
+fm_in "$NS_A" ping -c 2 -i 0.2 -W 1 "$IP4_B" >/dev/null
 # dig has its answers: every packet passed the hook. SIGTERM writes every record.
 fm_meter_stop
 fm_capture_stop "$DNS_CAP" "$FM_TMP/dns.pcap" ||
@@ -91,7 +93,9 @@ tap_is "$("${CHECK[@]}" json "$OUT" "$port" DNS_RET_CODE DNS_NUM_ANSWERS)" "3 0"
 port=$(case_of www.fm.test 28)
 tap_is "$("${CHECK[@]}" json "$OUT" "$port" DNS_RET_CODE DNS_NUM_ANSWERS)" "0 0" \
 	"a query with no answer (AAAA of an A-only name): NOERROR, 0 answers"
-# a record without DNS carries no DNS keys
+# a record without DNS carries no DNS keys: the ping's
+tap_is "$(grep -c '"PROTOCOL":1,' "$OUT")" 1 "the ping is one record"
+tap_is "$(grep '"PROTOCOL":1,' "$OUT" | grep -c DNS_)" 0 "the ping's record has no DNS fields"
 tap_is "$(grep -v '"L4_DST_PORT":53,' "$OUT" | grep -c DNS_QUERY)" 0 \
 	"records of other flows have no DNS fields"
 tap_done
