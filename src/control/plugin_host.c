@@ -217,7 +217,7 @@ static bool member_tagged(const struct btf *btf, __u32 type_id, int idx)
 		t = btf__type_by_id(btf, i);
 		if (btf_is_decl_tag(t) && t->type == type_id &&
 		    btf_decl_tag(t)->component_idx == idx &&
-		    !strncmp(btf__name_by_offset(btf, t->name_off), "flowmon.", 8))
+		    plugin_is_tag(btf__name_by_offset(btf, t->name_off)))
 			return true;
 	}
 	return false;
@@ -270,13 +270,9 @@ int plugin_desc_from_btf(const struct btf *btf, uint32_t type_id, struct plugin_
 	/* FM_WHEN may name a member without tags of its own: add it as a gate */
 	for (i = 0; i < d->n_fields; i++) {
 		const char *w = d->f[i].when;
-		int j, k;
+		int k;
 
-		if (!w[0])
-			continue;
-		for (j = 0; j < d->n_fields && strcmp(d->f[j].member, w); j++)
-			;
-		if (j < d->n_fields)
+		if (!w[0] || plugin_field_of(d, w))
 			continue;
 		m = btf_members(t);
 		for (k = 0; k < vlen && strcmp(btf__name_by_offset(btf, m[k].name_off), w); k++)

@@ -143,13 +143,18 @@ static int member_tag(struct plugin_field *f, const char *k, const char *v, char
 	return fail(err, len, "unknown tag '%s' on member %s", k, f->member);
 }
 
+bool plugin_is_tag(const char *tag)
+{
+	return !strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX));
+}
+
 int plugin_tag(struct plugin_desc *d, struct plugin_field *f, const char *tag, char *err,
 	       size_t errlen)
 {
 	char k[32];
 	const char *eq;
 
-	if (strncmp(tag, TAG_PREFIX, strlen(TAG_PREFIX)))
+	if (!plugin_is_tag(tag))
 		return 1;
 	tag += strlen(TAG_PREFIX);
 	eq = strchr(tag, '=');
@@ -159,7 +164,7 @@ int plugin_tag(struct plugin_desc *d, struct plugin_field *f, const char *tag, c
 	return f ? member_tag(f, k, eq + 1, err, errlen) : type_tag(d, k, eq + 1, err, errlen);
 }
 
-static const struct plugin_field *member_named(const struct plugin_desc *d, const char *name)
+struct plugin_field *plugin_field_of(struct plugin_desc *d, const char *name)
 {
 	int i;
 
@@ -189,7 +194,7 @@ int plugin_desc_finish(struct plugin_desc *d, char *err, size_t errlen)
 				*p = (char)tolower((unsigned char)*p);
 		}
 		if (f->when[0]) {
-			g = member_named(d, f->when);
+			g = plugin_field_of(d, f->when);
 			if (!g || g->type == PF_STR || g->size > 8)
 				return fail(err, errlen, "member %s: FM_WHEN(%s) names no integer "
 					    "member", f->member, f->when);

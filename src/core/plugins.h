@@ -66,6 +66,10 @@ struct plugin_desc {
  */
 int plugin_tag(struct plugin_desc *d, struct plugin_field *f, const char *tag, char *err,
 	       size_t errlen);
+/* Is tag one of ours (a "flowmon." declaration tag), valid or not? */
+bool plugin_is_tag(const char *tag);
+/* The field of d made from the struct member named name, NULL if none. */
+struct plugin_field *plugin_field_of(struct plugin_desc *d, const char *name);
 
 /*
  * After every member and tag: defaults (text column = the JSON key in lower
