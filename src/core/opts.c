@@ -47,6 +47,9 @@ enum {
 	OPT_TC_MECH,
 	OPT_PLUGIN,
 	OPT_PLUGIN_ENTRIES,
+	OPT_DAEMON,
+	OPT_PID_FILE,
+	OPT_CHECK,
 };
 
 #define C(x)	(1u << CMD_##x)
@@ -93,6 +96,12 @@ static const struct opt_def opt_defs[] = {
 		"(default 32473, the documentation PEN)" },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", C(RUN), "serve Prometheus metrics on "
 		"http://ADDR:PORT/metrics (default: off)" },
+	{ "daemon", OPT_DAEMON, NULL, C(RUN), "run in the background once the table is open "
+		"and the dump writable; start-up errors and exit status go to the caller; needs -l "
+		"(default: foreground)" },
+	{ "pid-file", OPT_PID_FILE, "FILE", C(RUN), "write the pid to FILE once ready, remove "
+		"it on exit; refuse to start while FILE names a running tc_flowmon_user "
+		"(default none)" },
 	{ "flows", OPT_FLOWS, NULL, C(STATUS), "status: list the open flows of the table" },
 	{ "iface", 'I', "IF[,IF...]", C(RUN) | C(LOAD) | C(UNLOAD), "interfaces to attach to "
 		"(default none)" },
@@ -131,6 +140,8 @@ static const struct opt_def opt_defs[] = {
 		"-I interfaces, then exit" },
 	{ "status", OPT_STATUS, NULL, C_SEED, "the status command: attachments, table "
 		"occupancy and counters, then exit" },
+	{ "check", OPT_CHECK, NULL, C_ALL | C_SEED, "check the command line, then exit: 0 if "
+		"valid, else 2 and the error; nothing is opened or changed" },
 	{ "version", OPT_VERSION, NULL, C_ALL | C_SEED, "print the version and exit" },
 	{ "help", 'h', NULL, C_ALL | C_SEED, "print this help and exit" },
 };
@@ -577,6 +588,12 @@ static int opt_flag(struct parse_ctx *c, struct flowmon_opts *o, int opt)
 	case OPT_FLOWS:
 		o->flows = true;
 		return 0;
+	case OPT_DAEMON:
+		o->daemon = true;
+		return 0;
+	case OPT_CHECK:
+		o->check = true;
+		return 0;
 	case OPT_ATTACH:
 		return opt_seed_cmd(c, o, CMD_LOAD, "--attach");
 	case OPT_DETACH:
@@ -605,6 +622,8 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_string(c, "pcap file", s, &o->pcap);
 	case OPT_OBJ:
 		return opt_string(c, "object file", s, &o->obj_path);
+	case OPT_PID_FILE:
+		return opt_string(c, "pid file", s, &o->pid_file);
 	case OPT_FORMAT:
 		return opt_format(c, o, s);
 	case OPT_ENGINE:
@@ -683,6 +702,19 @@ static int bad_option(struct parse_ctx *c, const char *cmd, int opt, int argc, c
 	return fail(c, "unknown option '%s'", arg);
 }
 
+/* A daemon has no terminal: it logs to a file and writes no records to stdout. */
+static int check_daemon(struct parse_ctx *c, const struct flowmon_opts *o)
+{
+	if (!o->log_file || !strcmp(o->log_file, "-"))
+		return fail(c, "--daemon needs -l FILE: a daemon has no terminal to log to");
+	if (o->out_file && !strcmp(o->out_file, "-"))
+		return fail(c, "--daemon conflicts with -o -: a daemon has no terminal");
+	if (!o->interval)
+		return fail(c, "--daemon conflicts with -i 0: a daemon scans every 1-%u s",
+			    MAX_INTERVAL);
+	return 0;
+}
+
 /* Rules between options, checked once all of them are known. */
 static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 {
@@ -700,6 +732,10 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "-I conflicts with -r: a capture is replayed, nothing is attached");
 	if (o->cmd == CMD_REPLAY && !o->pcap)
 		return fail(c, "replay needs a FILE");
+	if (o->pcap && (o->daemon || o->pid_file))
+		return fail(c, "%s conflicts with -r", o->daemon ? "--daemon" : "--pid-file");
+	if (o->daemon && check_daemon(c, o))
+		return -1;
 	if (o->xdp && o->hooks == HOOK_EGRESS)
 		return fail(c, "--hook xdp conflicts with -D egress: XDP sees ingress only");
 	if (o->xdp && !o->hooks_given)

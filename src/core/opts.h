@@ -86,6 +86,9 @@ struct flowmon_opts {
 	uint32_t plugin_entries;	/* --plugin-entries N: results a plugin holds (0: its own) */
 	const char *plugin_action;	/* plugin ACTION: load, unload, list */
 	const char *plugin_arg;		/* its FILE or NAME */
+	bool daemon;			/* run --daemon: in the background once ready */
+	const char *pid_file;		/* run --pid-file FILE */
+	bool check;			/* --check: validate the command line, do nothing */
 };
 
 /*

@@ -286,6 +286,42 @@ TEST(opts_commands)
 		  "-I", "lo", "--read", "f.pcap");
 }
 
+/* run --daemon, --pid-file and --check: parsed, and the rules between them and the others. */
+TEST(opts_daemon_and_check)
+{
+	CHECK_EQ(PARSE0(), 0);
+	CHECK(!o.daemon && o.pid_file == NULL && !o.check);
+	CHECK_EQ(PARSE("run", "--daemon", "-l", "/var/log/f.log", "--pid-file", "/run/f.pid"), 0);
+	CHECK(o.daemon);
+	CHECK_STR(o.pid_file, "/run/f.pid");
+	CHECK_EQ(PARSE("--pid-file", "f.pid"), 0);	/* the seed's line is run; no daemon needed */
+	CHECK(!o.daemon);
+	CHECK_STR(o.pid_file, "f.pid");
+	PARSE_ERR("--daemon needs -l FILE: a daemon has no terminal to log to", "run", "--daemon");
+	PARSE_ERR("--daemon needs -l FILE: a daemon has no terminal to log to", "run", "--daemon",
+		  "-l", "-");
+	PARSE_ERR("--daemon conflicts with -o -: a daemon has no terminal", "--daemon", "-l", "f",
+		  "-o", "-");
+	PARSE_ERR("--daemon conflicts with -i 0: a daemon scans every 1-86400 s", "--daemon",
+		  "-l", "f", "-i", "0");
+	PARSE_ERR("--daemon conflicts with -r", "--daemon", "-l", "f", "-r", "f.pcap");
+	PARSE_ERR("--pid-file conflicts with -r", "-r", "f.pcap", "--pid-file", "p");
+	PARSE_ERR("invalid pid file '': empty", "--pid-file", "");
+	PARSE_ERR("option '--daemon' is not one of load's options", "load", "-I", "lo",
+		  "--daemon");
+	PARSE_ERR("option '--pid-file' is not one of status's options", "status", "--pid-file",
+		  "p");
+	/* the rules after --daemon's still apply */
+	PARSE_ERR("--xdp-mode needs --hook xdp", "--daemon", "-l", "f", "--xdp-mode", "native");
+	/* --check: every command takes it, and a bad value is still an error */
+	CHECK_EQ(PARSE("load", "-I", "lo", "--check"), 0);
+	CHECK(o.check);
+	CHECK_EQ(o.cmd, CMD_LOAD);
+	PARSE_ERR("invalid direction 'up': expected ingress, egress or both", "load", "--check",
+		  "-I", "lo", "-D", "up");
+	PARSE_ERR("load needs -I IFACE", "load", "--check");
+}
+
 TEST(opts_unknown_and_missing)
 {
 	PARSE_ERR("unknown option '--foo'", "--foo");
