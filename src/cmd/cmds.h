@@ -24,6 +24,7 @@ int cmd_purge(const struct flowmon_opts *o);
 int cmd_status(const struct flowmon_opts *o);
 int cmd_top(const struct flowmon_opts *o);
 int cmd_plugin(const struct flowmon_opts *o);
+int cmd_stop(const struct flowmon_opts *o);
 
 /* --plugin FILE...: load each into the meter of h; the names of those loaded. 0 or -errno. */
 struct plugin_host;

@@ -9,24 +9,36 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cmds.h"
 #include "daemon.h"
 #include "log.h"
 
 static int ready_fd = -1;		/* the daemon's end of the pipe to its caller */
 static char pid_written[PATH_MAX];	/* the pid file this process wrote, "" if none */
 
-/* The command name of /proc/WHO ("tc_flowmon_user"); "" if there is none. */
+/* The command name of /proc/WHO ("tc_flowmon_user"); "" if there is none or it is a zombie. */
 static void proc_comm(const char *who, char *buf, size_t len)
 {
-	char path[64];
+	char path[64], stat[512], *paren;
 	FILE *f;
 
 	buf[0] = '\0';
+	/* "PID (COMM) STATE ...": an exited process not yet reaped runs nothing */
+	snprintf(path, sizeof(path), "/proc/%s/stat", who);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	paren = fgets(stat, sizeof(stat), f) ? strrchr(stat, ')') : NULL;
+	fclose(f);
+	if (!paren || paren[1] != ' ' || paren[2] == 'Z')
+		return;
 	snprintf(path, sizeof(path), "/proc/%s/comm", who);
 	f = fopen(path, "r");
 	if (!f)
@@ -36,6 +48,17 @@ static void proc_comm(const char *who, char *buf, size_t len)
 	fclose(f);
 }
 
+/* Whether pid runs this program: not gone, not a zombie, not another program reusing it. */
+static bool runs_us(long pid)
+{
+	char who[32], comm[64], self[64];
+
+	snprintf(who, sizeof(who), "%ld", pid);
+	proc_comm(who, comm, sizeof(comm));
+	proc_comm("self", self, sizeof(self));
+	return comm[0] && !strcmp(comm, self);
+}
+
 /*
  * The pid the file names if that process runs this program, else 0: a
  * stale file (the daemon was killed) or a pid reused by another program
@@ -43,7 +66,7 @@ static void proc_comm(const char *who, char *buf, size_t len)
  */
 static long running_pid(const char *pid_file)
 {
-	char line[32] = "", comm[64], self[64];
+	char line[32] = "";
 	char *end;
 	long pid;
 	FILE *f;
@@ -57,10 +80,7 @@ static long running_pid(const char *pid_file)
 	pid = strtol(line, &end, 10);
 	if (pid <= 0 || (*end && *end != '\n') || pid == getpid())
 		return 0;
-	snprintf(line, sizeof(line), "%ld", pid);
-	proc_comm(line, comm, sizeof(comm));
-	proc_comm("self", self, sizeof(self));
-	return comm[0] && !strcmp(comm, self) ? pid : 0;
+	return runs_us(pid) ? pid : 0;
 }
 
 /* A relative path as the user meant it: from where the daemon was started, not /. */
@@ -216,4 +236,39 @@ void daemon_exit(void)
 	if (pid_written[0])
 		unlink(pid_written);
 	pid_written[0] = '\0';
+}
+
+/*
+ * stop: SIGTERM, then wait until the daemon is gone: it writes its open
+ * flows and removes its pid file first. One that is still there after
+ * --timeout is killed; its open flows stay in the table.
+ */
+int cmd_stop(const struct flowmon_opts *o)
+{
+	long pid = running_pid(o->pid_file);
+	unsigned int i;
+
+	if (!pid) {
+		pr_info("no daemon running (pid file %s)\n", o->pid_file);
+		if (unlink(o->pid_file) && errno != ENOENT)
+			pr_verbose("failed to remove stale pid file %s: %s\n", o->pid_file,
+				   strerror(errno));
+		return 0;
+	}
+	if (kill((pid_t)pid, SIGTERM)) {
+		pr_err("failed to stop daemon (pid %ld): %s\n", pid, strerror(errno));
+		return 1;
+	}
+	for (i = 0; runs_us(pid); i++) {
+		if (i == o->stop_timeout * 10) {
+			kill((pid_t)pid, SIGKILL);
+			unlink(o->pid_file);
+			pr_err("failed to stop daemon (pid %ld): not gone after %u s, killed: its "
+			       "open flows stay in the table\n", pid, o->stop_timeout);
+			return 1;
+		}
+		usleep(100000);
+	}
+	pr_info("stopped daemon (pid %ld)\n", pid);
+	return 0;
 }

@@ -27,6 +27,7 @@ static const cmd_fn commands[CMD_MAX] = {
 	[CMD_STATUS] = cmd_status,
 	[CMD_TOP] = cmd_top,
 	[CMD_PLUGIN] = cmd_plugin,
+	[CMD_STOP] = cmd_stop,
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)

@@ -50,10 +50,12 @@ enum {
 	OPT_DAEMON,
 	OPT_PID_FILE,
 	OPT_CHECK,
+	OPT_TIMEOUT,
 };
 
 #define C(x)	(1u << CMD_##x)
-#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN))
+#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN) | \
+		 C(STOP))
 #define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN))
 #define C_OUT	(C(RUN) | C(REPLAY))
 #define C_KERN	(C(RUN) | C(REPLAY) | C(LOAD))	/* what loads the object */
@@ -99,9 +101,11 @@ static const struct opt_def opt_defs[] = {
 	{ "daemon", OPT_DAEMON, NULL, C(RUN), "run in the background once the table is open "
 		"and the dump writable; start-up errors and exit status go to the caller; needs -l "
 		"(default: foreground)" },
-	{ "pid-file", OPT_PID_FILE, "FILE", C(RUN), "write the pid to FILE once ready, remove "
-		"it on exit; refuse to start while FILE names a running tc_flowmon_user "
-		"(default none)" },
+	{ "pid-file", OPT_PID_FILE, "FILE", C(RUN) | C(STOP), "run: write the pid to FILE once "
+		"ready, remove it on exit; refuse to start while FILE names a running tc_flowmon_user; "
+		"stop: the daemon to stop (default none)" },
+	{ "timeout", OPT_TIMEOUT, "SEC", C(STOP), "stop: seconds the daemon gets to write its "
+		"flows before SIGKILL, 0-86400 (default 10)" },
 	{ "flows", OPT_FLOWS, NULL, C(STATUS), "status: list the open flows of the table" },
 	{ "iface", 'I', "IF[,IF...]", C(RUN) | C(LOAD) | C(UNLOAD), "interfaces to attach to "
 		"(default none)" },
@@ -165,6 +169,8 @@ static const struct cmd_def cmd_defs[CMD_MAX] = {
 	[CMD_STATUS] = { "status", "", "where we are attached, table occupancy, kernel "
 		"counters (-j: JSON)" },
 	[CMD_TOP] = { "top", "", "live view of the open flows, refreshed every second (q quits)" },
+	[CMD_STOP] = { "stop", "", "stop the daemon of --pid-file: SIGTERM, then wait while it "
+		"writes its open flows (SIGKILL after --timeout)" },
 	[CMD_PLUGIN] = { "plugin", " load FILE | unload NAME | list", "BPF feature plugins of "
 		"the running meter: load one, unload one, list them (-j: JSON)" },
 	[CMD_HELP] = { "help", " [COMMAND]", "this help, or one command's" },
@@ -450,6 +456,7 @@ static void opts_defaults(struct flowmon_opts *o)
 	o->hooks = HOOK_BOTH;
 	o->max_flows = FLOWMON_DEFAULT_MAX_FLOWS;
 	o->features = -1;
+	o->stop_timeout = 10;
 }
 
 /* --engine: which datapath replays a capture. */
@@ -532,6 +539,8 @@ static int opt_number(struct parse_ctx *c, struct flowmon_opts *o, int opt, cons
 	switch (opt) {
 	case 'i':
 		return parse_uint(c, "interval", s, 0, MAX_INTERVAL, &o->interval);
+	case OPT_TIMEOUT:
+		return parse_uint(c, "timeout", s, 0, MAX_INTERVAL, &o->stop_timeout);
 	case OPT_IDLE:
 		return parse_uint(c, "idle timeout", s, 1, UINT_MAX, &o->idle_sec);
 	case OPT_ACTIVE:
@@ -736,6 +745,8 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "%s conflicts with -r", o->daemon ? "--daemon" : "--pid-file");
 	if (o->daemon && check_daemon(c, o))
 		return -1;
+	if (o->cmd == CMD_STOP && !o->pid_file)
+		return fail(c, "stop needs --pid-file FILE");
 	if (o->xdp && o->hooks == HOOK_EGRESS)
 		return fail(c, "--hook xdp conflicts with -D egress: XDP sees ingress only");
 	if (o->xdp && !o->hooks_given)

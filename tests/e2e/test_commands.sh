@@ -3,7 +3,7 @@
 # test_commands.sh - tc_flowmon_user's commands, in namespace A with its own
 # bpffs (fm_mntns): --version and help everywhere; per-command options;
 # load, run, status (text and JSON), unload (-I, -D, --all), run --daemon
-# with --pid-file, --check, and purge with a table of another name (-p);
+# with --pid-file, stop, --check, and purge with a table of another name (-p);
 # replay FILE against -r FILE. Expected values
 # come from the kernel (tc filter show: our filters and their program ids),
 # bpffs (ls) and what the test sent, never from the program's own output.
@@ -156,8 +156,26 @@ U_rc 0 "run --daemon over a stale pid file" run --daemon --pid-file "$PIDF" -p f
 DPID=$(pidf)
 [ -n "$DPID" ] && [ "$DPID" != 1 ] && FM_PIDS+=("$DPID")
 tap_is "$(cat "/proc/${DPID:-0}/comm" 2>/dev/null)" tc_flowmon_user "the stale pid file now names the new daemon"
-[ "${DPID:-1}" != 1 ] && kill -TERM "$DPID"
-tap_ok "and it stops on SIGTERM" fm_wait 5 test ! -d "/proc/${DPID:-0}"
+U_rc 0 "stop --pid-file" stop --pid-file "$PIDF"
+tap_ok "stop: the daemon is gone when stop returns" test ! -d "/proc/${DPID:-0}" -o "$(awk '{ print $3 }' "/proc/${DPID:-0}/stat" 2>/dev/null)" = Z
+tap_ok "stop: its pid file is removed" fm_mnt "$NS_A" test ! -e "$PIDF"
+U_rc 0 "stop with no daemon running" stop --pid-file "$PIDF"
+fm_mnt "$NS_A" sh -c "echo 1 >$PIDF"
+U_rc 0 "stop with a stale pid file" stop --pid-file "$PIDF"
+tap_ok "stop: pid 1 is not signalled, the stale pid file is removed" fm_mnt "$NS_A" test ! -e "$PIDF"
+# a daemon that ignores SIGTERM (sleep named tc_flowmon_user, SIG_IGN kept across exec)
+mkdir -p "$FM_TMP/fake" && cp "$(command -v sleep)" "$FM_TMP/fake/tc_flowmon_user"
+(trap '' TERM; exec "$FM_TMP/fake/tc_flowmon_user" 60) &
+FAKE=$!
+FM_PIDS+=("$FAKE")
+echo "$FAKE" >"$FM_TMP/fake.pid"
+U_rc 1 "stop: a daemon that ignores SIGTERM is killed after --timeout 1" \
+	stop --pid-file "$FM_TMP/fake.pid" --timeout 1
+wait "$FAKE"
+tap_is "$?" 137 "...by SIGKILL"
+tap_ok "...with an error that says so" \
+	grep -q "failed to stop daemon (pid $FAKE): not gone after 1 s, killed" "$FM_TMP/u.err"
+tap_ok "...and its pid file removed" test ! -e "$FM_TMP/fake.pid"
 # a daemon that cannot open its table fails in its caller, with its error
 U_rc 1 "run --daemon on a table that is not loaded fails" run --daemon --pid-file "$PIDF" \
 	-p fmnosuch -l /var/log/fmd.log

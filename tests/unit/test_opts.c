@@ -320,6 +320,17 @@ TEST(opts_daemon_and_check)
 	PARSE_ERR("invalid direction 'up': expected ingress, egress or both", "load", "--check",
 		  "-I", "lo", "-D", "up");
 	PARSE_ERR("load needs -I IFACE", "load", "--check");
+	/* stop: the daemon of a pid file */
+	CHECK_EQ(PARSE("stop", "--pid-file", "/run/f.pid"), 0);
+	CHECK_EQ(o.cmd, CMD_STOP);
+	CHECK_EQ(o.stop_timeout, 10);
+	CHECK_EQ(PARSE("stop", "--pid-file", "/run/f.pid", "--timeout", "0"), 0);
+	CHECK_EQ(o.stop_timeout, 0);
+	PARSE_ERR("stop needs --pid-file FILE", "stop");
+	PARSE_ERR("invalid timeout '86401': out of range (0-86400)", "stop", "--pid-file", "f",
+		  "--timeout", "86401");
+	PARSE_ERR("option '-p' is not one of stop's options", "stop", "--pid-file", "f", "-p", "x");
+	PARSE_ERR("option '--timeout' is not one of run's options", "run", "--timeout", "3");
 }
 
 TEST(opts_unknown_and_missing)
@@ -386,7 +397,7 @@ static const char *const every_long[] = {
 	"--file", "--pin-name", "--interval", "--dir", "--log", "--quiet", "--verbose",
 	"--json", "--help", "--read", "--output", "--export", "--iface", "--direction",
 	"--idle-timeout", "--active-timeout", "--max-flows", "--obj", "--odid", "--uniflow",
-	"--attach", "--detach", "--status",
+	"--attach", "--detach", "--status", "--daemon", "--pid-file", "--timeout", "--check",
 };
 
 /* Every option on exactly one line. */
