@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 # tc_flowmon.sh - the seed's verbs over tc_flowmon_user: load, unload, purge and status
 # are its commands; start is load, then "run --daemon --pid-file" (the only state kept);
-# stop signals that pid. tc_flowmon_user checks every value (--check) before anything
+# stop is "stop --pid-file". tc_flowmon_user checks every value (--check) before anything
 # changes. Settings: these defaults, then /etc/default/bpfflowmon, then the command
 # line (tc_flowmon.sh(8)). Exit codes: 0 ok, 1 runtime error, 2 usage error.
 set -u
@@ -146,7 +146,8 @@ LOAD=(load -I "$IFLIST" "${HOOK[@]}" --tc-mech "$TC_MECH" ${BPFPROG:+--obj "$BPF
 read -r -a EXTRA <<<"$DAEMON_OPTS"	# split on blanks (read neither globs nor evaluates)
 RUN=(run --daemon --pid-file "$PIDFILE" -i "$INTERVAL" -d "$DUMPDIR" -l "$LOGFILE" --format "$FORMAT"
 	"${EXTRA[@]}")
-U "${LOAD[@]}" --check && U "${RUN[@]}" --check || exit 2
+STOP=("$USERLAND" stop --pid-file "$PIDFILE" --timeout "$STOP_TIMEOUT")	# then SIGKILL, exit 1
+U "${LOAD[@]}" --check && U "${RUN[@]}" --check && "${STOP[@]}" --check || exit 2
 [ "$(id -u)" -eq 0 ] || [ "$CMD" = status ] || die 1 "$CMD needs root"
 if [ "$CMD" != status ]; then	# one changing verb at a time
 	mkdir -p "$RUNDIR" && exec 9>"$RUNDIR/lock" && { ! command -v flock >/dev/null || flock -w 60 9; } ||
@@ -166,23 +167,12 @@ do_start() {		# the daemon returns once its table is open, or fails with its err
 	U "${RUN[@]}" 9>&- || die 1 "failed to start $USERLAND"
 	echo "started ${USERLAND##*/} (pid $(daemon_pid)), flows in $DUMPDIR, log $LOGFILE"
 }
-do_stop() {		# SIGTERM: the daemon writes its open flows, removes its pid file, exits
-	local pid i
-	pid=$(daemon_pid) || { echo "${USERLAND##*/} not running"; rm -f "$PIDFILE"; return 0; }
-	kill -TERM "$pid"
-	for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do daemon_pid >/dev/null || break; sleep 0.1; done
-	if daemon_pid >/dev/null; then
-		kill -KILL "$pid"
-		rm -f "$PIDFILE"
-		die 1 "${USERLAND##*/} (pid $pid) did not exit in ${STOP_TIMEOUT}s, killed: its open flows stay"
-	fi
-	echo "stopped ${USERLAND##*/} (pid $pid)"
-}
 do_unload() {		# detach first, then stop: the daemon's last scan writes every packet
 	local d=$DIR
 	[ "$d" != xdp ] || d=ingress	# the XDP hook goes with ingress
 	if [ "$IFACE_GIVEN" = yes ]; then U unload -I "$IFLIST" -D "$d"; else U unload --all; fi || return
-	if U status -j | grep -q '"attached":\[\]'; then do_stop; else echo "still attached: the daemon runs on"; fi
+	U status -j | grep -q '"attached":\[\]' || { echo "still attached: the daemon runs on"; return 0; }
+	"${STOP[@]}"
 }
 do_status() {
 	local pid; if pid=$(daemon_pid); then echo "daemon: running, pid $pid"; else echo "daemon: not running"; fi
@@ -191,8 +181,8 @@ do_status() {
 case $CMD in
 load) U "${LOAD[@]}" ;;
 start) do_start ;;
-stop) do_stop ;;
+stop) "${STOP[@]}" ;;
 unload) do_unload ;;
-purge) do_stop && U purge ;;
+purge) "${STOP[@]}" && U purge ;;
 status) do_status ;;
 esac
