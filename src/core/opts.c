@@ -169,10 +169,10 @@ static const struct cmd_def cmd_defs[CMD_MAX] = {
 	[CMD_STATUS] = { "status", "", "where we are attached, table occupancy, kernel "
 		"counters (-j: JSON)" },
 	[CMD_TOP] = { "top", "", "live view of the open flows, refreshed every second (q quits)" },
-	[CMD_STOP] = { "stop", "", "stop the daemon of --pid-file: SIGTERM, then wait while it "
-		"writes its open flows (SIGKILL after --timeout)" },
 	[CMD_PLUGIN] = { "plugin", " load FILE | unload NAME | list", "BPF feature plugins of "
 		"the running meter: load one, unload one, list them (-j: JSON)" },
+	[CMD_STOP] = { "stop", "", "stop the daemon of --pid-file: SIGTERM, then wait while it "
+		"writes its open flows (SIGKILL after --timeout)" },
 	[CMD_HELP] = { "help", " [COMMAND]", "this help, or one command's" },
 	[CMD_VERSION] = { "version", "", "print the version" },
 };
