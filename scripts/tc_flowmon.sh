@@ -1,10 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-# tc_flowmon.sh - the seed's management verbs over tc_flowmon_user's commands:
-# load, unload, purge and status are "tc_flowmon_user load|unload|purge|status";
-# start and stop run the daemon ("tc_flowmon_user run") with a pid file, the
-# only state kept here. The kernel and bpffs say what is attached and loaded.
-# Settings: these defaults, then /etc/default/bpfflowmon, then the command
+# tc_flowmon.sh - the seed's verbs over tc_flowmon_user: load, unload, purge and status
+# are its commands; start is load, then "run --daemon --pid-file" (the only state kept);
+# stop is "stop --pid-file". tc_flowmon_user checks every value (--check) before anything
+# changes. Settings: these defaults, then /etc/default/bpfflowmon, then the command
 # line (tc_flowmon.sh(8)). Exit codes: 0 ok, 1 runtime error, 2 usage error.
 set -u
 umask 022
@@ -15,7 +14,6 @@ RUNDIR=/run/bpfflowmon
 PIN_DIR=/sys/fs/bpf/tc/globals
 DEFAULTS_FILE=/etc/default/bpfflowmon
 PIDFILE=$RUNDIR/tc_flowmon_user.pid
-ERRFILE=$RUNDIR/tc_flowmon_user.err
 
 first_file() {		# the first existing file among the arguments, resolved
 	local c; for c in "$@"; do [ -f "$c" ] && { readlink -f -- "$c"; return 0; }; done; return 1
@@ -37,9 +35,8 @@ FORMAT=plaintext		# plaintext (text) or json
 LOGFILE=/var/log/bpfflowmon.log	# the daemon's log (appended, reopened on SIGHUP)
 MAX_FLOWS=			# --max-flows of a new table (empty: the userland's 65536)
 DAEMON_OPTS=			# more daemon options, e.g. "--idle-timeout 30 -x host:4739"
-DAEMONIZER=auto			# auto, start-stop-daemon or setsid
 STOP_TIMEOUT=10			# seconds the daemon gets to write its flows and exit
-DEFAULTS_READ=absent
+DEFAULTS_READ=absent		# (a DAEMONIZER= of older versions is ignored: the daemon forks itself)
 # The defaults file is shell code run as root: only root may be able to change it.
 defaults_safe() {
 	local owner mode
@@ -84,65 +81,47 @@ EOF
 die() { local rc=$1; shift; echo "$PROG: $*" >&2; exit "$rc"; }
 usage_err() { echo "$PROG: $*" >&2; echo "Try '$PROG --help'." >&2; exit 2; }
 
-CMD="" SHOW_DEFAULTS=no IFACE_GIVEN=no DIR_GIVEN=no
-while [ $# -gt 0 ]; do
-	opt=$1 val="" has_val=no
-	case $opt in --*=*) val=${opt#*=} opt=${opt%%=*} has_val=yes ;; esac
-	case $opt in
-	-i | --interface | --int | -p | --program | -s | --section | -m | --map | -d | --direction | \
-		-w | --write | -u | --userland | --tc-mech | --xdp-mode)
-		if [ $has_val = no ]; then
-			[ $# -ge 2 ] || usage_err "option '$opt' needs an argument"
-			val=$2; shift
-		fi ;;
-	-a | --all | -j | --json | --show-defaults | --version | -h | --help)
-		[ $has_val = no ] || usage_err "option '$opt' takes no argument" ;;
-	-?*) usage_err "unknown option '$opt'" ;;
-	esac
-	case $opt in
-	-i | --interface) IFACE=$val IFACE_GIVEN=yes ;;
+ARGS=$(getopt -n "$PROG" -o i:ap:s:m:d:w:u:jh -l interface:,all,int:,program:,section:,map: \
+	-l direction:,tc-mech:,xdp-mode:,write:,userland:,json,show-defaults,version,help -- "$@") ||
+	{ echo "Try '$PROG --help'." >&2; exit 2; }
+eval set -- "$ARGS"
+SHOW_DEFAULTS=no IFACE_GIVEN=no DIR_GIVEN=no
+while [ "$1" != -- ]; do
+	case $1 in
+	-i | --interface) IFACE=$2 IFACE_GIVEN=yes; shift ;;
 	-a | --all) IFACE=all IFACE_GIVEN=yes ;;
-	--int) INTERVAL=$val ;;
-	-p | --program) BPFPROG=$val ;;
-	-s | --section) BPFSEC=$val ;;
-	-m | --map) BPFMAP=${val#"$PIN_DIR"/} ;;	# the original's defaults gave a path
-	-d | --direction) DIR=$val DIR_GIVEN=yes ;;
-	-w | --write) DUMPDIR=$val ;;
-	--tc-mech) TC_MECH=$val ;;
-	--xdp-mode) XDP_MODE=$val ;;
-	-u | --userland) USERLAND=$val ;;
+	--int) INTERVAL=$2; shift ;;
+	-p | --program) BPFPROG=$2; shift ;;
+	-s | --section) BPFSEC=$2; shift ;;
+	-m | --map) BPFMAP=$2; shift ;;
+	-d | --direction) DIR=$2 DIR_GIVEN=yes; shift ;;
+	-w | --write) DUMPDIR=$2; shift ;;
+	--tc-mech) TC_MECH=$2; shift ;;
+	--xdp-mode) XDP_MODE=$2; shift ;;
+	-u | --userland) USERLAND=$2; shift ;;
 	-j | --json) FORMAT=json ;;
 	--show-defaults) SHOW_DEFAULTS=yes ;;
 	--version) echo "$PROG (bpfFlowMon) $VERSION"; exit 0 ;;
 	-h | --help) usage; exit 0 ;;
-	*) [ -z "$CMD" ] || usage_err "one command expected, got '$CMD' and '$opt'"; CMD=$opt ;;
 	esac
 	shift
 done
+shift
+[ $# -le 1 ] || usage_err "one command expected, got '$1' and '$2'"
+CMD=${1:-}
 
-# -s: one program per hook, in sections tc/ingress and tc/egress; it picks the hook.
+# -s: one program per hook, in sections tc/ingress and tc/egress (and xdp); it picks the hook.
 case $BPFSEC in
-auto | tc | flowmon | "tc/ingress,tc/egress") BPFSEC=auto ;;
-xdp)
-	[ "$DIR_GIVEN" = no ] || [ "$DIR" = xdp ] || usage_err "section xdp conflicts with direction $DIR"
-	DIR=xdp ;;
-tc/ingress | ingress | tc/egress | egress)
+auto | tc | flowmon | "tc/ingress,tc/egress") ;;
+tc/ingress | ingress | tc/egress | egress | xdp)
 	[ "$DIR_GIVEN" = no ] || [ "$DIR" = "${BPFSEC#tc/}" ] ||
 		usage_err "section $BPFSEC conflicts with direction $DIR"
-	BPFSEC=tc/${BPFSEC#tc/} DIR=${BPFSEC#tc/} ;;
+	DIR=${BPFSEC#tc/} ;;
 *) usage_err "invalid section '$BPFSEC': the object has tc/ingress, tc/egress and xdp (or auto)" ;;
 esac
-case $DIR in ingress | egress | both | xdp) ;; *) usage_err "invalid direction '$DIR': expected ingress, egress, both or xdp" ;; esac
-case $TC_MECH in auto | tcx | clsact) ;; *) usage_err "invalid TC mechanism '$TC_MECH': expected auto, tcx or clsact" ;; esac
-case $XDP_MODE in auto | native | generic) ;; *) usage_err "invalid XDP mode '$XDP_MODE': expected auto, native or generic" ;; esac
-[[ $INTERVAL =~ ^[1-9][0-9]{0,4}$ ]] && [ "$INTERVAL" -le 86400 ] ||
-	usage_err "invalid interval '$INTERVAL': expected seconds (1-86400)"
-case $BPFMAP in "" | . | .. | */*) usage_err "invalid map name '$BPFMAP': expected a name under $PIN_DIR" ;; esac
-case $FORMAT in plaintext | text) FMT=text ;; json) FMT=json ;; *) usage_err "invalid format '$FORMAT'" ;; esac
-abs() { case $1 in /* | "") printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
-DUMPDIR=$(abs "$DUMPDIR") LOGFILE=$(abs "$LOGFILE") BPFPROG=$(abs "$BPFPROG") IFLIST=$IFACE
-[ "$IFACE" != all ] || IFLIST=$(ip -o link show up | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | paste -sd, -)
-ssd() { [ "$DAEMONIZER" = start-stop-daemon ] || { [ "$DAEMONIZER" = auto ] && command -v start-stop-daemon >/dev/null; }; }
+BPFMAP=${BPFMAP#"$PIN_DIR"/} IFLIST=$IFACE	# the original's defaults gave the map as a path
+[ "$IFACE" != all ] ||	# every interface that is up, as ip link names it (without @ifN)
+	IFLIST=$(ip -o link show up | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | paste -sd, -)
 
 if [ "$SHOW_DEFAULTS" = yes ]; then
 	printf '%-26s %s\n' "Monitoring interface:" "$IFACE$([ "$IFACE" = all ] && echo " ($IFLIST)")" \
@@ -151,15 +130,25 @@ if [ "$SHOW_DEFAULTS" = yes ]; then
 		"TC mechanism:" "$TC_MECH" "XDP mode:" "$XDP_MODE" \
 		"Dump directory:" "$DUMPDIR" "Userland program:" "$USERLAND" "Data format:" "$FORMAT" \
 		"Userland log file:" "$LOGFILE" "Max flows:" "${MAX_FLOWS:-userland default}" \
-		"Daemon options:" "${DAEMON_OPTS:-none}" "Daemonizer:" "$(ssd && echo start-stop-daemon || echo setsid)" \
-		"Stop timeout:" "$STOP_TIMEOUT" "PID file:" "$PIDFILE" "Defaults file:" "$DEFAULTS_FILE ($DEFAULTS_READ)"
+		"Daemon options:" "${DAEMON_OPTS:-none}" "Stop timeout:" "$STOP_TIMEOUT" \
+		"PID file:" "$PIDFILE" "Defaults file:" "$DEFAULTS_FILE ($DEFAULTS_READ)"
 	exit 0
 fi
 [ -n "$CMD" ] || usage_err "a command is required: start, load, stop, unload, purge or status"
 case $CMD in start | load | stop | unload | purge | status) ;; *) usage_err "unknown command '$CMD'" ;; esac
-[ "$(id -u)" -eq 0 ] || [ "$CMD" = status ] || die 1 "$CMD needs root"
-[ -f "$USERLAND" ] && [ -x "$USERLAND" ] || die 1 "failed to find userland program $USERLAND: not an executable file"
+[ -f "$USERLAND" ] && [ -x "$USERLAND" ] || die 1 "failed to find userland program $USERLAND: not executable"
 U() { "$USERLAND" "$@" -p "$BPFMAP"; }
+
+# What load and the daemon get; tc_flowmon_user checks every value before anything changes.
+if [ "$DIR" = xdp ]; then HOOK=(--hook xdp --xdp-mode "$XDP_MODE"); else HOOK=(-D "$DIR"); fi
+LOAD=(load -I "$IFLIST" "${HOOK[@]}" --tc-mech "$TC_MECH" ${BPFPROG:+--obj "$BPFPROG"}
+	${MAX_FLOWS:+--max-flows "$MAX_FLOWS"})
+read -r -a EXTRA <<<"$DAEMON_OPTS"	# split on blanks (read neither globs nor evaluates)
+RUN=(run --daemon --pid-file "$PIDFILE" -i "$INTERVAL" -d "$DUMPDIR" -l "$LOGFILE" --format "$FORMAT"
+	"${EXTRA[@]}")
+STOP=("$USERLAND" stop --pid-file "$PIDFILE" --timeout "$STOP_TIMEOUT")	# then SIGKILL, exit 1
+U "${LOAD[@]}" --check && U "${RUN[@]}" --check && "${STOP[@]}" --check || exit 2
+[ "$(id -u)" -eq 0 ] || [ "$CMD" = status ] || die 1 "$CMD needs root"
 if [ "$CMD" != status ]; then	# one changing verb at a time
 	mkdir -p "$RUNDIR" && exec 9>"$RUNDIR/lock" && { ! command -v flock >/dev/null || flock -w 60 9; } ||
 		die 1 "failed to lock $RUNDIR/lock: another $PROG is running"
@@ -170,68 +159,30 @@ daemon_pid() {		# the daemon's pid from the pid file, if it is alive and ours
 	[ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "${USERLAND##*/}" ] && echo "$pid"
 }
-wait_gone() {		# seconds
-	local i; for ((i = 0; i < $1 * 10; i++)); do daemon_pid >/dev/null || return 0; sleep 0.1; done
-	! daemon_pid >/dev/null
-}
-hook_args() {		# -d: the TC hooks, or ingress at XDP
-	if [ "$DIR" = xdp ]; then echo --hook xdp --xdp-mode "$XDP_MODE"; else echo -D "$DIR"; fi
-}
-do_load() {
-	local args
-	read -r -a args <<<"load -I $IFLIST $(hook_args) --tc-mech $TC_MECH"
-	[ -n "$BPFPROG" ] && args+=(--obj "$BPFPROG")
-	[ -n "$MAX_FLOWS" ] && args+=(--max-flows "$MAX_FLOWS")
-	U "${args[@]}"
-}
-do_start() {
-	local pid args extra=()
-	do_load || exit
+do_start() {		# the daemon returns once its table is open, or fails with its error
+	local pid
+	U "${LOAD[@]}" || exit
 	if pid=$(daemon_pid); then echo "${USERLAND##*/} already running (pid $pid)"; return 0; fi
-	mkdir -p "$DUMPDIR" "$(dirname -- "$LOGFILE")" || die 1 "failed to create $DUMPDIR or the log folder"
-	set -f
-	read -r -a extra <<<"$DAEMON_OPTS"	# split on blanks, no globbing, no evaluation
-	set +f
-	args=(run -p "$BPFMAP" -i "$INTERVAL" -d "$DUMPDIR" -l "$LOGFILE" --format "$FMT" "${extra[@]}")
-	if ssd; then
-		start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$PIDFILE" \
-			--startas "$USERLAND" --chdir / --output "$ERRFILE" -- "${args[@]}" 9>&- ||
-			die 1 "failed to start $USERLAND with start-stop-daemon"
-	else	# not a group leader here, so setsid does not fork: $! is the daemon
-		(cd / && exec setsid "$USERLAND" "${args[@]}" </dev/null >"$ERRFILE" 2>&1 9>&-) &
-		echo $! >"$PIDFILE"
-	fi
-	sleep 0.5	# a daemon that cannot open its table exits at once
-	pid=$(daemon_pid) || { echo "$PROG: failed to start $USERLAND:" >&2; sed 's/^/  /' "$ERRFILE" >&2
-		rm -f "$PIDFILE"; exit 1; }
-	echo "started ${USERLAND##*/} (pid $pid), flows in $DUMPDIR, log $LOGFILE"
-}
-do_stop() {
-	local pid; pid=$(daemon_pid) || { echo "${USERLAND##*/} not running"; rm -f "$PIDFILE"; return 0; }
-	kill -TERM "$pid"
-	if ! wait_gone "$STOP_TIMEOUT"; then
-		kill -KILL "$pid"
-		rm -f "$PIDFILE"
-		die 1 "${USERLAND##*/} (pid $pid) did not exit in ${STOP_TIMEOUT}s, killed: its open flows stay in the table"
-	fi
-	rm -f "$PIDFILE"
-	echo "stopped ${USERLAND##*/} (pid $pid)"
+	mkdir -p "$(dirname -- "$LOGFILE")" || die 1 "failed to create the folder of $LOGFILE"
+	U "${RUN[@]}" 9>&- || die 1 "failed to start $USERLAND"
+	echo "started ${USERLAND##*/} (pid $(daemon_pid)), flows in $DUMPDIR, log $LOGFILE"
 }
 do_unload() {		# detach first, then stop: the daemon's last scan writes every packet
 	local d=$DIR
 	[ "$d" != xdp ] || d=ingress	# the XDP hook goes with ingress
 	if [ "$IFACE_GIVEN" = yes ]; then U unload -I "$IFLIST" -D "$d"; else U unload --all; fi || return
-	if U status -j | grep -q '"attached":\[\]'; then do_stop; else echo "still attached: the daemon keeps running"; fi
+	U status -j | grep -q '"attached":\[\]' || { echo "still attached: the daemon runs on"; return 0; }
+	"${STOP[@]}"
 }
 do_status() {
 	local pid; if pid=$(daemon_pid); then echo "daemon: running, pid $pid"; else echo "daemon: not running"; fi
 	U status
 }
 case $CMD in
-load) do_load ;;
+load) U "${LOAD[@]}" ;;
 start) do_start ;;
-stop) do_stop ;;
+stop) "${STOP[@]}" ;;
 unload) do_unload ;;
-purge) do_stop && U purge && rm -f "$ERRFILE" ;;
+purge) "${STOP[@]}" && U purge ;;
 status) do_status ;;
 esac

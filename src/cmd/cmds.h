@@ -2,7 +2,7 @@
 /*
  * cmds.h - the commands of tc_flowmon_user, one function each, dispatched
  * from main.c's command table: run (run.c), replay (offline.c), load, unload and
- * purge (manage.c), status (status.c). Each returns the exit status.
+ * purge (manage.c), status (status.c), stop (daemon.c). Each returns the exit status.
  */
 #ifndef __FLOWMON_CMDS_H
 #define __FLOWMON_CMDS_H
@@ -24,6 +24,7 @@ int cmd_purge(const struct flowmon_opts *o);
 int cmd_status(const struct flowmon_opts *o);
 int cmd_top(const struct flowmon_opts *o);
 int cmd_plugin(const struct flowmon_opts *o);
+int cmd_stop(const struct flowmon_opts *o);
 
 /* --plugin FILE...: load each into the meter of h; the names of those loaded. 0 or -errno. */
 struct plugin_host;

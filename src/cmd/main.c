@@ -7,6 +7,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "cmds.h"
+#include "daemon.h"
 #include "log.h"
 #include "opts.h"
 
@@ -26,6 +27,7 @@ static const cmd_fn commands[CMD_MAX] = {
 	[CMD_STATUS] = cmd_status,
 	[CMD_TOP] = cmd_top,
 	[CMD_PLUGIN] = cmd_plugin,
+	[CMD_STOP] = cmd_stop,
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -68,6 +70,14 @@ int main(int argc, char **argv)
 			opts_usage(stdout, argv[0]);
 		return 0;
 	}
+	if (o.check)
+		return 0;	/* valid, and nothing is done: what a wrapper asks first */
+	if (o.cmd == CMD_RUN) {
+		/* before anything is opened: the daemon opens its own */
+		rc = daemon_start(&o);
+		if (rc >= 0)
+			return rc;
+	}
 	/* records on stdout (-o -) keep it to themselves: messages go to stderr */
 	if (!o.log_file && o.out_file && !strcmp(o.out_file, "-"))
 		o.log_file = "-";
@@ -75,6 +85,7 @@ int main(int argc, char **argv)
 		return 1;
 	libbpf_set_print(libbpf_print);
 	rc = commands[o.cmd](&o);
+	daemon_exit();
 	log_close();
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "cmds.h"
 #include "collect.h"
+#include "daemon.h"
 #include "format.h"
 #include "ifaces.h"
 #include "loader.h"
@@ -192,6 +193,12 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 	uint64_t now;
 	int err;
 
+	/* the table, the dump and the metrics are open: a daemon's caller may go */
+	err = daemon_ready(o);
+	if (err) {
+		observe_stop(ob, c, s);
+		return err;
+	}
 	observe_started(ob, c, s);
 	while (!stop_requested) {
 		now = live_now(c);

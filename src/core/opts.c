@@ -47,10 +47,15 @@ enum {
 	OPT_TC_MECH,
 	OPT_PLUGIN,
 	OPT_PLUGIN_ENTRIES,
+	OPT_DAEMON,
+	OPT_PID_FILE,
+	OPT_CHECK,
+	OPT_TIMEOUT,
 };
 
 #define C(x)	(1u << CMD_##x)
-#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN))
+#define C_ALL	(C(RUN) | C(REPLAY) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN) | \
+		 C(STOP))
 #define C_MAP	(C(RUN) | C(LOAD) | C(UNLOAD) | C(PURGE) | C(STATUS) | C(TOP) | C(PLUGIN))
 #define C_OUT	(C(RUN) | C(REPLAY))
 #define C_KERN	(C(RUN) | C(REPLAY) | C(LOAD))	/* what loads the object */
@@ -93,6 +98,14 @@ static const struct opt_def opt_defs[] = {
 		"(default 32473, the documentation PEN)" },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", C(RUN), "serve Prometheus metrics on "
 		"http://ADDR:PORT/metrics (default: off)" },
+	{ "daemon", OPT_DAEMON, NULL, C(RUN), "run in the background once the table is open "
+		"and the dump writable; start-up errors and exit status go to the caller; needs -l "
+		"(default: foreground)" },
+	{ "pid-file", OPT_PID_FILE, "FILE", C(RUN) | C(STOP), "run: write the pid to FILE once "
+		"ready, remove it on exit; refuse to start while FILE names a running tc_flowmon_user; "
+		"stop: the daemon to stop (default none)" },
+	{ "timeout", OPT_TIMEOUT, "SEC", C(STOP), "stop: seconds the daemon gets to write its "
+		"flows before SIGKILL, 0-86400 (default 10)" },
 	{ "flows", OPT_FLOWS, NULL, C(STATUS), "status: list the open flows of the table" },
 	{ "iface", 'I', "IF[,IF...]", C(RUN) | C(LOAD) | C(UNLOAD), "interfaces to attach to "
 		"(default none)" },
@@ -131,6 +144,8 @@ static const struct opt_def opt_defs[] = {
 		"-I interfaces, then exit" },
 	{ "status", OPT_STATUS, NULL, C_SEED, "the status command: attachments, table "
 		"occupancy and counters, then exit" },
+	{ "check", OPT_CHECK, NULL, C_ALL | C_SEED, "check the command line, then exit: 0 if "
+		"valid, else 2 and the error; nothing is opened or changed" },
 	{ "version", OPT_VERSION, NULL, C_ALL | C_SEED, "print the version and exit" },
 	{ "help", 'h', NULL, C_ALL | C_SEED, "print this help and exit" },
 };
@@ -156,6 +171,8 @@ static const struct cmd_def cmd_defs[CMD_MAX] = {
 	[CMD_TOP] = { "top", "", "live view of the open flows, refreshed every second (q quits)" },
 	[CMD_PLUGIN] = { "plugin", " load FILE | unload NAME | list", "BPF feature plugins of "
 		"the running meter: load one, unload one, list them (-j: JSON)" },
+	[CMD_STOP] = { "stop", "", "stop the daemon of --pid-file: SIGTERM, then wait while it "
+		"writes its open flows (SIGKILL after --timeout)" },
 	[CMD_HELP] = { "help", " [COMMAND]", "this help, or one command's" },
 	[CMD_VERSION] = { "version", "", "print the version" },
 };
@@ -439,6 +456,7 @@ static void opts_defaults(struct flowmon_opts *o)
 	o->hooks = HOOK_BOTH;
 	o->max_flows = FLOWMON_DEFAULT_MAX_FLOWS;
 	o->features = -1;
+	o->stop_timeout = 10;
 }
 
 /* --engine: which datapath replays a capture. */
@@ -521,6 +539,8 @@ static int opt_number(struct parse_ctx *c, struct flowmon_opts *o, int opt, cons
 	switch (opt) {
 	case 'i':
 		return parse_uint(c, "interval", s, 0, MAX_INTERVAL, &o->interval);
+	case OPT_TIMEOUT:
+		return parse_uint(c, "timeout", s, 0, MAX_INTERVAL, &o->stop_timeout);
 	case OPT_IDLE:
 		return parse_uint(c, "idle timeout", s, 1, UINT_MAX, &o->idle_sec);
 	case OPT_ACTIVE:
@@ -577,6 +597,12 @@ static int opt_flag(struct parse_ctx *c, struct flowmon_opts *o, int opt)
 	case OPT_FLOWS:
 		o->flows = true;
 		return 0;
+	case OPT_DAEMON:
+		o->daemon = true;
+		return 0;
+	case OPT_CHECK:
+		o->check = true;
+		return 0;
 	case OPT_ATTACH:
 		return opt_seed_cmd(c, o, CMD_LOAD, "--attach");
 	case OPT_DETACH:
@@ -605,6 +631,8 @@ static int opt_other(struct parse_ctx *c, struct flowmon_opts *o, int opt, const
 		return opt_string(c, "pcap file", s, &o->pcap);
 	case OPT_OBJ:
 		return opt_string(c, "object file", s, &o->obj_path);
+	case OPT_PID_FILE:
+		return opt_string(c, "pid file", s, &o->pid_file);
 	case OPT_FORMAT:
 		return opt_format(c, o, s);
 	case OPT_ENGINE:
@@ -683,6 +711,19 @@ static int bad_option(struct parse_ctx *c, const char *cmd, int opt, int argc, c
 	return fail(c, "unknown option '%s'", arg);
 }
 
+/* A daemon has no terminal: it logs to a file and writes no records to stdout. */
+static int check_daemon(struct parse_ctx *c, const struct flowmon_opts *o)
+{
+	if (!o->log_file || !strcmp(o->log_file, "-"))
+		return fail(c, "--daemon needs -l FILE: a daemon has no terminal to log to");
+	if (o->out_file && !strcmp(o->out_file, "-"))
+		return fail(c, "--daemon conflicts with -o -: a daemon has no terminal");
+	if (!o->interval)
+		return fail(c, "--daemon conflicts with -i 0: a daemon scans every 1-%u s",
+			    MAX_INTERVAL);
+	return 0;
+}
+
 /* Rules between options, checked once all of them are known. */
 static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 {
@@ -700,6 +741,12 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "-I conflicts with -r: a capture is replayed, nothing is attached");
 	if (o->cmd == CMD_REPLAY && !o->pcap)
 		return fail(c, "replay needs a FILE");
+	if (o->pcap && (o->daemon || o->pid_file))
+		return fail(c, "%s conflicts with -r", o->daemon ? "--daemon" : "--pid-file");
+	if (o->daemon && check_daemon(c, o))
+		return -1;
+	if (o->cmd == CMD_STOP && !o->pid_file)
+		return fail(c, "stop needs --pid-file FILE");
 	if (o->xdp && o->hooks == HOOK_EGRESS)
 		return fail(c, "--hook xdp conflicts with -D egress: XDP sees ingress only");
 	if (o->xdp && !o->hooks_given)

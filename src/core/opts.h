@@ -29,6 +29,7 @@ enum flowmon_cmd {
 	CMD_STATUS,	/* attachments, occupancy, counters, exit */
 	CMD_TOP,	/* live full-screen view of the open flows */
 	CMD_PLUGIN,	/* plugin load FILE | unload NAME | list: BPF feature plugins */
+	CMD_STOP,	/* stop the daemon of --pid-file */
 	CMD_HELP,	/* help [COMMAND] */
 	CMD_VERSION,	/* --version */
 	CMD_MAX,
@@ -86,6 +87,10 @@ struct flowmon_opts {
 	uint32_t plugin_entries;	/* --plugin-entries N: results a plugin holds (0: its own) */
 	const char *plugin_action;	/* plugin ACTION: load, unload, list */
 	const char *plugin_arg;		/* its FILE or NAME */
+	bool daemon;			/* run --daemon: in the background once ready */
+	const char *pid_file;		/* run, stop --pid-file FILE */
+	unsigned int stop_timeout;	/* stop --timeout SEC (10) */
+	bool check;			/* --check: validate the command line, do nothing */
 };
 
 /*

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 # test_commands.sh - tc_flowmon_user's commands, in namespace A with its own
 # bpffs (fm_mntns): --version and help everywhere; per-command options;
-# load, run, status (text and JSON), unload (-I, -D, --all) and purge with a
-# table of another name (-p); replay FILE against -r FILE. Expected values
+# load, run, status (text and JSON), unload (-I, -D, --all), run --daemon
+# with --pid-file, stop, --check, and purge with a table of another name (-p);
+# replay FILE against -r FILE. Expected values
 # come from the kernel (tc filter show: our filters and their program ids),
 # bpffs (ls) and what the test sent, never from the program's own output.
 . "$(dirname "$0")/lib.sh"
@@ -114,6 +115,79 @@ tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload --all: n
 tap_ok "unload --all: the empty clsact qdisc is gone" \
 	sh -c "! ip netns exec '$NS_A' tc qdisc show dev '$VETH_A' | grep -q clsact"
 tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags fmtest_plugin_ctx fmtest_plugin_on fmtest_plugin_reg fmtest_plugins fmtest_plugins_xdp fmtest_tick " "unload: the maps stay"
+
+# --- run --daemon --pid-file: the caller returns once the table is open ---
+PIDF=/run/fmd.pid
+pidf() {
+	fm_mnt "$NS_A" cat "$PIDF" 2>/dev/null
+}
+U_rc 0 "load -p fmtest for the daemon" load -I "$VETH_A" -p fmtest
+# from /var/log, with relative -d and -l: the daemon runs in / but writes where it was started;
+# its caller's pipe is closed once it is ready, or cat would wait for timeout (124)
+fm_mnt "$NS_A" sh -c 'cd /var/log && exec "$0" run --daemon --pid-file "$1" -p fmtest -i 1 \
+	-j -d fmd -l fmd.log' "$FM_USER" "$PIDF" 2>&1 | timeout 10 cat >"$FM_TMP/d.out"
+rcs="${PIPESTATUS[0]}/${PIPESTATUS[1]}"
+tap_is "$rcs" 0/0 "run --daemon: exit 0 and the caller's pipe let go" || tap_diag "$(cat "$FM_TMP/d.out")"
+DPID=$(pidf)
+[ -n "$DPID" ] && FM_PIDS+=("$DPID")
+tap_is "$(cat "/proc/${DPID:-0}/comm" 2>/dev/null)" tc_flowmon_user "the pid file names the running daemon"
+# /proc/PID/stat: field 6 is the session; after "(comm)" it is the 4th
+tap_is "$(sed 's/.*) //' "/proc/${DPID:-0}/stat" 2>/dev/null | awk '{ print $4 }')" "$DPID" \
+	"the daemon leads a session of its own"
+tap_is "$(readlink "/proc/${DPID:-0}/cwd")/$(readlink "/proc/${DPID:-0}/fd/0")" "///dev/null" \
+	"the daemon runs in /, stdin from /dev/null"
+U_rc 1 "a second run --daemon with that pid file is refused" run --daemon --pid-file "$PIDF" \
+	-p fmtest -l /var/log/fmd2.log
+tap_ok "...naming the pid file and the running pid" \
+	grep -qx "failed to start daemon: pid file $PIDF names running pid $DPID" "$FM_TMP/u.err"
+tap_is "$(pidf)" "$DPID" "the pid file still names the first daemon"
+send 44002 6
+sleep 1.5
+kill -TERM "${DPID:-0}"
+tap_ok "SIGTERM: the daemon exits" fm_wait 5 test ! -d "/proc/${DPID:-0}"
+tap_ok "SIGTERM: the pid file is removed" fm_mnt "$NS_A" test ! -e "$PIDF"
+read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport 44002 \
+	--dport "$PORT" "$FM_TMP/root.$NS_A/log/fmd")
+tap_is "$IP/$OP/$REV" "6/0/0" "the daemon's dump under /var/log/fmd: the packets sent"
+# a stale pid file (pid 1 is not a tc_flowmon_user) does not keep a daemon from starting
+fm_mnt "$NS_A" sh -c "echo 1 >$PIDF"
+U_rc 0 "run --daemon over a stale pid file" run --daemon --pid-file "$PIDF" -p fmtest \
+	-l /var/log/fmd.log -d /var/log/fmd
+DPID=$(pidf)
+[ -n "$DPID" ] && [ "$DPID" != 1 ] && FM_PIDS+=("$DPID")
+tap_is "$(cat "/proc/${DPID:-0}/comm" 2>/dev/null)" tc_flowmon_user "the stale pid file now names the new daemon"
+U_rc 0 "stop --pid-file" stop --pid-file "$PIDF"
+tap_ok "stop: the daemon is gone when stop returns" test ! -d "/proc/${DPID:-0}" -o "$(awk '{ print $3 }' "/proc/${DPID:-0}/stat" 2>/dev/null)" = Z
+tap_ok "stop: its pid file is removed" fm_mnt "$NS_A" test ! -e "$PIDF"
+U_rc 0 "stop with no daemon running" stop --pid-file "$PIDF"
+fm_mnt "$NS_A" sh -c "echo 1 >$PIDF"
+U_rc 0 "stop with a stale pid file" stop --pid-file "$PIDF"
+tap_ok "stop: pid 1 is not signalled, the stale pid file is removed" fm_mnt "$NS_A" test ! -e "$PIDF"
+# a daemon that ignores SIGTERM (sleep named tc_flowmon_user, SIG_IGN kept across exec)
+mkdir -p "$FM_TMP/fake" && cp "$(command -v sleep)" "$FM_TMP/fake/tc_flowmon_user"
+(trap '' TERM; exec "$FM_TMP/fake/tc_flowmon_user" 60) &
+FAKE=$!
+FM_PIDS+=("$FAKE")
+echo "$FAKE" >"$FM_TMP/fake.pid"
+U_rc 1 "stop: a daemon that ignores SIGTERM is killed after --timeout 1" \
+	stop --pid-file "$FM_TMP/fake.pid" --timeout 1
+wait "$FAKE"
+tap_is "$?" 137 "...by SIGKILL"
+tap_ok "...with an error that says so" \
+	grep -q "failed to stop daemon (pid $FAKE): not gone after 1 s, killed" "$FM_TMP/u.err"
+tap_ok "...and its pid file removed" test ! -e "$FM_TMP/fake.pid"
+# a daemon that cannot open its table fails in its caller, with its error
+U_rc 1 "run --daemon on a table that is not loaded fails" run --daemon --pid-file "$PIDF" \
+	-p fmnosuch -l /var/log/fmd.log
+tap_ok "...with the error on the caller's stderr" \
+	grep -q "failed to open pinned map $PIN_DIR/fmnosuch: No such file or directory" "$FM_TMP/u.err"
+tap_ok "...and no pid file" fm_mnt "$NS_A" test ! -e "$PIDF"
+tap_is "$(pgrep -f -- '-p fmnosuch' | wc -l)" 0 "...and no daemon left"
+U_rc 2 "run --daemon without -l is a usage error" run --daemon -p fmtest
+U_rc 0 "--check: a valid command line" run --daemon -l /var/log/x.log -p fmtest --check
+tap_ok "--check: nothing was written" fm_mnt "$NS_A" test ! -e /var/log/x.log
+U_rc 2 "--check: an invalid value" load -I "$VETH_A" -D sideways --check
+tap_ok "--check: the error names it" grep -q "invalid direction 'sideways'" "$FM_TMP/u.err"
 
 # --- purge -p fmtest ---
 U_rc 0 "load again, then purge -p fmtest" load -I "$VETH_A" -p fmtest

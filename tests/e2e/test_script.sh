@@ -5,7 +5,8 @@
 # start, status, stop and start again with the table kept, the log reopened
 # on SIGHUP (logrotate), unload next to a foreign filter, clsact qdiscs,
 # -s, -a, -m with a table of another name through every verb, and purge.
-# No state file but the pid file. The script runs in a
+# No state file but the pid file (tc_flowmon_user run --daemon --pid-file
+# writes it once the table is open). The script runs in a
 # persistent mount namespace (fm_mntns: own bpffs, /run, /var/log and
 # /etc/default), so its pins and files last from one command to the next.
 . "$(dirname "$0")/lib.sh"
@@ -47,10 +48,10 @@ in_ns() {	# test -e etc. inside the mount namespace
 	fm_mnt "$NS_A" "$@"
 }
 
-# what the script keeps in /run/bpfflowmon: the pid file (and the daemon's stderr, the lock) only;
+# what the script keeps in /run/bpfflowmon: the pid file and the lock only;
 # TABLE.prom is the running daemon's self-metrics (status reads them), not a record of attachments
 run_state() {
-	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^tc_flowmon_user.err$" -e "^lock$" -e "\.prom$"'
+	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^lock$" -e "\.prom$"'
 }
 
 send() {	# sport count: UDP datagrams of 100 bytes from A to B
@@ -78,6 +79,11 @@ tap_ok "-h lists every command" grep -q 'start|load|stop|unload|purge|status' "$
 S_rc 2 "no command is a usage error"
 S_rc 2 "an unknown option is a usage error" --bogus load
 S_rc 2 "-d sideways is a usage error" -d sideways load
+tap_ok "-d sideways: one line naming the value" sh -c \
+	"[ \$(wc -l <'$FM_TMP/s.out') -eq 1 ] && grep -q \"invalid direction 'sideways'\" '$FM_TMP/s.out'"
+S_rc 2 "-d sideways start is a usage error too (checked before load)" -d sideways start
+S_rc 2 "--int 0 start is a usage error (a daemon scans every 1-86400 s)" --int 0 start
+S_rc 2 "--tc-mech bogus is a usage error" --tc-mech bogus load
 S_rc 2 "an unknown section is a usage error" -s tc/nope load
 S_rc 2 "-s tc/egress with -d ingress is a usage error" -s tc/egress -d ingress load
 S_rc 2 "--int abc is a usage error" --int abc load
@@ -126,7 +132,11 @@ tap_ok "the flow table is pinned" in_ns test -e "$PIN"
 send 43001 30
 
 # --- start, status, stop, traffic while stopped, start again ---
-S_rc 0 "start (start-stop-daemon)" -j start
+S_rc 1 "start with a dump folder that cannot be made fails" -w /proc/fmnope -j start
+tap_ok "...with the daemon's own error" grep -q "/proc/fmnope" "$FM_TMP/s.out"
+tap_ok "...and no pid file" in_ns test ! -e /run/bpfflowmon/tc_flowmon_user.pid
+tap_is "$(pgrep -f -- '-d /proc/fmnope' | wc -l)" 0 "...and no daemon left"
+S_rc 0 "start" -j start
 PID1=$(daemon_pid)
 tap_ok "the daemon runs (pid file $PID1)" test -n "$PID1" -a -d "/proc/$PID1"
 tap_is "$(cat "/proc/$PID1/comm" 2>/dev/null)" tc_flowmon_user "the pid is tc_flowmon_user"
@@ -152,8 +162,9 @@ S_rc 0 "stop when stopped" stop
 
 send 43003 20
 send 43004 10
+# DAEMONIZER= of a defaults file of an older version: ignored, the daemon forks itself
 echo "DAEMONIZER=setsid" >>"$DEFAULTS"
-S_rc 0 "start again (setsid), flows to -w /var/log/fm2" -j -w /var/log/fm2 start
+S_rc 0 "start again (defaults file with DAEMONIZER), flows to -w /var/log/fm2" -j -w /var/log/fm2 start
 PID2=$(daemon_pid)
 tap_ok "the new daemon runs (pid $PID2)" test -n "$PID2" -a -d "/proc/$PID2" -a "$PID2" != "$PID1"
 send 43003 20

@@ -5,6 +5,8 @@
  * makes of them now ("make docs" rewrites them), and the hand-written text
  * around them must name every record format and command.
  */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include "docgen.h"
 #include "fields.h"
@@ -98,4 +100,49 @@ TEST(docs_man_names_commands_and_formats)
 		if (!strstr(man, fmt->name))
 			FAILF("format %s is not in the man page", fmt->name);
 	CHECK(!strcmp(format_at(0)->name, "text") && format_find("json"));
+}
+
+/* want in the man page as a whole option name, not as the prefix of a longer one. */
+static bool man_names(const char *man, const char *want)
+{
+	size_t n = strlen(want);
+	const char *hit;
+
+	for (hit = strstr(man, want); hit; hit = strstr(hit + 1, want))
+		if (hit[n] != '\\' && !isalpha((unsigned char)hit[n]))
+			return true;
+	return false;
+}
+
+/* Every option of the table (as --help lists them) is in tc_flowmon_user(8). */
+TEST(docs_man_names_every_option)
+{
+	char path[4096], *man, *help = NULL, *p, want[96], name[64];
+	size_t len = 0, i, n;
+	FILE *f;
+
+	man = slurp_file(in_tree("docs/man/tc_flowmon_user.8", path, sizeof(path)));
+	REQUIRE(man != NULL);
+	f = open_memstream(&help, &len);
+	REQUIRE(f);
+	opts_usage(f, "tc_flowmon_user");
+	fclose(f);
+	REQUIRE(help);
+	p = strstr(help, "\nOptions:\n");
+	REQUIRE(p != NULL);
+	for (n = 0; (p = strstr(p + 1, "\n  ")); n++) {
+		/* "  -f, --file PATH   help" or "      --odid N   help" */
+		p = strstr(p, "--");
+		REQUIRE(p != NULL);
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(p + 2, " \n"), p + 2);
+		/* groff: each '-' of the name escaped */
+		len = snprintf(want, sizeof(want), "\\-\\-");
+		for (i = 0; name[i] && len + 3 < sizeof(want); i++)
+			len += snprintf(want + len, sizeof(want) - len, name[i] == '-' ? "\\-" : "%c",
+					name[i]);
+		if (!man_names(man, want))
+			FAILF("option --%s is not in the man page", name);
+	}
+	CHECK(n > 30);	/* the whole table was read */
+	free(help);
 }

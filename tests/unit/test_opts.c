@@ -286,6 +286,53 @@ TEST(opts_commands)
 		  "-I", "lo", "--read", "f.pcap");
 }
 
+/* run --daemon, --pid-file and --check: parsed, and the rules between them and the others. */
+TEST(opts_daemon_and_check)
+{
+	CHECK_EQ(PARSE0(), 0);
+	CHECK(!o.daemon && o.pid_file == NULL && !o.check);
+	CHECK_EQ(PARSE("run", "--daemon", "-l", "/var/log/f.log", "--pid-file", "/run/f.pid"), 0);
+	CHECK(o.daemon);
+	CHECK_STR(o.pid_file, "/run/f.pid");
+	CHECK_EQ(PARSE("--pid-file", "f.pid"), 0);	/* the seed's line is run; no daemon needed */
+	CHECK(!o.daemon);
+	CHECK_STR(o.pid_file, "f.pid");
+	PARSE_ERR("--daemon needs -l FILE: a daemon has no terminal to log to", "run", "--daemon");
+	PARSE_ERR("--daemon needs -l FILE: a daemon has no terminal to log to", "run", "--daemon",
+		  "-l", "-");
+	PARSE_ERR("--daemon conflicts with -o -: a daemon has no terminal", "--daemon", "-l", "f",
+		  "-o", "-");
+	PARSE_ERR("--daemon conflicts with -i 0: a daemon scans every 1-86400 s", "--daemon",
+		  "-l", "f", "-i", "0");
+	PARSE_ERR("--daemon conflicts with -r", "--daemon", "-l", "f", "-r", "f.pcap");
+	PARSE_ERR("--pid-file conflicts with -r", "-r", "f.pcap", "--pid-file", "p");
+	PARSE_ERR("invalid pid file '': empty", "--pid-file", "");
+	PARSE_ERR("option '--daemon' is not one of load's options", "load", "-I", "lo",
+		  "--daemon");
+	PARSE_ERR("option '--pid-file' is not one of status's options", "status", "--pid-file",
+		  "p");
+	/* the rules after --daemon's still apply */
+	PARSE_ERR("--xdp-mode needs --hook xdp", "--daemon", "-l", "f", "--xdp-mode", "native");
+	/* --check: every command takes it, and a bad value is still an error */
+	CHECK_EQ(PARSE("load", "-I", "lo", "--check"), 0);
+	CHECK(o.check);
+	CHECK_EQ(o.cmd, CMD_LOAD);
+	PARSE_ERR("invalid direction 'up': expected ingress, egress or both", "load", "--check",
+		  "-I", "lo", "-D", "up");
+	PARSE_ERR("load needs -I IFACE", "load", "--check");
+	/* stop: the daemon of a pid file */
+	CHECK_EQ(PARSE("stop", "--pid-file", "/run/f.pid"), 0);
+	CHECK_EQ(o.cmd, CMD_STOP);
+	CHECK_EQ(o.stop_timeout, 10);
+	CHECK_EQ(PARSE("stop", "--pid-file", "/run/f.pid", "--timeout", "0"), 0);
+	CHECK_EQ(o.stop_timeout, 0);
+	PARSE_ERR("stop needs --pid-file FILE", "stop");
+	PARSE_ERR("invalid timeout '86401': out of range (0-86400)", "stop", "--pid-file", "f",
+		  "--timeout", "86401");
+	PARSE_ERR("option '-p' is not one of stop's options", "stop", "--pid-file", "f", "-p", "x");
+	PARSE_ERR("option '--timeout' is not one of run's options", "run", "--timeout", "3");
+}
+
 TEST(opts_unknown_and_missing)
 {
 	PARSE_ERR("unknown option '--foo'", "--foo");
@@ -350,7 +397,7 @@ static const char *const every_long[] = {
 	"--file", "--pin-name", "--interval", "--dir", "--log", "--quiet", "--verbose",
 	"--json", "--help", "--read", "--output", "--export", "--iface", "--direction",
 	"--idle-timeout", "--active-timeout", "--max-flows", "--obj", "--odid", "--uniflow",
-	"--attach", "--detach", "--status",
+	"--attach", "--detach", "--status", "--daemon", "--pid-file", "--timeout", "--check",
 };
 
 /* Every option on exactly one line. */
