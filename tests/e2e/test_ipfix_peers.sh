@@ -123,7 +123,12 @@ EOF
 ip netns exec "$NS_A" nfacctd -f "$FM_TMP/nfacctd.conf" >"$FM_TMP/nfacctd.log" 2>&1 &
 NFACCTD=$!
 FM_PIDS+=("$NFACCTD")
-nfacctd_up() { fm_in "$NS_A" ss -lun | grep -q "127.0.0.1:$P_NFACCTD"; }
+# ready: the socket bound and the print plugin started (its own process, after the core's
+# bind: records that come before it are lost, and the uniflow check failed once in three)
+nfacctd_up() {
+	fm_in "$NS_A" ss -lun | grep -q "127.0.0.1:$P_NFACCTD" &&
+		grep -q '( p/print ): JSON: setting object handlers' "$FM_TMP/nfacctd.log"
+}
 fm_wait 10 nfacctd_up || tap_bail "nfacctd listens" "$(tail -5 "$FM_TMP/nfacctd.log")"
 fm_in "$NS_A" "$FM_USER" replay "$PCAP" -j -o "$FM_TMP/uni.json" -l "$FM_TMP/uni.log" \
 	--uniflow -x "127.0.0.1:$P_NFACCTD"
