@@ -30,15 +30,29 @@ static int local_day(time_t t)
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-int writer_dated_path(const char *dir, time_t t, char *out, size_t len)
+/* The two names under the dump folder for local time t: "YYYY-MM-DD", "HHMMSS.txt". */
+static void dated_names(time_t t, char date[32], char name[32])
 {
 	struct tm tm;
-	int n;
 
 	localtime_r(&t, &tm);
-	n = snprintf(out, len, "%s/%04d-%02d-%02d/%02d%02d%02d.txt", dir, tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(date, 32, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	snprintf(name, 32, "%02d%02d%02d.txt", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static int join_path(char *out, size_t len, const char *dir, const char *date, const char *name)
+{
+	int n = snprintf(out, len, "%s/%s/%s", dir, date, name);
+
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int writer_dated_path(const char *dir, time_t t, char *out, size_t len)
+{
+	char date[32], name[32];
+
+	dated_names(t, date, name);
+	return join_path(out, len, dir, date, name);
 }
 
 static const struct record_format *fmt_of(const struct writer *w)
@@ -162,14 +176,10 @@ static int open_dated(struct writer *w, time_t now)
 	char date[32], name[32], datepath[4200];
 	int dfd, datefd = -1, fd, err;
 	const char *dir = w->dir ? w->dir : ".";
-	struct tm tm;
 
-	localtime_r(&now, &tm);
-	snprintf(date, sizeof(date), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday);
-	snprintf(name, sizeof(name), "%02d%02d%02d.txt", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	dated_names(now, date, name);
 	snprintf(datepath, sizeof(datepath), "%s/%s", dir, date);
-	err = writer_dated_path(dir, now, w->path, sizeof(w->path));
+	err = join_path(w->path, sizeof(w->path), dir, date, name);
 	if (!err)
 		err = make_dirs(dir);
 	if (err)
