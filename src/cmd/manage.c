@@ -18,11 +18,6 @@
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
-static const char *hooks_str(int hooks)
-{
-	return hooks == HOOK_BOTH ? "ingress egress" : hooks == HOOK_INGRESS ? "ingress" : "egress";
-}
-
 int cmd_load(const struct flowmon_opts *o)
 {
 	static const char *const xdp_prog[] = { FLOWMON_PROG_XDP, NULL };
@@ -67,17 +62,16 @@ int cmd_load(const struct flowmon_opts *o)
 static void unpin_links(const struct iface_list *l, int hooks, const char *dir,
 			const char *table)
 {
-	static const char *const names[] = { "ingress", "egress", "xdp" };
 	int i, h, err;
 
 	for (i = 0; i < l->n; i++)
 		for (h = 0; h < 3; h++) {
 			if (!(hooks & (h == 1 ? HOOK_EGRESS : HOOK_INGRESS)))
 				continue;
-			err = links_detach_pinned(dir, table, l->name[i], names[h]);
+			err = links_detach_pinned(dir, table, l->name[i], ifaces_hook_name(h));
 			if (err < 0)
 				pr_err("failed to detach the pinned %s link of %s: %s\n",
-				       names[h], l->name[i], strerror(-err));
+				       ifaces_hook_name(h), l->name[i], strerror(-err));
 		}
 }
 
@@ -88,7 +82,7 @@ static void say_detached(const struct iface_list *before, const char *iface, int
 	int j, n = 0;
 
 	if (before->n < 0) {
-		pr_info("detached from %s %s\n", iface, hooks_str(hooks));
+		pr_info("detached from %s %s\n", iface, ifaces_hooks_str(hooks));
 		return;
 	}
 	for (j = 0; j < before->n && strcmp(before->name[j], iface); j++)
@@ -104,7 +98,7 @@ static void say_detached(const struct iface_list *before, const char *iface, int
 	if (n)
 		pr_info("detached from %s:%s\n", iface, buf);
 	else
-		pr_info("not attached to %s %s: nothing to detach\n", iface, hooks_str(hooks));
+		pr_info("not attached to %s %s: nothing to detach\n", iface, ifaces_hooks_str(hooks));
 }
 
 /* Our filters on -I (or everywhere with --all), then every clsact qdisc left empty. */

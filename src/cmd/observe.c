@@ -234,12 +234,6 @@ static void where_attached(char *buf, size_t len)
 	}
 }
 
-static const char *hooks_name(int hooks)
-{
-	return hooks == HOOK_INGRESS ? "ingress" : hooks == HOOK_EGRESS ? "egress" :
-	       "ingress, egress";
-}
-
 void observe_started(const struct observer *ob, const struct collector *c, const struct sink *s)
 {
 	const struct flowmon_opts *o = ob->o;
@@ -253,7 +247,7 @@ void observe_started(const struct observer *ob, const struct collector *c, const
 		snprintf(to, sizeof(to), "%s/DATE/TIME.txt", o->dump_dir);
 	if (o->ifaces)
 		snprintf(where, sizeof(where), "attached to %s (%s) for this run, table",
-			 o->ifaces, hooks_name(o->hooks));
+			 o->ifaces, ifaces_hooks_str(o->hooks));
 	else
 		snprintf(where, sizeof(where), "table %s", o->map_path);
 	pr_info("started: pid %d, %s of %u entries, %s records to %s every %u s%s%s%s; "

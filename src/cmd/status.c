@@ -142,7 +142,6 @@ static void print_flows_text(const struct flowmon_opts *o, struct table_state *s
 /* How each hook is attached: one line per hook, under the interface's. */
 static void print_how(const struct iface_list *l, int i)
 {
-	static const char *const names[] = { "ingress", "egress" };
 	int h;
 
 	if (l->xdp[i])
@@ -150,7 +149,7 @@ static void print_how(const struct iface_list *l, int i)
 		       l->xdp_prog_id[i]);
 	for (h = 0; h < 2; h++)
 		if (l->attached[i][h])
-			printf("    %s: %s, program %u\n", names[h], ifaces_mech_str(l->mech[i][h]),
+			printf("    %s: %s, program %u\n", ifaces_hook_name(h), ifaces_mech_str(l->mech[i][h]),
 			       l->prog_id[i][h]);
 }
 

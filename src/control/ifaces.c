@@ -9,6 +9,7 @@
 #include "ifaces.h"
 #include "links.h"
 #include "log.h"
+#include "opts.h"
 #include "tchook.h"
 #include "tcx.h"
 #include "xdphook.h"
@@ -16,6 +17,16 @@
 #define SLOT_XDP 2	/* link_fd[i][SLOT_XDP] */
 
 static const char *const hook_names[] = { "ingress", "egress", "xdp" };
+
+const char *ifaces_hook_name(int slot)
+{
+	return slot >= 0 && slot <= SLOT_XDP ? hook_names[slot] : "?";
+}
+
+const char *ifaces_hooks_str(int hooks)
+{
+	return hooks == HOOK_INGRESS ? "ingress" : hooks == HOOK_EGRESS ? "egress" : "ingress, egress";
+}
 
 const char *ifaces_mech_str(int mech)
 {
@@ -39,7 +50,7 @@ static int tc_query(int ifindex, bool ingress, uint32_t *prog_id, uint8_t *mech)
 
 static bool hook_on(int hooks, int h)
 {
-	return hooks & (h ? IFACES_EGRESS : IFACES_INGRESS);
+	return hooks & (h ? HOOK_EGRESS : HOOK_INGRESS);
 }
 
 /* Every unknown name in one line: "failed to find interface a, b: No such device". */

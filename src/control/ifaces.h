@@ -15,9 +15,6 @@
 
 #define IFACES_MAX 256
 
-/* enum flowmon_hooks bits (opts.h): 1 ingress, 2 egress */
-#define IFACES_INGRESS 1
-#define IFACES_EGRESS 2
 
 /* How a TC hook is attached (iface_list.mech, ifaces_cfg.mech). */
 enum tc_mech {
@@ -27,6 +24,10 @@ enum tc_mech {
 };
 
 const char *ifaces_mech_str(int mech);
+/* A hook's name as users see it and as its link is pinned: slot 0 ingress, 1 egress, 2 xdp. */
+const char *ifaces_hook_name(int slot);
+/* The TC hooks of a HOOK_* mask: "ingress", "egress" or "ingress, egress". */
+const char *ifaces_hooks_str(int hooks);
 
 struct iface_list {
 	int n;
@@ -46,7 +47,7 @@ struct iface_list {
 struct ifaces_cfg {
 	int prog_in, prog_eg;	/* the TC programs */
 	int prog_xdp;		/* flowmon_xdp, when xdp */
-	int hooks;		/* IFACES_INGRESS | IFACES_EGRESS */
+	int hooks;		/* HOOK_INGRESS | HOOK_EGRESS (opts.h) */
 	bool xdp;		/* ingress at the XDP hook instead of TC */
 	int xdp_mode;		/* enum xdp_mode */
 	int mech;		/* enum tc_mech */
