@@ -62,26 +62,16 @@ TEST(brief_udp4_line)
 	struct flow_record r;
 	int n;
 
-	const char *tz = getenv("TZ");
-	char saved[64] = "";
-
-	if (tz)
-		snprintf(saved, sizeof(saved), "%s", tz);
 	udp4(&r);
 	/* the end time is local time: the last packet, 3.501 s after the epoch, in UTC+5 */
-	setenv("TZ", "XST-5", 1);
-	tzset();
+	tl_tz_set("XST-5");
 	n = brief()->record(&r, NULL, line, sizeof(line));
 	REQUIRE(n > 0);
 	snprintf(want, sizeof(want), "05:00:03 UDP   198.18.0.1:43000        198.18.0.2:53"
 		 "                 7     896    2.5M    3.0G   2.501s idle\n");
 	CHECK_STR(line, want);
 	CHECK(n <= 120);
-	if (tz)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
+	tl_tz_restore();
 }
 
 TEST(brief_icmp_and_v6)

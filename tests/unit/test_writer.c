@@ -4,10 +4,9 @@
  * once per file, JSON without header, rotation (SIGHUP and local date),
  * -o - on stdout, FLOW_ID per record. No root: files under a mkdtemp folder.
  */
-#define _GNU_SOURCE	/* nftw */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -21,71 +20,6 @@
 
 /* 2023-11-14 22:13:20 UTC */
 #define T0 ((time_t)1700000000)
-
-/* TZ for one test, restored afterwards (other tests may read local time). */
-static char saved_tz[256];
-static bool had_tz;
-
-static void tz_set(const char *tz)
-{
-	const char *old = getenv("TZ");
-
-	had_tz = old != NULL;
-	if (old)
-		snprintf(saved_tz, sizeof(saved_tz), "%s", old);
-	setenv("TZ", tz, 1);
-	tzset();
-}
-
-static void tz_restore(void)
-{
-	if (had_tz)
-		setenv("TZ", saved_tz, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/* rm -r of a folder the tests made under /tmp. */
-static void rm_tree(const char *path)
-{
-	if (strncmp(path, "/tmp/flowmon-writer.", 20))
-		return;	/* only ours */
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS))
-		printf("#   failed to remove %s\n", path);
-}
-
-static bool make_tmp(char *buf, size_t len)
-{
-	snprintf(buf, len, "/tmp/flowmon-writer.XXXXXX");
-	return mkdtemp(buf) != NULL;
-}
-
-/* Whole file into a malloc'ed string (NULL if it cannot be read). */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, n + 1);
-	if (buf && fread(buf, 1, n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
 
 static int count_lines(const char *s)
 {
@@ -161,7 +95,7 @@ TEST(writer_dated_path_format)
 {
 	char out[256];
 
-	tz_set("UTC");
+	tl_tz_set("UTC");
 	CHECK_EQ(writer_dated_path("/var/log/flows", T0, out, sizeof(out)), 0);
 	CHECK_STR(out, "/var/log/flows/2023-11-14/221320.txt");
 	/* zero padding: 2000-01-02 03:04:05 UTC */
@@ -173,7 +107,7 @@ TEST(writer_dated_path_format)
 	CHECK_EQ(writer_dated_path(".", (time_t)1700006400, out, sizeof(out)), 0);
 	CHECK_STR(out, "./2023-11-15/000000.txt");
 	/* the date is the local one */
-	tz_set("TST-10");	/* UTC+10 */
+	tl_tz_set("TST-10");	/* UTC+10 */
 	CHECK_EQ(writer_dated_path(".", T0, out, sizeof(out)), 0);
 	CHECK_STR(out, "./2023-11-15/081320.txt");
 	/* too small a buffer: an error, never a truncated path */
@@ -182,7 +116,7 @@ TEST(writer_dated_path_format)
 				   strlen("/var/log/flows/2023-11-15/081320.txt")), -ENAMETOOLONG);
 	CHECK_EQ(writer_dated_path("/var/log/flows", T0, out,
 				   strlen("/var/log/flows/2023-11-15/081320.txt") + 1), 0);
-	tz_restore();
+	tl_tz_restore();
 }
 
 TEST(writer_creates_nested_folders)
@@ -192,8 +126,8 @@ TEST(writer_creates_nested_folders)
 	struct writer w;
 	char *s;
 
-	tz_set("UTC");
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	/* > 100 characters, five missing levels */
 	snprintf(dir, sizeof(dir), "%s/a-rather-long-folder-name-0123456789/second-level-abcdefghij"
 		 "/third/fourth-level-with-a-long-name/fifth", base);
@@ -206,7 +140,7 @@ TEST(writer_creates_nested_folders)
 	sample(&r);
 	CHECK_EQ(writer_write(&w, &r), 0);
 	writer_close(&w);
-	s = slurp(expect);
+	s = tl_slurp(expect);
 	CHECK(s != NULL);
 	CHECK(s && !strncmp(s, header(), strlen(header())));
 	CHECK_EQ(count_lines(s), 2);
@@ -217,8 +151,8 @@ TEST(writer_creates_nested_folders)
 	CHECK_EQ(writer_open(&w, T0 + 1), 0);
 	CHECK(exists(w.path));
 	writer_close(&w);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_text_header_once_per_file)
@@ -228,8 +162,8 @@ TEST(writer_text_header_once_per_file)
 	struct writer w;
 	char *s;
 
-	tz_set("UTC");
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	REQUIRE(header()[0]);
 	writer_init(&w, base, NULL, false);
 	CHECK_EQ(writer_open(&w, T0), 0);
@@ -247,7 +181,7 @@ TEST(writer_text_header_once_per_file)
 	CHECK_EQ(writer_open(&w, T0 + 5), 0);
 	CHECK_EQ(writer_write(&w, &r), 0);
 	writer_close(&w);
-	s = slurp(p1);
+	s = tl_slurp(p1);
 	REQUIRE(s != NULL);
 	CHECK(!strncmp(s, header(), strlen(header())));
 	CHECK_EQ(count_str(s, "src_addr\tdst_addr\t"), 1);
@@ -260,12 +194,12 @@ TEST(writer_text_header_once_per_file)
 	CHECK_EQ(writer_open(&w, T0), 0);
 	CHECK_EQ(writer_write(&w, &r), 0);
 	writer_close(&w);
-	s = slurp(p1);
+	s = tl_slurp(p1);
 	CHECK(s && !strncmp(s, header(), strlen(header())));
 	CHECK_EQ(count_lines(s), 2);
 	free(s);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_json_has_no_header)
@@ -276,8 +210,8 @@ TEST(writer_json_has_no_header)
 	char *s, *line;
 	int n = 0;
 
-	tz_set("UTC");
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	writer_init(&w, base, NULL, true);
 	CHECK_EQ(writer_open(&w, T0), 0);
 	snprintf(p, sizeof(p), "%s", w.path);
@@ -285,7 +219,7 @@ TEST(writer_json_has_no_header)
 	CHECK_EQ(writer_write(&w, &r), 0);
 	CHECK_EQ(writer_write(&w, &r), 0);
 	writer_close(&w);
-	s = slurp(p);
+	s = tl_slurp(p);
 	REQUIRE(s != NULL);
 	CHECK_EQ(count_lines(s), 2);
 	CHECK(!strstr(s, "src_addr"));
@@ -302,11 +236,11 @@ TEST(writer_json_has_no_header)
 	writer_init(&w, NULL, p, true);
 	CHECK_EQ(writer_open(&w, T0), 0);
 	writer_close(&w);
-	s = slurp(p);
+	s = tl_slurp(p);
 	CHECK(s && !s[0]);
 	free(s);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_rotate_opens_a_new_file)
@@ -316,8 +250,8 @@ TEST(writer_rotate_opens_a_new_file)
 	struct writer w;
 	char *s1, *s2;
 
-	tz_set("UTC");
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	writer_init(&w, base, NULL, false);
 	CHECK_EQ(writer_open(&w, T0), 0);
 	snprintf(p1, sizeof(p1), "%s", w.path);
@@ -331,8 +265,8 @@ TEST(writer_rotate_opens_a_new_file)
 	CHECK_EQ(writer_write(&w, &r), 0);
 	CHECK_EQ(writer_write(&w, &r), 0);
 	writer_close(&w);
-	s1 = slurp(p1);
-	s2 = slurp(p2);
+	s1 = tl_slurp(p1);
+	s2 = tl_slurp(p2);
 	REQUIRE(s1 && s2);
 	/* each file: its own header, and only the records written to it */
 	CHECK(!strncmp(s1, header(), strlen(header())));
@@ -341,8 +275,8 @@ TEST(writer_rotate_opens_a_new_file)
 	CHECK_EQ(count_lines(s2), 3);
 	free(s1);
 	free(s2);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_maybe_rotate_on_local_date_change)
@@ -352,10 +286,10 @@ TEST(writer_maybe_rotate_on_local_date_change)
 	struct writer w;
 	time_t day_start;
 
-	REQUIRE(make_tmp(base, sizeof(base)));
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	sample(&r);
 	/* UTC: 2023-11-14 22:13:20 until 23:59:59 is the same day */
-	tz_set("UTC");
+	tl_tz_set("UTC");
 	writer_init(&w, base, NULL, false);
 	CHECK_EQ(writer_open(&w, T0), 0);
 	snprintf(p1, sizeof(p1), "%s", w.path);
@@ -378,7 +312,7 @@ TEST(writer_maybe_rotate_on_local_date_change)
 	 * Local time, not UTC: at UTC+10 the day changes at 14:00 UTC.
 	 * 2023-11-14 13:59:59 UTC is 23:59:59 local; 14:00:00 UTC is the 15th.
 	 */
-	tz_set("TST-10");
+	tl_tz_set("TST-10");
 	day_start = (time_t)1699970400;	/* 2023-11-14 14:00:00 UTC */
 	writer_init(&w, base, NULL, false);
 	CHECK_EQ(writer_open(&w, day_start - 3600), 0);	/* 23:00 local, the 14th */
@@ -390,10 +324,10 @@ TEST(writer_maybe_rotate_on_local_date_change)
 	snprintf(e, sizeof(e), "%s/2023-11-15/000000.txt", base);
 	CHECK_STR(w.path, e);
 	writer_close(&w);
-	tz_restore();
+	tl_tz_restore();
 
 	/* -o FILE never rotates, whatever the date */
-	tz_set("UTC");
+	tl_tz_set("UTC");
 	snprintf(p1, sizeof(p1), "%s/fixed.txt", base);
 	writer_init(&w, base, p1, false);
 	CHECK_EQ(writer_open(&w, T0), 0);
@@ -401,8 +335,8 @@ TEST(writer_maybe_rotate_on_local_date_change)
 	CHECK_STR(w.path, p1);
 	CHECK_EQ(writer_write(&w, &r), 0);
 	writer_close(&w);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_dash_is_stdout)
@@ -414,8 +348,8 @@ TEST(writer_dash_is_stdout)
 	bool still_open;
 	char *s;
 
-	tz_set("UTC");
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	snprintf(cap, sizeof(cap), "%s/stdout.txt", base);
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
@@ -443,7 +377,7 @@ TEST(writer_dash_is_stdout)
 	CHECK(still_open);
 	CHECK_EQ(fd, 0);
 	CHECK_STR(w.path, "-");
-	s = slurp(cap);
+	s = tl_slurp(cap);
 	REQUIRE(s != NULL);
 	CHECK_EQ(count_lines(s), 2);
 	CHECK_EQ(count_str(s, "{\"FLOW_ID\":"), 2);
@@ -454,8 +388,8 @@ TEST(writer_dash_is_stdout)
 	/* nothing was created under the dump folder */
 	snprintf(cap, sizeof(cap), "%s/2023-11-14", base);
 	CHECK(access(cap, F_OK) != 0);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_flow_id_increments)
@@ -466,8 +400,8 @@ TEST(writer_flow_id_increments)
 	char *s;
 	int i;
 
-	tz_set("UTC");
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	writer_init(&w, base, NULL, true);
 	CHECK_EQ(writer_open(&w, T0), 0);
 	snprintf(p, sizeof(p), "%s", w.path);
@@ -487,14 +421,14 @@ TEST(writer_flow_id_increments)
 	CHECK_EQ(writer_write(&w, &r), 0);
 	CHECK_EQ(r.flow_id, 3);
 	writer_close(&w);
-	s = slurp(p);
+	s = tl_slurp(p);
 	REQUIRE(s != NULL);
 	for (i = 0; i < 3; i++) {
 		snprintf(want, sizeof(want), "{\"FLOW_ID\":%d,", i);
 		CHECK_EQ(count_str(s, want), 1);
 	}
 	free(s);
-	s = slurp(w.path);
+	s = tl_slurp(w.path);
 	CHECK(s && !strncmp(s, "{\"FLOW_ID\":3,", 13));
 	free(s);
 	/* text: flow_id is column 96, after the directions (then the layer-2 columns) */
@@ -505,11 +439,11 @@ TEST(writer_flow_id_increments)
 	CHECK_EQ(writer_write(&w, &r), 0);
 	CHECK_EQ(writer_write(&w, &r), 0);
 	writer_close(&w);
-	s = slurp(p);
+	s = tl_slurp(p);
 	CHECK(s && strstr(s, "\tingress\tingress\t0\t") && strstr(s, "\tingress\tingress\t1\t"));
 	free(s);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_unwritable_path_fails_cleanly)
@@ -520,7 +454,7 @@ TEST(writer_unwritable_path_fails_cleanly)
 	char *s;
 	FILE *f;
 
-	REQUIRE(make_tmp(base, sizeof(base)));
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "writer"));
 	/* a file where a folder is needed: -errno, no FILE left open */
 	snprintf(p, sizeof(p), "%s/plainfile", base);
 	f = fopen(p, "w");
@@ -542,9 +476,9 @@ TEST(writer_unwritable_path_fails_cleanly)
 	CHECK(rc < 0);
 	CHECK(w.fd < 0);
 	writer_close(&w);	/* harmless */
-	s = slurp(err);
+	s = tl_slurp(err);
 	CHECK_EQ(count_lines(s), 1);
 	CHECK(s && strstr(s, p));	/* names the path */
 	free(s);
-	rm_tree(base);
+	tl_rm_tree(base);
 }

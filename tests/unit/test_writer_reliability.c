@@ -22,7 +22,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -38,71 +37,6 @@
 #define T0	((time_t)1700000000)
 #define DATE0	"2023-11-14"
 #define FILE0	"221320.txt"
-
-/* UTC for the dated names, then TZ as it was (other tests read local time). */
-static char saved_tz[256];
-static bool had_tz;
-
-static void tz_utc(void)
-{
-	const char *old = getenv("TZ");
-
-	had_tz = old != NULL;
-	if (old)
-		snprintf(saved_tz, sizeof(saved_tz), "%s", old);
-	setenv("TZ", "UTC", 1);
-	tzset();
-}
-
-static void tz_restore(void)
-{
-	if (had_tz)
-		setenv("TZ", saved_tz, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void rm_tree(const char *path)
-{
-	if (strncmp(path, "/tmp/flowmon-wrel.", 18))
-		return;	/* only ours */
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS))
-		printf("#   failed to remove %s\n", path);
-}
-
-static bool make_tmp(char *buf, size_t len)
-{
-	snprintf(buf, len, "/tmp/flowmon-wrel.XXXXXX");
-	return mkdtemp(buf) != NULL;
-}
-
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return NULL;
-	do {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		len += n > 0 ? n : 0;
-	} while (n > 0);
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
 
 static int count_str(const char *s, const char *needle)
 {
@@ -235,7 +169,7 @@ TEST(writer_full_file_whole_records_held_then_written)
 	off_t one;
 	int i;
 
-	REQUIRE(make_tmp(base, sizeof(base)));
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "wrel"));
 	REQUIRE(capture_start(&cap, base));
 	signal(SIGXFSZ, SIG_IGN);	/* EFBIG instead of the signal */
 	writer_init(&w, base, NULL);
@@ -271,10 +205,10 @@ TEST(writer_full_file_whole_records_held_then_written)
 	capture_stop(&cap);
 	CHECK_EQ(w.written, 7);
 	CHECK_EQ(w.lost, 0);
-	s = slurp(w.path);
+	s = tl_slurp(w.path);
 	CHECK_EQ(whole_json_lines(s), 7);
-	err = slurp(cap.err);
-	log = slurp(cap.log);
+	err = tl_slurp(cap.err);
+	log = tl_slurp(cap.log);
 	CHECK_EQ(count_str(err, "\n"), 1);	/* one error line for the episode */
 	CHECK(err && strstr(err, "failed to write ") && strstr(err, w.path) &&
 	      strstr(err, strerror(EFBIG)));
@@ -283,7 +217,7 @@ TEST(writer_full_file_whole_records_held_then_written)
 	free(s);
 	free(err);
 	free(log);
-	rm_tree(base);
+	tl_rm_tree(base);
 }
 
 /* Past the hold budget, records are lost and counted; said once per episode. */
@@ -296,7 +230,7 @@ TEST(writer_full_file_hold_budget_counts_lost_records)
 	off_t one;
 	int i, lost = 0;
 
-	REQUIRE(make_tmp(base, sizeof(base)));
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "wrel"));
 	REQUIRE(capture_start(&cap, base));
 	signal(SIGXFSZ, SIG_IGN);
 	writer_init(&w, base, NULL);
@@ -323,16 +257,16 @@ TEST(writer_full_file_hold_budget_counts_lost_records)
 	/* 1 + 3 written, 7 lost: 11 handed over */
 	CHECK_EQ(w.written, 4);
 	CHECK_EQ(w.written + w.held + w.lost, 11);
-	s = slurp(w.path);
+	s = tl_slurp(w.path);
 	/* whole lines, the held ones after the first (FLOW_IDs 1-3; 4-10 were lost) */
 	CHECK(s && count_str(s, "\n") == 4 && count_str(s, "{\"FLOW_ID\":3,") == 1 &&
 	      !strstr(s, "{\"FLOW_ID\":4,"));
-	err = slurp(cap.err);
+	err = tl_slurp(cap.err);
 	CHECK_EQ(count_str(err, "failed to write "), 1);
 	CHECK_EQ(count_str(err, "failed to hold more records"), 1);
 	free(s);
 	free(err);
-	rm_tree(base);
+	tl_rm_tree(base);
 }
 
 /* A file that never takes anything (/dev/full): records held, then lost at close, counted. */
@@ -346,7 +280,7 @@ TEST(writer_dev_full_counts_lost_at_close)
 
 	if (access("/dev/full", W_OK))
 		SKIP("no /dev/full");
-	REQUIRE(make_tmp(base, sizeof(base)));
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "wrel"));
 	REQUIRE(capture_start(&cap, base));
 	writer_init(&w, NULL, "/dev/full");
 	CHECK_EQ(writer_open(&w, T0), 0);
@@ -360,11 +294,11 @@ TEST(writer_dev_full_counts_lost_at_close)
 	CHECK_EQ(w.written, 0);
 	CHECK_EQ(w.held, 0);
 	CHECK_EQ(w.lost, 4);
-	err = slurp(cap.err);
+	err = tl_slurp(cap.err);
 	CHECK_EQ(count_str(err, "\n"), 2);	/* the episode, and the loss at close */
 	CHECK(err && strstr(err, "failed to write 4 records to /dev/full"));
 	free(err);
-	rm_tree(base);
+	tl_rm_tree(base);
 }
 
 /* Opening fails with one error line naming the path; nothing is written anywhere. */
@@ -384,7 +318,7 @@ static void check_refused(const char *base, const char *dir, const char *why)
 	writer_close(&w);
 	capture_stop(&cap);
 	CHECK(rc < 0);
-	err = slurp(cap.err);
+	err = tl_slurp(cap.err);
 	if (count_str(err, "\n") != 1 || !strstr(err, why))
 		FAILF("expected one line with '%s', got '%s'", why, err ? err : "(none)");
 	free(err);
@@ -395,8 +329,8 @@ TEST(writer_dump_symlinks_not_followed)
 	char base[64], dump[4200], date[4300], link[4400], target[4200], other[4200];
 	struct stat st;
 
-	tz_utc();
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "wrel"));
 	snprintf(dump, sizeof(dump), "%s/dump", base);
 	snprintf(date, sizeof(date), "%s/" DATE0, dump);
 	snprintf(link, sizeof(link), "%s/" FILE0, date);
@@ -419,8 +353,8 @@ TEST(writer_dump_symlinks_not_followed)
 	snprintf(link, sizeof(link), "%s/" FILE0, date);
 	REQUIRE(mkfifo(link, 0600) == 0);
 	check_refused(base, dump, "not a regular file");
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 TEST(writer_dump_folder_modes)
@@ -430,8 +364,8 @@ TEST(writer_dump_folder_modes)
 	struct stat st;
 	mode_t old = umask(022);
 
-	tz_utc();
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "wrel"));
 	snprintf(dump, sizeof(dump), "%s/dump", base);
 	/* writable by everyone without the sticky bit: refused; with it: fine */
 	REQUIRE(mkdir(dump, 0755) == 0 && chmod(dump, 0777) == 0);
@@ -453,8 +387,8 @@ TEST(writer_dump_folder_modes)
 	log_close();
 	CHECK(stat(date, &st) == 0 && (st.st_mode & 07777) == 0640);
 	umask(old);
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }
 
 /* Folders of another user (root only: chown). */
@@ -464,8 +398,8 @@ TEST(writer_dump_folder_of_another_user)
 
 	if (geteuid() != 0)
 		SKIP("needs root to give a folder to another user");
-	tz_utc();
-	REQUIRE(make_tmp(base, sizeof(base)));
+	tl_tz_set("UTC");
+	REQUIRE(tl_mkdtemp(base, sizeof(base), "wrel"));
 	snprintf(dump, sizeof(dump), "%s/dump", base);
 	REQUIRE(mkdir(dump, 0755) == 0 && chown(dump, 65534, 65534) == 0);
 	check_refused(base, dump, "owned by uid 65534, not by us");
@@ -474,6 +408,6 @@ TEST(writer_dump_folder_of_another_user)
 	snprintf(date, sizeof(date), "%s/" DATE0, dump);
 	REQUIRE(mkdir(date, 0750) == 0 && chown(date, 65534, 65534) == 0);
 	check_refused(base, dump, "owned by uid 65534 with mode 750; expected ours");
-	rm_tree(base);
-	tz_restore();
+	tl_rm_tree(base);
+	tl_tz_restore();
 }

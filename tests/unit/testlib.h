@@ -25,6 +25,18 @@ struct test_case {
 void testlib_register(const char *name, test_fn fn);
 int testlib_main(int argc, char **argv);
 
+/* Helpers of tests that touch files and local time (testlib.c). */
+#include <stdbool.h>
+/* TZ for one test; tl_tz_restore() puts back what it was (other tests read local time). */
+void tl_tz_set(const char *tz);
+void tl_tz_restore(void);
+/* A new folder /tmp/flowmon-TAG.XXXXXX into buf. */
+bool tl_mkdtemp(char *buf, size_t len, const char *tag);
+/* rm -r of a folder tl_mkdtemp made (nothing outside /tmp/flowmon-). */
+void tl_rm_tree(const char *path);
+/* A whole file (or what a pipe gives until its end), malloc'ed; NULL if unreadable. */
+char *tl_slurp(const char *path);
+
 /* State of the running test. */
 extern int testlib_failed;
 extern const char *testlib_skip;
