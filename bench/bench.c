@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bench.h"
+#include "mapwalk.h"
 
 uint64_t bench_now_ns(void)
 {
@@ -131,16 +132,7 @@ long bench_map_clear(int fd)
 
 long bench_map_count(int fd)
 {
-	uint8_t a[64], b[64];
-	void *prev = NULL, *next = a;
-	long n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		n++;
-		prev = next;
-		next = next == a ? b : a;
-	}
-	return n;
+	return map_count_keys(fd, 1L << 30);
 }
 
 static void usage(FILE *f)

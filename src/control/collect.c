@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collect.h"
+#include "mapwalk.h"
 #include "log.h"
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key ABI");
@@ -107,18 +108,7 @@ void collector_free(struct collector *c)
 
 ssize_t collector_count(struct collector *c)
 {
-	struct flow_key k[2];
-	ssize_t n = 0;
-	int cur = 0;
-
-	if (bpf_map_get_next_key(c->flows_fd, NULL, &k[cur]))
-		return errno == ENOENT ? 0 : -errno;
-	do {
-		n++;
-		cur ^= 1;
-	} while ((size_t)n <= c->max_entries && !bpf_map_get_next_key(c->flows_fd, &k[cur ^ 1],
-								     &k[cur]));
-	return n;
+	return map_count_keys(c->flows_fd, (long)c->max_entries + 1);
 }
 
 static uint64_t mono_ns(void)
@@ -264,23 +254,9 @@ void collector_clear_map(int fd)
 
 int collector_counters(const struct collector *c, uint64_t out[CNT_MAX])
 {
-	int ncpu = libbpf_num_possible_cpus(), i, cpu;
-	__u64 *vals;
-
-	memset(out, 0, sizeof(uint64_t) * CNT_MAX);
-	if (c->counters_fd < 0 || ncpu <= 0)
+	if (c->counters_fd < 0) {
+		memset(out, 0, sizeof(uint64_t) * CNT_MAX);
 		return 0;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (i = 0; i < CNT_MAX; i++) {
-		__u32 key = i;
-
-		if (bpf_map_lookup_elem(c->counters_fd, &key, vals))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			out[i] += vals[cpu];
 	}
-	free(vals);
-	return 0;
+	return map_sum_percpu(c->counters_fd, CNT_MAX, out);
 }

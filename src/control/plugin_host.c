@@ -13,6 +13,7 @@
 #include "flowtable.h"
 #include "log.h"
 #include "pinname.h"
+#include "mapwalk.h"
 #include "plugin_host.h"
 #include "sbuf.h"
 
@@ -577,41 +578,26 @@ int plugin_unload(const struct plugin_host *h, const char *name)
 
 static void counters_of(__u32 id, __u64 out[FM_PC_MAX])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, cpu;
-	__u64 *vals;
-	__u32 i;
+	int fd = id ? bpf_map_get_fd_by_id(id) : -1;
 
 	memset(out, 0, sizeof(__u64) * FM_PC_MAX);
-	fd = id ? bpf_map_get_fd_by_id(id) : -1;
-	vals = ncpu > 0 ? calloc(ncpu, sizeof(*vals)) : NULL;
-	for (i = 0; fd >= 0 && vals && i < FM_PC_MAX; i++) {
-		if (bpf_map_lookup_elem(fd, &i, vals))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++)
-			out[i] += vals[cpu];
-	}
-	free(vals);
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	map_sum_percpu(fd, FM_PC_MAX, (uint64_t *)out);
+	close(fd);
 }
 
-/* Entries in a results map now (records with a result not yet written). */
+/* Entries in a results map now (records with a result not yet written); -1 if unknown. */
 static long results_count(__u32 id)
 {
-	unsigned char k[2][sizeof(struct fm_plugin_rec)];
-	int fd = id ? bpf_map_get_fd_by_id(id) : -1, cur = 0;
-	long n = 0;
+	int fd = id ? bpf_map_get_fd_by_id(id) : -1;
+	long n;
 
 	if (fd < 0)
 		return -1;
-	if (!bpf_map_get_next_key(fd, NULL, k[cur])) {
-		do {
-			n++;
-			cur ^= 1;
-		} while (n < (1L << 26) && !bpf_map_get_next_key(fd, k[cur ^ 1], k[cur]));
-	}
+	n = map_count_keys(fd, 1L << 26);
 	close(fd);
-	return n;
+	return n < 0 ? -1 : n;
 }
 
 /* The fields a loaded plugin gives each record, from its results map's BTF. */
