@@ -15,6 +15,7 @@
 #include <string.h>
 #include "flowmon.h"
 #include "format.h"
+#include "hostport.h"
 #include "opts.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -273,83 +274,29 @@ static int opt_string(struct parse_ctx *c, const char *what, const char *s, cons
 	return 0;
 }
 
-static bool host_char(char ch)
-{
-	return isalnum((unsigned char)ch) || ch == '-' || ch == '.' || ch == '_';
-}
-
-static bool host_chars(const char *h, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!host_char(h[i]))
-			return false;
-	return n > 0;
-}
-
-/* "[ADDR]" or "[ADDR%ZONE]" with an IPv6 literal, else a name or IPv4 address. */
-static bool host_valid(const char *h, size_t n)
-{
-	char addr[INET6_ADDRSTRLEN];
-	struct in6_addr a6;
-	size_t alen;
-
-	if (!n || h[0] != '[')
-		return host_chars(h, n);
-	if (n < 3 || h[n - 1] != ']')
-		return false;
-	alen = strcspn(h + 1, "%]");
-	if (alen >= sizeof(addr))
-		return false;
-	memcpy(addr, h + 1, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET6, addr, &a6) != 1)
-		return false;
-	if (h[1 + alen] == ']')
-		return 1 + alen == n - 1;
-	return host_chars(h + 2 + alen, n - 3 - alen);	/* the zone */
-}
-
-/* The end of HOST in "HOST[:PORT]" or "[ADDR][:PORT]" (NULL: no closing bracket). */
-static const char *host_end(const char *hp)
-{
-	if (hp[0] == '[') {
-		const char *br = strchr(hp, ']');
-
-		return br ? br + 1 : NULL;
-	}
-	return hp + strcspn(hp, ":");
-}
-
 /*
  * HOST[:PORT], tcp://HOST[:PORT], [ADDR][:PORT]; port 1-65535, 4739 when
  * left out (RFC 7011 10.3.1, the IANA IPFIX port; export.c adds it).
  */
 static int opt_collector(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
-	const char *hp = s, *end;
-	unsigned long port;
-	char *num_end;
+	const char *hp = s;
+	unsigned int port;
+	char host[256];
+	int err;
 
 	if (o->n_collectors >= OPTS_MAX_COLLECTORS)
 		return fail(c, "too many collectors (max %d)", OPTS_MAX_COLLECTORS);
 	if (!strncmp(hp, "tcp://", 6))
 		hp += 6;
-	end = host_end(hp);
-	if (!end || !host_valid(hp, end - hp) || (*end && *end != ':'))
+	err = hostport_parse(hp, false, host, sizeof(host), &port);
+	if (err == -EDOM)
+		return fail(c, "invalid collector '%s': port is not a number", s);
+	if (err == -ERANGE)
+		return fail(c, "invalid collector '%s': port out of range (1-65535)", s);
+	if (err)
 		return fail(c, "invalid collector '%s': expected HOST[:PORT], tcp://HOST[:PORT] "
 			    "or [ADDR][:PORT]", s);
-	if (*end) {
-		if (!isdigit((unsigned char)end[1]))
-			return fail(c, "invalid collector '%s': port is not a number", s);
-		errno = 0;
-		port = strtoul(end + 1, &num_end, 10);
-		if (*num_end)
-			return fail(c, "invalid collector '%s': port is not a number", s);
-		if (errno == ERANGE || port < 1 || port > 65535)
-			return fail(c, "invalid collector '%s': port out of range (1-65535)", s);
-	}
 	o->collectors[o->n_collectors++] = s;
 	return 0;
 }
@@ -515,17 +462,14 @@ static int opt_format(struct parse_ctx *c, struct flowmon_opts *o, const char *s
 /* --metrics [ADDR:]PORT: PORT, IPV4:PORT, [IPV6]:PORT or NAME:PORT; port 1-65535. */
 static int opt_metrics(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
-	const char *colon = strrchr(s, ':');
-	const char *port = colon ? colon + 1 : s;
-	unsigned long v;
-	char *end;
+	unsigned int port;
+	char host[256];
+	int err = hostport_parse(s, true, host, sizeof(host), &port);
 
-	if (colon && !host_valid(s, colon - s))
+	if (err == -EINVAL)
 		return fail(c, "invalid metrics address '%s': expected PORT, ADDR:PORT or "
 			    "[ADDR]:PORT", s);
-	errno = 0;
-	v = isdigit((unsigned char)*port) ? strtoul(port, &end, 10) : 0;
-	if (!v || *end || errno == ERANGE || v > 65535)
+	if (err || !port)
 		return fail(c, "invalid metrics address '%s': port out of range (1-65535)", s);
 	o->metrics = s;
 	return 0;

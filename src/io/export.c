@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include "export.h"
+#include "hostport.h"
 #include "fields.h"
 
 enum col_state {
@@ -81,48 +82,12 @@ uint64_t ipfix_now_ms(void)
 
 /* ---- collector specs ---- */
 
-/* Split "HOST:PORT", "[V6]:PORT", "HOST" or a bare IPv6 address. */
-static int split_host_port(const char *p, char *host, size_t hlen, char *port, size_t plen)
-{
-	const char *end, *colon;
-
-	snprintf(port, plen, "%d", IPFIX_PORT);
-	if (*p == '[') {
-		end = strchr(p, ']');
-		if (!end || (end[1] && end[1] != ':') || (end[1] == ':' && !end[2]))
-			return -EINVAL;
-		snprintf(host, hlen, "%.*s", (int)(end - p - 1), p + 1);
-		if (end[1])
-			snprintf(port, plen, "%s", end + 2);
-		return 0;
-	}
-	colon = strchr(p, ':');
-	if (colon && !strchr(colon + 1, ':')) {
-		if (!colon[1])
-			return -EINVAL;
-		snprintf(host, hlen, "%.*s", (int)(colon - p), p);
-		snprintf(port, plen, "%s", colon + 1);
-	} else {
-		snprintf(host, hlen, "%s", p);
-	}
-	return *host ? 0 : -EINVAL;
-}
-
-static bool valid_port(const char *port)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(port, &end, 10);
-	return !errno && *port && !*end && v > 0 && v <= 65535;
-}
-
 static int parse_collector(struct collector *c, const char *spec, char *err, size_t errlen)
 {
 	struct addrinfo hints = { 0 }, *res = NULL;
 	const char *p = spec;
 	char host[256], port[16];
+	unsigned int num;
 	int rc;
 
 	snprintf(c->name, sizeof(c->name), "%s", spec);
@@ -130,11 +95,12 @@ static int parse_collector(struct collector *c, const char *spec, char *err, siz
 		c->tcp = p[0] == 't';
 		p += 6;
 	}
-	if (split_host_port(p, host, sizeof(host), port, sizeof(port)) || !valid_port(port)) {
+	if (hostport_parse(p, false, host, sizeof(host), &num)) {
 		snprintf(err, errlen, "failed to parse collector %s: expected [tcp://]HOST[:PORT]",
 			 spec);
 		return -EINVAL;
 	}
+	snprintf(port, sizeof(port), "%u", num ? num : IPFIX_PORT);
 	hints.ai_socktype = c->tcp ? SOCK_STREAM : SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	rc = getaddrinfo(host, port, &hints, &res);

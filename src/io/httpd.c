@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#include "hostport.h"
 #include "httpd.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -68,24 +69,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, sizeof(not_found) - 1);
 }
 
-/* "PORT", "HOST:PORT", "[ADDR6]:PORT" -> an address (host NULL: every address). */
-static int resolve(const char *spec, struct sockaddr_storage *sa, char *err, size_t errlen)
+/* HOST and port -> the one address to listen on (a lone PORT needs none: dual stack). */
+static int resolve(const char *spec, const char *host, unsigned int port,
+		   struct sockaddr_storage *sa, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV | AI_PASSIVE,
 				  .ai_socktype = SOCK_STREAM };
-	const char *colon = strrchr(spec, ':');
 	struct addrinfo *res = NULL;
-	char host[256] = "";
+	char serv[16];
 	int rc;
 
-	if (colon) {
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
-		if (host[0] == '[') {	/* [v6] */
-			memmove(host, host + 1, strlen(host));
-			host[strcspn(host, "]")] = '\0';
-		}
-	}
-	rc = getaddrinfo(host[0] ? host : NULL, colon ? colon + 1 : spec, &hints, &res);
+	snprintf(serv, sizeof(serv), "%u", port);
+	rc = getaddrinfo(host, serv, &hints, &res);
 	if (rc || !res) {
 		snprintf(err, errlen, "failed to resolve metrics address %s: %s", spec,
 			 rc ? gai_strerror(rc) : "no address");
@@ -101,13 +96,21 @@ struct httpd *httpd_start(const char *spec, char *err, size_t errlen)
 	struct sockaddr_storage sa = { 0 };
 	struct httpd *h = calloc(1, sizeof(*h));
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	bool any = !strchr(spec, ':');
-	uint16_t port = (uint16_t)atoi(any ? spec : strrchr(spec, ':') + 1);
+	unsigned int port;
+	char host[256];
+	bool any;
 
 	if (!h) {
 		snprintf(err, errlen, "failed to start metrics server: %s", strerror(ENOMEM));
 		return NULL;
 	}
+	if (hostport_parse(spec, true, host, sizeof(host), &port) || !port) {
+		snprintf(err, errlen, "failed to parse metrics address %s: expected [ADDR:]PORT",
+			 spec);
+		free(h);
+		return NULL;
+	}
+	any = !host[0];
 	pthread_mutex_init(&h->lock, NULL);
 	if (any) {
 		/* one IPv6 socket that takes IPv4 too */
@@ -115,7 +118,7 @@ struct httpd *httpd_start(const char *spec, char *err, size_t errlen)
 					MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
 					MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
 					MHD_OPTION_END);
-	} else if (!resolve(spec, &sa, err, errlen)) {
+	} else if (!resolve(spec, host, port, &sa, err, errlen)) {
 		if (sa.ss_family == AF_INET6)
 			flags |= MHD_USE_IPv6;
 		h->d = MHD_start_daemon(flags, port, NULL, NULL, on_request, h,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* test_opts.c - command line parsing: defaults, every option, every error class, -h. */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "flowmon.h"
+#include "hostport.h"
 #include "opts.h"
 #include "testlib.h"
 
@@ -227,6 +229,59 @@ TEST(opts_collectors)
 	PARSE_ERR("invalid collector 'host:-1': port is not a number", "-x", "host:-1");
 	PARSE_ERR("invalid collector 'h/x': expected HOST[:PORT], tcp://HOST[:PORT] or "
 		  "[ADDR][:PORT]", "-x", "h/x");
+}
+
+/* --metrics [ADDR:]PORT: a lone port, a name or IPv4 address, an IPv6 literal in brackets. */
+TEST(opts_metrics_address)
+{
+	static const char *const good[] = { "9464", "127.0.0.1:9464", "localhost:1",
+					    "[::1]:65535", "[fe80::1%lo]:9464" };
+	static const char *const bad[] = { "host name:1", "[::1", "[zz]:1", "h/x:1", "::1:9464" };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (PARSE("run", "--metrics", good[i]) != 0)
+			FAILF("'%s' rejected: %s", good[i], err);
+		else
+			CHECK_STR(o.metrics, good[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (PARSE("run", "--metrics", bad[i]) != -1 || !strstr(err, "expected PORT"))
+			FAILF("'%s' accepted or misnamed (err '%s')", bad[i], err);
+	PARSE_ERR("invalid metrics address '0': port out of range (1-65535)", "--metrics", "0");
+	PARSE_ERR("invalid metrics address 'localhost': port out of range (1-65535)",
+		  "--metrics", "localhost");
+	PARSE_ERR("invalid metrics address '[::1]': port out of range (1-65535)", "--metrics",
+		  "[::1]");
+	PARSE_ERR("invalid metrics address 'h:65536': port out of range (1-65535)", "--metrics",
+		  "h:65536");
+}
+
+/* The split export.c and httpd.c use: the host without brackets, the port, or 0. */
+TEST(hostport_split)
+{
+	unsigned int port;
+	char host[64];
+
+	CHECK_EQ(hostport_parse("[2001:db8::1]:4739", false, host, sizeof(host), &port), 0);
+	CHECK_STR(host, "2001:db8::1");
+	CHECK_EQ(port, 4739);
+	CHECK_EQ(hostport_parse("[fe80::1%eth0]", false, host, sizeof(host), &port), 0);
+	CHECK_STR(host, "fe80::1%eth0");
+	CHECK_EQ(port, 0);
+	CHECK_EQ(hostport_parse("collector.example.org:2055", false, host, sizeof(host), &port), 0);
+	CHECK_STR(host, "collector.example.org");
+	CHECK_EQ(port, 2055);
+	CHECK_EQ(hostport_parse("9464", true, host, sizeof(host), &port), 0);
+	CHECK_STR(host, "");
+	CHECK_EQ(port, 9464);
+	CHECK_EQ(hostport_parse("9464", false, host, sizeof(host), &port), 0);
+	CHECK_STR(host, "9464");	/* a collector named 9464, port 0: IPFIX's */
+	CHECK_EQ(port, 0);
+	CHECK_EQ(hostport_parse("h:x", false, host, sizeof(host), &port), -EDOM);
+	CHECK_EQ(hostport_parse("h:0", false, host, sizeof(host), &port), -ERANGE);
+	CHECK_EQ(hostport_parse("a-very-long-host-name-that-does-not-fit:1", false, host, 16,
+				&port), -EINVAL);
 }
 
 TEST(opts_collectors_repeat_and_limit)
