@@ -12,13 +12,11 @@
 #include <bpf/libbpf.h>
 #include "bench.h"
 #include "mapwalk.h"
+#include "now.h"
 
 uint64_t bench_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int cmp_double(const void *a, const void *b)

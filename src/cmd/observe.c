@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
+#include "now.h"
 #include "cmds.h"
 #include "collect.h"
 #include "export.h"
@@ -26,14 +27,6 @@
 #ifndef FLOWMON_VERSION
 #define FLOWMON_VERSION "unknown"
 #endif
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Where status finds a pinned table's daemon: /run/bpfflowmon/TABLE.prom. */
 int observe_stats_path(const struct flowmon_opts *o, char *path, size_t len)
@@ -51,7 +44,7 @@ int observe_start(struct observer *ob, const struct flowmon_opts *o)
 
 	memset(ob, 0, sizeof(*ob));
 	ob->o = o;
-	ob->start = now_s();
+	ob->start = clock_ns(CLOCK_REALTIME) / 1e9;
 	/* a run of its own (-I) has no pinned table for status to name: no file */
 	if (!o->ifaces && !observe_stats_path(o, ob->stats_path, sizeof(ob->stats_path)))
 		ob->stats_file = true;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "now.h"
 #include "cmds.h"
 #include "collect.h"
 #include "daemon.h"
@@ -69,14 +70,6 @@ void run_install_signals(void)
 bool run_should_stop(void)
 {
 	return stop_requested;
-}
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
 void run_ft_config(const struct flowmon_opts *o, struct ft_config *cfg, bool offline)
@@ -157,10 +150,8 @@ static void set_meter(const struct flowmon_opts *o, const struct collector *c, s
 /* Now on the kernel's live clock; also refreshes the offset to wall-clock time. */
 static uint64_t live_now(struct collector *c)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
-
-	c->wall_offset_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - now);
-	return now;
+	c->wall_offset_ns = clock_wall_offset_ns();
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* The plugins' results travel with the records (plugin_host.h). */

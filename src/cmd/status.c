@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "now.h"
 #include "cmds.h"
 #include "collect.h"
 #include "flowread.h"
@@ -56,7 +57,7 @@ static int read_flows(struct table_state *st, int flows)
 	int err = flowread_init(&st->fr, flows, st->max_entries);
 
 	if (!err)
-		err = flowread_snapshot(&st->fr, flowread_wall_offset());
+		err = flowread_snapshot(&st->fr, clock_wall_offset_ns());
 	if (err) {
 		pr_err("failed to read open flows: %s\n", strerror(-err));
 		flowread_free(&st->fr);

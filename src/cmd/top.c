@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <curses.h>
+#include "now.h"
 #include "cmds.h"
 #include "collect.h"
 #include "fields.h"
@@ -68,10 +69,7 @@ static void on_stop(int sig)
 
 static double mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_ns(CLOCK_MONOTONIC) / 1e9;
 }
 
 static int prev_cmp(const void *a, const void *b)
@@ -218,7 +216,7 @@ static void draw(struct top *t)
 
 static int snapshot(struct top *t)
 {
-	int err = flowread_snapshot(&t->fr, flowread_wall_offset());
+	int err = flowread_snapshot(&t->fr, clock_wall_offset_ns());
 
 	if (err)
 		return err;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "now.h"
 #include "collect.h"
 #include "mapwalk.h"
 #include "log.h"
@@ -111,14 +112,6 @@ ssize_t collector_count(struct collector *c)
 	return map_count_keys(c->flows_fd, (long)c->max_entries + 1);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* One run of the sweeper: the arguments and results travel in the packet. */
 static int sweep_once(struct collector *c, struct flowmon_sweep *a)
 {
@@ -201,7 +194,7 @@ static int sweep(struct collector *c, uint32_t mode, uint64_t now)
 		.mode = mode,
 		.lazy_idle = c->cfg.lazy_idle,
 	};
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	int err;
 
 	c->now = now;
@@ -210,7 +203,7 @@ static int sweep(struct collector *c, uint32_t mode, uint64_t now)
 	c->printing = mode == SWEEP_PRINT;
 	err = sweep_rounds(c, &a);
 	c->printing = false;
-	c->last_sweep_ns = mono_ns() - t0;
+	c->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	return err;
 }
 

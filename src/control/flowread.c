@@ -124,12 +124,3 @@ int flowread_snapshot(struct flowread *fr, int64_t wall_offset_ns)
 	}
 	return 0;
 }
-
-int64_t flowread_wall_offset(void)
-{
-	struct timespec m, r;
-
-	clock_gettime(CLOCK_MONOTONIC, &m);
-	clock_gettime(CLOCK_REALTIME, &r);
-	return (int64_t)(r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
-}

@@ -31,11 +31,10 @@ struct flowread {
 int flowread_init(struct flowread *fr, int fd, uint32_t max_entries);
 /*
  * Read the table and pair its entries into fr->recs (end_reason 0,
- * wall_offset_ns applied to times). 0 or -errno.
+ * wall_offset_ns applied to times: clock_wall_offset_ns() of now.h for the
+ * live meter). 0 or -errno.
  */
 int flowread_snapshot(struct flowread *fr, int64_t wall_offset_ns);
-/* The live meter's clock (CLOCK_MONOTONIC) to the wall clock, now: for the above. */
-int64_t flowread_wall_offset(void);
 void flowread_free(struct flowread *fr);
 
 #endif /* __FLOWMON_FLOWREAD_H */

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "now.h"
 #include "flowtable.h"
 #include "log.h"
 #include "pinname.h"
@@ -445,19 +446,17 @@ static int install(const struct plugin_host *h, struct flowmon_plugin_slot *slot
 		   int tc_fd, int xdp_fd, int results_fd, int counters_fd, const char *name)
 {
 	struct flowmon_plugin_slot e = { 0 };
-	struct timespec ts;
 	__u32 key = s;
 
 	if (xdp_fd >= 0 && h->progs_xdp >= 0 && bpf_map_update_elem(h->progs_xdp, &key, &xdp_fd, 0))
 		return -errno;
 	if (bpf_map_update_elem(h->progs, &key, &tc_fd, 0))
 		return -errno;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	e.prog_id = prog_id(tc_fd);
 	e.xdp_prog_id = xdp_fd >= 0 && h->progs_xdp >= 0 ? prog_id(xdp_fd) : 0;
 	e.results_id = map_id(results_fd);
 	e.counters_id = map_id(counters_fd);
-	e.loaded_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	e.loaded_ns = clock_ns(CLOCK_REALTIME);
 	snprintf(e.name, sizeof(e.name), "%s", name);
 	if (bpf_map_update_elem(h->reg, &key, &e, 0))
 		return -errno;

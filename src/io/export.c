@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include "now.h"
 #include "export.h"
 #include "hostport.h"
 #include "fields.h"
@@ -74,10 +75,7 @@ struct ipfix_exporter {
 
 uint64_t ipfix_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 /* ---- collector specs ---- */
