@@ -90,7 +90,8 @@ static double trial(const struct record_format *fmt, bool uniflow, const struct 
 int bench_encode(const struct bench_opts *o, int argc, char **argv)
 {
 	double t[5][ENCODE_MAX_TRIALS];
-	const char *names[5] = { "text", "json", "brief", "IPFIX biflow", "IPFIX uniflow (2 records)" };
+	const char *names[5] = { "text", "json", "brief", "IPFIX biflow",
+				 "IPFIX uniflow (2 records)" };
 	int n = o->trials > ENCODE_MAX_TRIALS ? ENCODE_MAX_TRIALS : o->trials, i, k;
 	struct flow_record r;
 

@@ -234,8 +234,8 @@ static void print_header(const struct bench_opts *o, const struct scan_env *e)
 	       "two-way connections + N/2 one-way flows; CLOCK_MONOTONIC on CPU %d; %d scans\n"
 	       "with nothing due, then one that ends and purges everything, per fill, in a child\n"
 	       "free to use every CPU (the collector reads the ring in a second thread); medians.\n"
-	       "Daemon: peak RSS less the child's RSS at its start and less the mapped ring\n"
-	       "(kernel memory, in memlock: bench mem); per flow, that is the daemon's own\n",
+	       "Daemon: what the scan adds to the child's RSS (peak less the RSS at its start\n"
+	       "and less the mapped ring, kernel memory in memlock: bench mem); per flow\n",
 	       e->replay ? "replay" : "live", SCAN_MAX_FLOWS, o->cpu, SCAN_REPS);
 	printf("  %9s %5s %12s %12s %12s %10s %8s %8s\n", "flows", "fills", "idle scan",
 	       "scan+purge", "fill/pkt", "max RSS", "daemon", "daemon");
@@ -286,7 +286,8 @@ int bench_scan(const struct bench_opts *o, int argc, char **argv)
 			break;
 		}
 		printf("  %9u %5d %12.1f %12.1f %12.1f %10.1f %8.1f %8.1f\n", n, f.fills, f.idle,
-		       f.scan, f.fill, f.rss_kib / 1024.0, f.own_kib / 1024.0, f.own_kib * 1024.0 / n);
+		       f.scan, f.fill, f.rss_kib / 1024.0, f.own_kib / 1024.0,
+		       f.own_kib * 1024.0 / n);
 	}
 	loader_close(e.fm);
 	return err ? 1 : 0;

@@ -138,6 +138,7 @@ fi
 case $CMD in start | load | stop | unload | purge | status) ;; *) usage_err "unknown command '$CMD'" ;; esac
 [ -f "$USERLAND" ] && [ -x "$USERLAND" ] || die 1 "failed to find userland program $USERLAND: not executable"
 U() { "$USERLAND" "$@" -p "$BPFMAP"; }
+[ -n "$IFLIST" ] || ! [[ $CMD =~ ^(load|start)$ ]] || die 1 "failed to find an interface: none is up"
 
 # What load and the daemon get; tc_flowmon_user checks every value before anything changes.
 if [ "$DIR" = xdp ]; then HOOK=(--hook xdp --xdp-mode "$XDP_MODE"); else HOOK=(-D "$DIR"); fi
@@ -170,7 +171,8 @@ do_start() {		# the daemon returns once its table is open, or fails with its err
 do_unload() {		# detach first, then stop: the daemon's last scan writes every packet
 	local d=$DIR
 	[ "$d" != xdp ] || d=ingress	# the XDP hook goes with ingress
-	if [ "$IFACE_GIVEN" = yes ]; then U unload -I "$IFLIST" -D "$d"; else U unload --all; fi || return
+	if [ "$IFACE_GIVEN" = yes ] && [ "$IFACE" != all ]; then U unload -I "$IFLIST" -D "$d"
+	else U unload --all; fi || return	# -a: wherever we are, up or down
 	U status -j | grep -q '"attached":\[\]' || { echo "still attached: the daemon runs on"; return 0; }
 	"${STOP[@]}"
 }

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cmds.h"
@@ -21,7 +23,8 @@
 #include "log.h"
 
 static int ready_fd = -1;		/* the daemon's end of the pipe to its caller */
-static char pid_written[PATH_MAX];	/* the pid file this process wrote, "" if none */
+static int pid_fd = -1;			/* the pid file, locked for this process's life */
+static char pid_path[PATH_MAX];		/* its path, "" if none */
 
 /* The command name of /proc/WHO ("tc_flowmon_user"); "" if there is none or it is a zombie. */
 static void proc_comm(const char *who, char *buf, size_t len)
@@ -105,6 +108,7 @@ static int absolute_paths(struct flowmon_opts *o)
 		return -errno;
 	err |= absolute(&o->dump_dir, cwd);
 	err |= absolute(&o->log_file, cwd);
+	err |= absolute(&o->out_file, cwd);
 	err |= absolute(&o->obj_path, cwd);
 	err |= absolute(&o->pid_file, cwd);
 	for (i = 0; i < o->n_plugins; i++)
@@ -145,16 +149,57 @@ static int wait_ready(int fd, pid_t pid)
 	return 1;
 }
 
+/* Is someone holding path's lock (a daemon, running or starting)? */
+static bool pid_file_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool held;
+
+	if (fd < 0)
+		return false;
+	held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/*
+ * Take the pid file: opened and locked before anything else, the lock held
+ * for the run (a fork shares it), so two starts on one file cannot both
+ * pass, and a file nobody holds is stale whatever it says. 0, or 1 after
+ * one line.
+ */
+static int pid_file_take(const char *path)
+{
+	long pid;
+
+	pid_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (pid_fd < 0) {
+		fprintf(stderr, "failed to open pid file %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (!flock(pid_fd, LOCK_EX | LOCK_NB)) {
+		snprintf(pid_path, sizeof(pid_path), "%s", path);
+		return 0;
+	}
+	pid = errno == EWOULDBLOCK ? running_pid(path) : 0;
+	if (pid)
+		fprintf(stderr, "failed to start daemon: pid file %s names running pid %ld\n",
+			path, pid);
+	else
+		fprintf(stderr, "failed to lock pid file %s: %s\n", path, errno == EWOULDBLOCK ?
+			"a daemon holds it while it starts" : strerror(errno));
+	close(pid_fd);
+	pid_fd = -1;
+	return 1;
+}
+
 int daemon_start(struct flowmon_opts *o)
 {
 	int fds[2], err;
 	long pid;
 
-	if (o->pid_file && (pid = running_pid(o->pid_file))) {
-		fprintf(stderr, "failed to start daemon: pid file %s names running pid %ld\n", o->pid_file,
-			pid);
+	if (o->pid_file && pid_file_take(o->pid_file))
 		return 1;
-	}
 	if (!o->daemon)
 		return -1;
 	err = absolute_paths(o);
@@ -176,6 +221,7 @@ int daemon_start(struct flowmon_opts *o)
 	/* no controlling terminal, no folder kept busy, nothing read from the caller */
 	if (setsid() < 0 || chdir("/") || !freopen("/dev/null", "r", stdin)) {
 		fprintf(stderr, "failed to detach daemon: %s\n", strerror(errno));
+		daemon_exit();
 		return 1;
 	}
 	return -1;
@@ -183,26 +229,20 @@ int daemon_start(struct flowmon_opts *o)
 
 static int write_pid_file(const char *path)
 {
-	int fd, err = 0;
+	char line[32];
+	int n, err = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	if (dprintf(fd, "%d\n", (int)getpid()) < 0)
+	/* into the file this process locked (pid_file_take), never a new one */
+	n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (pid_fd < 0)
+		err = -EBADF;
+	else if (ftruncate(pid_fd, 0) || pwrite(pid_fd, line, (size_t)n, 0) != n)
 		err = errno ? -errno : -EIO;
-	if (close(fd) && !err)
-		err = -errno;
 	if (err) {
-		unlink(path);
-		goto fail;
+		pr_err("failed to write pid file %s: %s\n", path, strerror(-err));
+		return err;
 	}
-	snprintf(pid_written, sizeof(pid_written), "%s", path);
 	return 0;
-fail:
-	pr_err("failed to write pid file %s: %s\n", path, strerror(-err));
-	return err;
 }
 
 int daemon_ready(const struct flowmon_opts *o)
@@ -231,11 +271,22 @@ int daemon_ready(const struct flowmon_opts *o)
 	return 0;
 }
 
+/*
+ * The file we hold goes, written or not (a daemon that failed to start
+ * leaves none), but not one put at its path since.
+ */
 void daemon_exit(void)
 {
-	if (pid_written[0])
-		unlink(pid_written);
-	pid_written[0] = '\0';
+	struct stat ours, there;
+
+	if (pid_fd < 0)
+		return;
+	if (!fstat(pid_fd, &ours) && !stat(pid_path, &there) && ours.st_dev == there.st_dev &&
+	    ours.st_ino == there.st_ino)
+		unlink(pid_path);
+	close(pid_fd);
+	pid_fd = -1;
+	pid_path[0] = '\0';
 }
 
 /*
@@ -243,11 +294,32 @@ void daemon_exit(void)
  * flows and removes its pid file first. One that is still there after
  * --timeout is killed; its open flows stay in the table.
  */
+/* The pid of a daemon that holds the file but has not written it yet: wait for it. */
+static long starting_pid(const struct flowmon_opts *o)
+{
+	unsigned int i;
+	long pid = 0;
+
+	for (i = 0; !pid && i < o->stop_timeout * 10 && pid_file_held(o->pid_file); i++) {
+		usleep(100000);
+		pid = running_pid(o->pid_file);
+	}
+	return pid;
+}
+
 int cmd_stop(const struct flowmon_opts *o)
 {
 	long pid = running_pid(o->pid_file);
 	unsigned int i;
 
+	if (!pid && pid_file_held(o->pid_file)) {
+		pid = starting_pid(o);
+		if (!pid) {
+			pr_err("failed to stop daemon: pid file %s is held by a daemon that "
+			       "did not get ready in %u s\n", o->pid_file, o->stop_timeout);
+			return 1;
+		}
+	}
 	if (!pid) {
 		pr_info("no daemon running (pid file %s)\n", o->pid_file);
 		if (unlink(o->pid_file) && errno != ENOENT)
@@ -255,7 +327,8 @@ int cmd_stop(const struct flowmon_opts *o)
 				   strerror(errno));
 		return 0;
 	}
-	if (kill((pid_t)pid, SIGTERM)) {
+	/* ESRCH: it exited between the look and the signal, as asked */
+	if (kill((pid_t)pid, SIGTERM) && errno != ESRCH) {
 		pr_err("failed to stop daemon (pid %ld): %s\n", pid, strerror(errno));
 		return 1;
 	}

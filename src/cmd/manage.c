@@ -98,7 +98,8 @@ static void say_detached(const struct iface_list *before, const char *iface, int
 	if (n)
 		pr_info("detached from %s:%s\n", iface, buf);
 	else
-		pr_info("not attached to %s %s: nothing to detach\n", iface, ifaces_hooks_str(hooks));
+		pr_info("not attached to %s %s: nothing to detach\n", iface,
+			ifaces_hooks_str(hooks));
 }
 
 /* Our filters on -I (or everywhere with --all), then every clsact qdisc left empty. */

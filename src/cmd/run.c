@@ -123,14 +123,6 @@ static void log_period(const struct collector *c, const struct sink *s, time_t w
 	run_log_counters(cnt, wall);
 }
 
-/* Sleep one period in short steps, so that signals are seen at once. */
-static void sleep_period(unsigned int sec)
-{
-	unsigned int i;
-
-	for (i = 0; i < sec * 10 && !stop_requested && !rotate_requested; i++)
-		usleep(100000);
-}
 
 /* The kernel's counters travel in the IPFIX options record. */
 void run_set_meter(const struct flowmon_opts *o, const uint64_t cnt[CNT_MAX], struct sink *s)
@@ -152,6 +144,22 @@ static uint64_t live_now(struct collector *c)
 {
 	c->wall_offset_ns = clock_wall_offset_ns();
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/*
+ * Sleep one period in short steps, so that signals are seen at once. Each
+ * step reads the records packets ended meanwhile (idle and active splits,
+ * a new connection on a closed 5-tuple) from the ring: it is sized for a
+ * sweep's rounds (4 bytes per entry), not for a whole period of them.
+ */
+static void sleep_period(struct collector *c, unsigned int sec)
+{
+	unsigned int i;
+
+	for (i = 0; i < sec * 10 && !stop_requested && !rotate_requested; i++) {
+		usleep(100000);
+		collector_drain_events(c, live_now(c));
+	}
 }
 
 /* The plugins' results travel with the records (plugin_host.h). */
@@ -211,7 +219,7 @@ static int scan_loop(const struct flowmon_opts *o, struct collector *c, struct s
 		}
 		sink_maybe_rotate(s, time(NULL));
 		log_period(c, s, time(NULL));
-		sleep_period(o->interval);
+		sleep_period(c, o->interval);
 	}
 	/* SIGINT/SIGTERM: every remaining flow is written, nothing is lost */
 	err = collector_flush(c, live_now(c));

@@ -150,8 +150,8 @@ static void print_how(const struct iface_list *l, int i)
 		       l->xdp_prog_id[i]);
 	for (h = 0; h < 2; h++)
 		if (l->attached[i][h])
-			printf("    %s: %s, program %u\n", ifaces_hook_name(h), ifaces_mech_str(l->mech[i][h]),
-			       l->prog_id[i][h]);
+			printf("    %s: %s, program %u\n", ifaces_hook_name(h),
+			       ifaces_mech_str(l->mech[i][h]), l->prog_id[i][h]);
 }
 
 static void print_text(const struct flowmon_opts *o, const struct iface_list *l,

@@ -25,7 +25,8 @@ const char *ifaces_hook_name(int slot)
 
 const char *ifaces_hooks_str(int hooks)
 {
-	return hooks == HOOK_INGRESS ? "ingress" : hooks == HOOK_EGRESS ? "egress" : "ingress, egress";
+	return hooks == HOOK_INGRESS ? "ingress" :
+	       hooks == HOOK_EGRESS ? "egress" : "ingress, egress";
 }
 
 const char *ifaces_mech_str(int mech)

@@ -197,10 +197,11 @@ static int set_pins(struct bpf_object *obj, const struct loader_opts *o, const c
  * stops when the ring is full and walks the table again after userland has
  * read it. The reader drains the ring in a thread while the sweep runs, and
  * ended entries are deleted, so a round restarts at the next due entry: a
- * 1M-flow flush takes as long with 4 MiB as with 16 (make bench, scan). 4
- * bytes per entry (a 1M-flow table: 4 MiB, 8,000 whole records a round), at
- * least FLOWMON_EVENTS_BYTES, at most 64 MiB: at 1M flows every byte per
- * entry is a MiB of kernel memory.
+ * 1M-flow flush takes as long with 4 MiB as with 16 (make bench, scan).
+ * Between scans the records packets end (splits) are read every 0.1 s
+ * (run.c sleep_period). 4 bytes per entry (a 1M-flow table: 4 MiB, 8,000
+ * whole records a round), at least FLOWMON_EVENTS_BYTES, at most 64 MiB:
+ * at 1M flows every byte per entry is a MiB of kernel memory.
  */
 static uint32_t ring_bytes(uint32_t max_flows)
 {

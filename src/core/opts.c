@@ -106,7 +106,7 @@ static const struct opt_def opt_defs[] = {
 		"ready, remove it on exit; refuse to start while FILE names a running tc_flowmon_user; "
 		"stop: the daemon to stop (default none)" },
 	{ "timeout", OPT_TIMEOUT, "SEC", C(STOP), "stop: seconds the daemon gets to write its "
-		"flows before SIGKILL, 0-86400 (default 10)" },
+		"flows before SIGKILL, 1-86400 (default 10)" },
 	{ "flows", OPT_FLOWS, NULL, C(STATUS), "status: list the open flows of the table" },
 	{ "iface", 'I', "IF[,IF...]", C(RUN) | C(LOAD) | C(UNLOAD), "interfaces to attach to "
 		"(default none)" },
@@ -290,6 +290,9 @@ static int opt_collector(struct parse_ctx *c, struct flowmon_opts *o, const char
 	if (!strncmp(hp, "tcp://", 6))
 		hp += 6;
 	err = hostport_parse(hp, false, host, sizeof(host), &port);
+	if (err && hp[0] != '[' && strchr(hp, ':') != strrchr(hp, ':'))
+		return fail(c, "invalid collector '%s': an IPv6 address goes in brackets, "
+			    "[ADDR][:PORT]", s);
 	if (err == -EDOM)
 		return fail(c, "invalid collector '%s': port is not a number", s);
 	if (err == -ERANGE)
@@ -466,11 +469,13 @@ static int opt_metrics(struct parse_ctx *c, struct flowmon_opts *o, const char *
 	char host[256];
 	int err = hostport_parse(s, true, host, sizeof(host), &port);
 
-	if (err == -EINVAL)
+	if (err == -EINVAL || err == -EDOM)
 		return fail(c, "invalid metrics address '%s': expected PORT, ADDR:PORT or "
 			    "[ADDR]:PORT", s);
-	if (err || !port)
+	if (err)
 		return fail(c, "invalid metrics address '%s': port out of range (1-65535)", s);
+	if (!port)
+		return fail(c, "invalid metrics address '%s': no port", s);
 	o->metrics = s;
 	return 0;
 }
@@ -484,7 +489,7 @@ static int opt_number(struct parse_ctx *c, struct flowmon_opts *o, int opt, cons
 	case 'i':
 		return parse_uint(c, "interval", s, 0, MAX_INTERVAL, &o->interval);
 	case OPT_TIMEOUT:
-		return parse_uint(c, "timeout", s, 0, MAX_INTERVAL, &o->stop_timeout);
+		return parse_uint(c, "timeout", s, 1, MAX_INTERVAL, &o->stop_timeout);
 	case OPT_IDLE:
 		return parse_uint(c, "idle timeout", s, 1, UINT_MAX, &o->idle_sec);
 	case OPT_ACTIVE:
@@ -689,6 +694,9 @@ static int opts_check(struct parse_ctx *c, struct flowmon_opts *o)
 		return fail(c, "%s conflicts with -r", o->daemon ? "--daemon" : "--pid-file");
 	if (o->daemon && check_daemon(c, o))
 		return -1;
+	/* -i 0 prints and exits: there is no daemon for a pid file to name */
+	if (o->pid_file && o->cmd == CMD_RUN && o->interval == 0)
+		return fail(c, "--pid-file conflicts with -i 0");
 	if (o->cmd == CMD_STOP && !o->pid_file)
 		return fail(c, "stop needs --pid-file FILE");
 	if (o->xdp && o->hooks == HOOK_EGRESS)

@@ -163,6 +163,35 @@ U_rc 0 "stop with no daemon running" stop --pid-file "$PIDF"
 fm_mnt "$NS_A" sh -c "echo 1 >$PIDF"
 U_rc 0 "stop with a stale pid file" stop --pid-file "$PIDF"
 tap_ok "stop: pid 1 is not signalled, the stale pid file is removed" fm_mnt "$NS_A" test ! -e "$PIDF"
+# relative -o too: taken from where the daemon was started, not from / where it runs
+fm_mnt "$NS_A" sh -c 'cd /var/log && exec "$0" run --daemon --pid-file "$1" -p fmtest -i 1 \
+	-j -o fmd.jsonl -l fmd.log' "$FM_USER" "$PIDF" >"$FM_TMP/d.out" 2>&1
+tap_is "$?" 0 "run --daemon -o fmd.jsonl from /var/log" || tap_diag "$(cat "$FM_TMP/d.out")"
+DPID=$(pidf)
+[ -n "$DPID" ] && FM_PIDS+=("$DPID")
+send 44003 4
+sleep 1.5
+U_rc 0 "stop the -o daemon" stop --pid-file "$PIDF"
+read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport 44003 \
+	--dport "$PORT" "$FM_TMP/root.$NS_A/log/fmd.jsonl")
+tap_is "$IP/$OP/$REV" "4/0/0" "-o fmd.jsonl: /var/log/fmd.jsonl has the packets sent"
+tap_ok "...and nothing went to /fmd.jsonl" fm_mnt "$NS_A" test ! -e /fmd.jsonl
+# a pid file someone holds locked (a daemon starting: no pid in it yet) is neither taken nor removed
+fm_mnt "$NS_A" sh -c ': >"$0"; exec flock "$0" sleep 30' "$PIDF" &
+HOLDER=$!
+FM_PIDS+=("$HOLDER")
+held() { ! fm_mnt "$NS_A" flock -n "$PIDF" true; }
+fm_wait 5 held || tap_bail "precondition: flock holds $PIDF"
+U_rc 1 "run --daemon with a pid file held by another is refused" run --daemon \
+	--pid-file "$PIDF" -p fmtest -l /var/log/fmd3.log
+tap_ok "...saying a daemon holds it" grep -q "failed to lock pid file $PIDF: a daemon holds it" \
+	"$FM_TMP/u.err"
+U_rc 1 "stop --timeout 1: a daemon that holds the file but never gets ready" stop \
+	--pid-file "$PIDF" --timeout 1
+tap_ok "...the held pid file stays" fm_mnt "$NS_A" test -e "$PIDF"
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
+fm_mnt "$NS_A" rm -f "$PIDF"
 # a daemon that ignores SIGTERM (sleep named tc_flowmon_user, SIG_IGN kept across exec)
 mkdir -p "$FM_TMP/fake" && cp "$(command -v sleep)" "$FM_TMP/fake/tc_flowmon_user"
 (trap '' TERM; exec "$FM_TMP/fake/tc_flowmon_user" 60) &

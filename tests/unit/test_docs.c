@@ -85,14 +85,18 @@ TEST(docs_window_scale_agrees)
 }
 
 /* The man pages name every command and every record format. */
-/* want in the man page as a whole option name, not as the prefix of a longer one. */
+/*
+ * want in the text as a whole name: not the prefix of a longer one, nor the
+ * end of one ("load" in "unload", "top" in "stop").
+ */
 static bool man_names(const char *man, const char *want)
 {
 	size_t n = strlen(want);
 	const char *hit;
 
 	for (hit = strstr(man, want); hit; hit = strstr(hit + 1, want))
-		if (hit[n] != '\\' && !isalpha((unsigned char)hit[n]))
+		if (hit[n] != '\\' && !isalpha((unsigned char)hit[n]) &&
+		    (hit == man || (!isalpha((unsigned char)hit[-1]) && hit[-1] != '-')))
 			return true;
 	return false;
 }

@@ -227,6 +227,8 @@ TEST(opts_collectors)
 		  "host:65536");
 	PARSE_ERR("invalid collector 'host:80a': port is not a number", "-x", "host:80a");
 	PARSE_ERR("invalid collector 'host:-1': port is not a number", "-x", "host:-1");
+	PARSE_ERR("invalid collector 'fd00::1': an IPv6 address goes in brackets, [ADDR][:PORT]",
+		  "-x", "fd00::1");
 	PARSE_ERR("invalid collector 'h/x': expected HOST[:PORT], tcp://HOST[:PORT] or "
 		  "[ADDR][:PORT]", "-x", "h/x");
 }
@@ -236,7 +238,8 @@ TEST(opts_metrics_address)
 {
 	static const char *const good[] = { "9464", "127.0.0.1:9464", "localhost:1",
 					    "[::1]:65535", "[fe80::1%lo]:9464" };
-	static const char *const bad[] = { "host name:1", "[::1", "[zz]:1", "h/x:1", "::1:9464" };
+	static const char *const bad[] = { "host name:1", "[::1", "[zz]:1", "h/x:1", "::1:9464",
+					   "localhost", "h:x" };
 	size_t i;
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -249,10 +252,7 @@ TEST(opts_metrics_address)
 		if (PARSE("run", "--metrics", bad[i]) != -1 || !strstr(err, "expected PORT"))
 			FAILF("'%s' accepted or misnamed (err '%s')", bad[i], err);
 	PARSE_ERR("invalid metrics address '0': port out of range (1-65535)", "--metrics", "0");
-	PARSE_ERR("invalid metrics address 'localhost': port out of range (1-65535)",
-		  "--metrics", "localhost");
-	PARSE_ERR("invalid metrics address '[::1]': port out of range (1-65535)", "--metrics",
-		  "[::1]");
+	PARSE_ERR("invalid metrics address '[::1]': no port", "--metrics", "[::1]");
 	PARSE_ERR("invalid metrics address 'h:65536': port out of range (1-65535)", "--metrics",
 		  "h:65536");
 }
@@ -379,11 +379,16 @@ TEST(opts_daemon_and_check)
 	CHECK_EQ(PARSE("stop", "--pid-file", "/run/f.pid"), 0);
 	CHECK_EQ(o.cmd, CMD_STOP);
 	CHECK_EQ(o.stop_timeout, 10);
-	CHECK_EQ(PARSE("stop", "--pid-file", "/run/f.pid", "--timeout", "0"), 0);
-	CHECK_EQ(o.stop_timeout, 0);
+	CHECK_EQ(PARSE("stop", "--pid-file", "/run/f.pid", "--timeout", "1"), 0);
+	CHECK_EQ(o.stop_timeout, 1);
 	PARSE_ERR("stop needs --pid-file FILE", "stop");
-	PARSE_ERR("invalid timeout '86401': out of range (0-86400)", "stop", "--pid-file", "f",
+	/* 0 would kill before the daemon could write its flows */
+	PARSE_ERR("invalid timeout '0': out of range (1-86400)", "stop", "--pid-file", "f",
+		  "--timeout", "0");
+	PARSE_ERR("invalid timeout '86401': out of range (1-86400)", "stop", "--pid-file", "f",
 		  "--timeout", "86401");
+	/* -i 0 prints once and exits: no daemon for the file to name */
+	PARSE_ERR("--pid-file conflicts with -i 0", "--pid-file", "f", "-i", "0");
 	PARSE_ERR("option '-p' is not one of stop's options", "stop", "--pid-file", "f", "-p", "x");
 	PARSE_ERR("option '--timeout' is not one of run's options", "run", "--timeout", "3");
 }
