@@ -103,7 +103,7 @@ static const struct opt_def opt_defs[] = {
 		"and the dump writable; start-up errors and exit status go to the caller; needs -l "
 		"(default: foreground)" },
 	{ "pid-file", OPT_PID_FILE, "FILE", C(RUN) | C(STOP), "run: write the pid to FILE once "
-		"ready, remove it on exit; refuse to start while FILE names a running tc_flowmon_user; "
+		"ready, remove it on exit; refuse to start while another run holds FILE (locked); "
 		"stop: the daemon to stop (default none)" },
 	{ "timeout", OPT_TIMEOUT, "SEC", C(STOP), "stop: seconds the daemon gets to write its "
 		"flows before SIGKILL, 1-86400 (default 10)" },
