@@ -27,6 +27,12 @@ static int links_dir(const char *pin_dir, char *out, size_t len)
 	return 0;
 }
 
+bool links_name_is_ours(const char *prog_name)
+{
+	return !strcmp(prog_name, FLOWMON_PROG_INGRESS) ||
+	       !strcmp(prog_name, FLOWMON_PROG_EGRESS) || !strcmp(prog_name, FLOWMON_PROG_XDP);
+}
+
 bool links_prog_is_ours(uint32_t prog_id)
 {
 	struct bpf_prog_info info = {};
@@ -36,9 +42,7 @@ bool links_prog_is_ours(uint32_t prog_id)
 
 	if (fd < 0)
 		return false;
-	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-	       (!strcmp(info.name, FLOWMON_PROG_INGRESS) || !strcmp(info.name, FLOWMON_PROG_EGRESS) ||
-		!strcmp(info.name, FLOWMON_PROG_XDP));
+	ours = !bpf_obj_get_info_by_fd(fd, &info, &len) && links_name_is_ours(info.name);
 	close(fd);
 	return ours;
 }

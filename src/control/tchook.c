@@ -11,6 +11,7 @@
 #include <linux/pkt_sched.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "links.h"
 #include "tchook.h"
 
 static void tc_hook_init(struct bpf_tc_hook *h, int ifindex, bool ingress)
@@ -19,16 +20,6 @@ static void tc_hook_init(struct bpf_tc_hook *h, int ifindex, bool ingress)
 	h->sz = sizeof(*h);
 	h->ifindex = ifindex;
 	h->attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
-}
-
-/*
- * Who holds our slot (FLOWMON_TC_PRIO, FLOWMON_TC_HANDLE) on a hook. The
- * slot is fixed, so anybody may have put a filter there first: it is ours
- * only when it runs one of our programs, known by name.
- */
-static bool our_prog_name(const char *name)
-{
-	return !strcmp(name, FLOWMON_PROG_NAME_INGRESS) || !strcmp(name, FLOWMON_PROG_NAME_EGRESS);
 }
 
 int tchook_attach(int prog_fd, int ifindex, bool ingress, bool *created_qdisc,
@@ -251,7 +242,9 @@ int tchook_slot(int ifindex, bool ingress, struct tchook_holder *holder)
 	if (strcmp(s.h->kind, "bpf"))
 		return TCHOOK_FOREIGN;
 	/* a name we may not read: our handle is the only mark left (the unit's case) */
-	return our_prog_name(s.h->prog_name) || s.h->name_unknown ? TCHOOK_OURS : TCHOOK_FOREIGN;
+	/* the slot is fixed, so anybody may have put a filter there first: ours by name */
+	return links_name_is_ours(s.h->prog_name) || s.h->name_unknown ? TCHOOK_OURS :
+	       TCHOOK_FOREIGN;
 }
 
 void tchook_describe(const struct tchook_holder *h, char *out, size_t len)

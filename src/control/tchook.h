@@ -4,7 +4,7 @@
  *
  * Our filter is the one with handle FLOWMON_TC_HANDLE and priority
  * FLOWMON_TC_PRIO on a hook that runs one of our programs (by name,
- * FLOWMON_PROG_NAME_*): one per hook, a second attach replaces it
+ * links_name_is_ours()): one per hook, a second attach replaces it
  * (BPF_TC_F_REPLACE), never doubles it. Anybody else's filter in that slot
  * (another BPF program, a classic BPF or any other classifier) is never
  * replaced or removed: attaching or detaching there fails with -EEXIST.
@@ -24,10 +24,6 @@
 
 #define FLOWMON_TC_HANDLE	0x464d	/* "FM" */
 #define FLOWMON_TC_PRIO		1
-
-/* Our programs' names, as the kernel keeps them (BPF_OBJ_NAME_LEN: 15 characters). */
-#define FLOWMON_PROG_NAME_INGRESS	"flowmon_ingress"
-#define FLOWMON_PROG_NAME_EGRESS	"flowmon_egress"
 
 enum tchook_slot_state {
 	TCHOOK_FREE = 0,	/* nothing at our priority and handle */
