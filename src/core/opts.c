@@ -353,15 +353,14 @@ static int opt_hook(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 
 static int opt_hooks(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
+	/* in enum flowmon_hooks order, from HOOK_INGRESS */
+	static const char *const names[] = { "ingress", "egress", "both", NULL };
+	int v = 0;
+
 	o->hooks_given = true;
-	if (!strcmp(s, "ingress"))
-		o->hooks = HOOK_INGRESS;
-	else if (!strcmp(s, "egress"))
-		o->hooks = HOOK_EGRESS;
-	else if (!strcmp(s, "both"))
-		o->hooks = HOOK_BOTH;
-	else
-		return fail(c, "invalid direction '%s': expected ingress, egress or both", s);
+	if (opt_choice(c, "direction", s, names, "ingress, egress or both", &v))
+		return -1;
+	o->hooks = HOOK_INGRESS + v;
 	return 0;
 }
 
@@ -412,12 +411,12 @@ static void opts_defaults(struct flowmon_opts *o)
 /* --engine: which datapath replays a capture. */
 static int opt_engine(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
-	if (!strcmp(s, "native"))
-		o->kernel_engine = false;
-	else if (!strcmp(s, "kernel"))
-		o->kernel_engine = true;
-	else
-		return fail(c, "invalid engine '%s': expected native or kernel", s);
+	static const char *const names[] = { "native", "kernel", NULL };
+	int v = 0;
+
+	if (opt_choice(c, "engine", s, names, "native or kernel", &v))
+		return -1;
+	o->kernel_engine = v == 1;
 	return 0;
 }
 

@@ -284,6 +284,25 @@ TEST(hostport_split)
 				&port), -EINVAL);
 }
 
+/* --engine: which datapath replays; -D: which TC hooks (enum flowmon_hooks). */
+TEST(opts_engine_and_direction)
+{
+	CHECK_EQ(PARSE("replay", "f.pcap"), 0);
+	CHECK(!o.kernel_engine);
+	CHECK_EQ(PARSE("replay", "--engine", "kernel", "f.pcap"), 0);
+	CHECK(o.kernel_engine);
+	CHECK_EQ(PARSE("replay", "--engine", "native", "f.pcap"), 0);
+	CHECK(!o.kernel_engine);
+	PARSE_ERR("invalid engine 'bpf': expected native or kernel", "replay", "--engine", "bpf",
+		  "f.pcap");
+	CHECK_EQ(PARSE("load", "-I", "lo", "-D", "ingress"), 0);
+	CHECK_EQ(o.hooks, 1);
+	CHECK_EQ(PARSE("load", "-I", "lo", "-D", "egress"), 0);
+	CHECK_EQ(o.hooks, 2);
+	CHECK_EQ(PARSE("load", "-I", "lo", "-D", "both"), 0);
+	CHECK_EQ(o.hooks, 3);
+}
+
 TEST(opts_collectors_repeat_and_limit)
 {
 	CHECK_EQ(PARSE("-x", "a:1", "-x", "b:2", "--export", "c:3"), 0);
