@@ -134,6 +134,21 @@ static __always_inline int grease(__u16 v)
 	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
 }
 
+/*
+ * Value i of a list of 16-bit values from s->off to s->end (versions,
+ * signature algorithms): -1 past its end, 0 a GREASE value (left out of
+ * every list JA4 and the record keep), 1 a value in *v.
+ */
+static __always_inline int list16(const struct tls_scratch *s, __u32 i, __u16 *v)
+{
+	__u32 off = s->off + 2 * i;
+
+	if (off + 2 > s->end)
+		return -1;
+	*v = rd16(s, off);
+	return !grease(*v);
+}
+
 /* ---- SHA-256 (FIPS 180-4 6.2) over s->txt ----------------------------------- */
 
 static __always_inline __u32 ror(__u32 x, int n)
@@ -297,15 +312,12 @@ static __always_inline int parse_hello(struct tls_scratch *s)
 static long read_version(__u32 i, struct loop_ctx *x)
 {
 	struct tls_scratch *s = x->s;
-	__u32 off = s->off + 2 * i;
 	__u16 v;
+	int r = list16(s, i, &v);
 
-	if (off + 2 > s->end)
-		return 1;
-	v = rd16(s, off);
-	if (!grease(v) && v > s->maxver)
+	if (r > 0 && v > s->maxver)
 		s->maxver = v;
-	return 0;
+	return r < 0;
 }
 
 /* ---- text: JA4's parts, the lists of the record ----------------------------- */
@@ -381,16 +393,12 @@ static long hex_one(__u32 i, struct loop_ctx *x)
 /* Signature algorithms in their order, GREASE left out: 16-bit values from s->off to s->end. */
 static long sig_one(__u32 i, struct loop_ctx *x)
 {
-	struct tls_scratch *s = x->s;
-	__u32 off = s->off + 2 * i;
 	__u16 v;
+	int r = list16(x->s, i, &v);
 
-	if (off + 2 > s->end)
-		return 1;
-	v = rd16(s, off);
-	if (!grease(v))
-		put_hex4(s, v);
-	return 0;
+	if (r > 0)
+		put_hex4(x->s, v);
+	return r < 0;
 }
 
 static __always_inline void two_digits(char *o, __u32 n)
@@ -562,16 +570,12 @@ static __always_inline void put_version(struct tls_scratch *s, struct tls_result
 /* supported_versions (16-bit values from s->off to s->end), GREASE left out. */
 static long ver_one(__u32 i, struct loop_ctx *x)
 {
-	struct tls_scratch *s = x->s;
-	__u32 off = s->off + 2 * i;
 	__u16 v;
+	int r = list16(x->s, i, &v);
 
-	if (off + 2 > s->end)
-		return 1;
-	v = rd16(s, off);
-	if (!grease(v))
-		put_version(s, x->r, v);
-	return 0;
+	if (r > 0)
+		put_version(x->s, x->r, v);
+	return r < 0;
 }
 
 /* Server name: server_name_list (2), name_type 0 (1), length (2), the name (RFC 6066 3). */
