@@ -436,6 +436,17 @@ fm_sum() {
 	fm_tool sum "$@"
 }
 
+# fm_flow FILE-OR-DIR SUM-ARGS...: fm_sum's figures into REC IP IB OP OB REV REASONS CF
+# SF TF BD P_FWD B_FWD P_REV B_REV, for the test's checks.
+# shellcheck disable=SC2034
+fm_flow() {
+	local f=$1
+
+	shift
+	read -r REC IP IB OP OB REV REASONS CF SF TF BD P_FWD B_FWD P_REV B_REV _ < \
+		<(fm_sum "$@" "$f")
+}
+
 # --- fmtool.py: traffic generators, sinks, a tun responder and the JSON checks ---
 
 fm_write_tool() {

@@ -52,14 +52,6 @@ print_once() {		# name
 	M "$FM_USER" -f "$PIN" -i 0 -j -o - >"$FM_TMP/$1.json" 2>"$FM_TMP/$1.err"
 }
 
-# shellcheck disable=SC2034
-flow() {		# file sum-args...
-	local f=$1
-
-	shift
-	read -r REC IP IB OP OB REV REASONS CF SF TF BD P_FWD B_FWD P_REV B_REV _ < <(fm_sum "$@" "$f")
-}
-
 bcc_attached() {	# both hooks carry the front end's filters
 	local h
 
@@ -125,13 +117,13 @@ fm_need "the TCP sink got every byte" test "$(cat "$FM_TMP/t.out")" -eq "$TCP_BY
 # the BCC meter's table, read by tc_flowmon_user
 tap_ok "tc_flowmon_user -f reads the BCC meter's table" print_once bcc1
 [ -s "$FM_TMP/bcc1.err" ] && tap_diag "$(head -n 3 "$FM_TMP/bcc1.err")"
-flow "$FM_TMP/bcc1.json" --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport "$SPORT" --dport "$PORT"
+fm_flow "$FM_TMP/bcc1.json" --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport "$SPORT" --dport "$PORT"
 tap_is "$P_FWD $B_FWD" "$N4 $((N4 * (SIZE4 + 28)))" \
 	"BCC: UDP/IPv4 $N4 packets, $((N4 * (SIZE4 + 28))) L3 bytes (what was sent)"
-flow "$FM_TMP/bcc1.json" --proto 17 --src "$IP6_A" --dst "$IP6_B" --sport "$SPORT" --dport "$PORT"
+fm_flow "$FM_TMP/bcc1.json" --proto 17 --src "$IP6_A" --dst "$IP6_B" --sport "$SPORT" --dport "$PORT"
 tap_is "$P_FWD $B_FWD" "$N6 $((N6 * (SIZE6 + 48)))" \
 	"BCC: UDP/IPv6 $N6 packets, $((N6 * (SIZE6 + 48))) L3 bytes (what was sent)"
-flow "$FM_TMP/bcc1.json" --proto 6 --src "$IP4_A" --dst "$IP4_B" --dport "$TPORT"
+fm_flow "$FM_TMP/bcc1.json" --proto 6 --src "$IP4_A" --dst "$IP4_B" --dport "$TPORT"
 tap_is "$P_FWD $P_REV" "$SEGS_A $SEGS_B" \
 	"BCC: TCP segments both ways as each end's TCP sent them (nstat)"
 tap_cmp "$B_FWD" -gt "$TCP_BYTES" "BCC: TCP bytes A->B above the payload"
@@ -156,7 +148,7 @@ FM_PIDS+=("$R_PID")
 sleep 2
 fm_meter_stop "$R_PID"
 tap_is "$?" 0 "tc_flowmon_user -f -i 1 exits 0 on SIGTERM"
-flow "$FM_TMP/purge.json" --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport "$SPORT" --dport "$PORT"
+fm_flow "$FM_TMP/purge.json" --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport "$SPORT" --dport "$PORT"
 tap_is "$REC $IP $IB $REASONS" "1 $N4 $((N4 * (SIZE4 + 28))) 4" \
 	"purge: the UDP/IPv4 flow once, reason 4 (forced end)"
 print_once after

@@ -55,14 +55,6 @@ print_once() {		# name
 	M "$FM_USER" -f "$PIN" -i 0 -j -o - >"$FM_TMP/$1.json" 2>"$FM_TMP/$1.err"
 }
 
-# shellcheck disable=SC2034
-flow() {		# file sum-args...
-	local f=$1
-
-	shift
-	read -r REC IP IB OP OB REV REASONS CF SF TF BD _ < <(fm_sum "$@" "$f")
-}
-
 send4() {		# sport count
 	fm_in "$NS" "$FM_PY" "$FM_TMP/fmtool.py" udp-send --dst 127.0.0.1 --dport "$PORT" \
 		--sport "$1" --count "$2" --size "$SIZE" --gap 0.001
@@ -171,12 +163,12 @@ fm_need "the receiver on ::1 got all $N6 datagrams" grep -q "\": $N6}" "$FM_TMP/
 # --- the userland reads the pinned table once, twice ---
 print_once once1
 tap_is "$?" 0 "tc_flowmon_user -f $PIN -i 0 -j -o - exits 0" || tap_diag "$(cat "$FM_TMP/once1.err")"
-flow "$FM_TMP/once1.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
+fm_flow "$FM_TMP/once1.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
 tap_is "$REC" 1 "-i 0: one record for the UDP flow to 127.0.0.1"
 tap_is "$IP/$IB" "$N/$((N * (28 + SIZE)))" "-i 0: $N packets, $N x $((28 + SIZE)) bytes (counted once on lo)"
 tap_is "$OP/$OB/$REV" 0/0/0 "-i 0: nothing in reverse"
 tap_is "$REASONS" 0 "-i 0: an open flow (end reason 0)"
-flow "$FM_TMP/once1.json" --proto 17 --src ::1 --dst ::1 --sport "$SPORT6" --dport "$PORT6"
+fm_flow "$FM_TMP/once1.json" --proto 17 --src ::1 --dst ::1 --sport "$SPORT6" --dport "$PORT6"
 tap_is "$REC/$IP/$IB" "1/$N6/$((N6 * (48 + SIZE6)))" \
 	"-i 0: UDP to ::1: $N6 packets, $N6 x $((48 + SIZE6)) bytes"
 tap_is "$(fm_tool count "$FM_TMP/once1.json")" 2 "-i 0: the two flows and nothing else"
@@ -184,7 +176,7 @@ grep -v '^{' "$FM_TMP/once1.json" >"$FM_TMP/once1.other"
 tap_is "$(wc -l <"$FM_TMP/once1.other")" 0 "-i 0 -o -: nothing but records on stdout" ||
 	tap_diag "$(head -5 "$FM_TMP/once1.other")"
 print_once once2
-flow "$FM_TMP/once2.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
+fm_flow "$FM_TMP/once2.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
 tap_is "$REC/$IP/$IB" "1/$N/$((N * (28 + SIZE)))" "-i 0 again: the same flow, not deleted by the first"
 tap_is "$(table_entries)" 2 "--status: 2 entries in the table"
 tap_is "$(($(counter other_hook) - OTHER0))" $((N + N6)) \
@@ -224,14 +216,14 @@ tap_is "$(fm_tool count "$DOUT" 2>/dev/null)" 0 "no record after two scans (flow
 fm_meter_stop "$DPID"
 tap_is "$?" 0 "tc_flowmon_user -i 1 exits 0 on SIGTERM" ||
 	tap_diag "$(cat "$FM_TMP/daemon.err" "$FM_TMP/daemon.log" 2>/dev/null)"
-flow "$DOUT" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
+fm_flow "$DOUT" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
 tap_is "$REC/$IP/$IB/$OP" "1/$N/$((N * (28 + SIZE)))/0" "SIGTERM: the flow to 127.0.0.1 written once, $N packets"
 tap_is "$REASONS" 4 "SIGTERM: end reason 4 (forced)"
-flow "$DOUT" --proto 17 --src ::1 --dst ::1 --sport "$SPORT6" --dport "$PORT6"
+fm_flow "$DOUT" --proto 17 --src ::1 --dst ::1 --sport "$SPORT6" --dport "$PORT6"
 tap_is "$REC/$IP/$IB/$REASONS" "1/$N6/$((N6 * (48 + SIZE6)))/4" \
 	"SIGTERM: the flow to ::1 written once, $N6 packets, reason 4"
 print_once after
-flow "$FM_TMP/after.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
+fm_flow "$FM_TMP/after.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
 tap_is "$REC/$REV" 0/0 "-i 0 after SIGTERM: the flow is gone from the table"
 tap_is "$(fm_tool count "$FM_TMP/after.json")" 0 "-i 0 after SIGTERM: no flow at all"
 tap_is "$(table_entries)" 0 "--status after SIGTERM: 0 entries"
@@ -248,9 +240,9 @@ send4 "$SPORT" 4
 fm_bg_wait "$SINK4" 10
 fm_need "the receiver got the 7 datagrams" test -s "$FM_TMP/s4b.json"
 print_once again
-flow "$FM_TMP/again.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
+fm_flow "$FM_TMP/again.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT" --dport "$PORT"
 tap_is "$REC/$IP/$IB" "1/4/$((4 * (28 + SIZE)))" "the same 5-tuple again: counted from zero (4 packets)"
-flow "$FM_TMP/again.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT2" --dport "$PORT"
+fm_flow "$FM_TMP/again.json" --proto 17 --src 127.0.0.1 --dst 127.0.0.1 --sport "$SPORT2" --dport "$PORT"
 tap_is "$REC/$IP/$IB" "1/3/$((3 * (28 + SIZE)))" "a new flow: 3 packets"
 
 # --- teardown with iproute2 ---

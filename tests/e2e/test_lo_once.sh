@@ -16,8 +16,8 @@ TCP_BYTES=300000
 NS=$NS_A
 
 # shellcheck disable=SC2034
-flow() {
-	read -r REC IP IB OP OB REV REASONS CF SF TF BD _ < <(fm_sum "$@" "$OUT")
+flow() {		# sum-args...: of the records in $OUT
+	fm_flow "$OUT" "$@"
 }
 
 fm_init

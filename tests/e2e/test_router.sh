@@ -150,8 +150,8 @@ OTHER=$(($(other_hook) - OTHER0))
 fm_meter_stop
 tap_is "$?" 0 "meter exits 0 on SIGTERM"
 
-flow() {
-	read -r REC IP IB OP OB REV REASONS _ < <(fm_sum "$@" "$OUT")
+flow() {		# sum-args...: of the records in $OUT
+	fm_flow "$OUT" "$@"
 }
 # the record's interface, hook direction and TTLs
 attrs() {		# src sport

@@ -22,8 +22,8 @@ TCP_BULK=$((8 << 20))
 
 # Sums of the records of one flow, into REC IP IB OP OB REV REASONS CF SF TF BD.
 # shellcheck disable=SC2034
-flow() {
-	read -r REC IP IB OP OB REV REASONS CF SF TF BD _ < <(fm_sum "$@" "$OUT")
+flow() {		# sum-args...: of the records in $OUT
+	fm_flow "$OUT" "$@"
 }
 
 # UDP or ICMP with known sizes: L3 bytes per packet are given.

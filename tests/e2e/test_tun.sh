@@ -23,8 +23,8 @@ UDP_N=10
 UDP_SIZE=200
 
 # shellcheck disable=SC2034
-flow() {
-	read -r REC IP IB OP OB REV REASONS CF SF TF BD _ < <(fm_sum "$@" "$OUT")
+flow() {		# sum-args...: of the records in $OUT
+	fm_flow "$OUT" "$@"
 }
 
 fm_init
