@@ -37,74 +37,53 @@ MAX_FLOWS=			# --max-flows of a new table (empty: the userland's 65536)
 DAEMON_OPTS=			# more daemon options, e.g. "--idle-timeout 30 -x host:4739"
 STOP_TIMEOUT=10			# seconds the daemon gets to write its flows and exit
 DEFAULTS_READ=absent		# (a DAEMONIZER= of older versions is ignored: the daemon forks itself)
-# The defaults file is shell code run as root: only root may be able to change it.
-defaults_safe() {
-	local owner mode
-	read -r owner mode < <(stat -L -c '%u %a' -- "$DEFAULTS_FILE" 2>/dev/null) ||
-		{ echo "failed to inspect $DEFAULTS_FILE"; return 1; }
-	[ "$owner" = 0 ] || { echo "refusing $DEFAULTS_FILE: owned by uid $owner, not root"; return 1; }
-	[ $((8#$mode & 8#022)) -eq 0 ] ||
-		{ echo "refusing $DEFAULTS_FILE: writable by group or others (mode $mode)"; return 1; }
-}
-if [ -e "$DEFAULTS_FILE" ] && ! why=$(defaults_safe); then
-	echo "$PROG: $why" >&2
-	exit 1
-fi
-if [ -r "$DEFAULTS_FILE" ]; then
+die() { local rc=$1; shift; echo "$PROG: $*" >&2; exit "$rc"; }
+usage_err() { echo "$PROG: $*" >&2; echo "Try '$PROG --help'." >&2; exit 2; }
+if [ -e "$DEFAULTS_FILE" ]; then	# shell code run as root: only root may be able to change it
+	read -r OWNER MODE < <(stat -L -c '%u %a' -- "$DEFAULTS_FILE") || die 1 "failed to inspect $DEFAULTS_FILE"
+	[ "$OWNER" = 0 ] || die 1 "refusing $DEFAULTS_FILE: owned by uid $OWNER, not root"
+	[ $((8#$MODE & 8#022)) -eq 0 ] || die 1 "refusing $DEFAULTS_FILE: writable by group or others (mode $MODE)"
 	# shellcheck source=/dev/null
-	. "$DEFAULTS_FILE" || { echo "$PROG: failed to read $DEFAULTS_FILE" >&2; exit 1; }
-	DEFAULTS_READ="read"
-	[ -n "${UPLANED:-}" ] && USERLAND=$UPLANED	# the original script's name for it
+	. "$DEFAULTS_FILE" || die 1 "failed to read $DEFAULTS_FILE"
+	DEFAULTS_READ=read USERLAND=${UPLANED:-$USERLAND}	# UPLANED: the original script's name
 fi
 
 usage() {
 	cat <<EOF
-Usage: $PROG [options] {start|load|stop|unload|purge|status}
-  load: attach (tc_flowmon_user load)    start: load, then run the daemon
-  stop: stop the daemon (it writes its open flows; the table stays)
-  unload: detach from -i/-a, else everywhere; the daemon stops when nothing is left
-  purge: stop, unload everywhere, remove the pinned maps    status: daemon and table
-  -i, --interface DEV[,DEV...]  interfaces (default: $IFACE); -a, --all: every one that is up
-      --int SEC                 daemon scan period, 1-86400 (default: $INTERVAL)
-  -p, --program OBJ             BPF object (default: ${BPFPROG:-built into the userland})
-  -s, --section SEC             tc/ingress, tc/egress or auto (default: $BPFSEC)
-  -m, --map NAME                flow table name under $PIN_DIR (default: $BPFMAP)
-  -d, --direction DIR           ingress, egress, both, or xdp: ingress at XDP (default: $DIR)
-      --tc-mech MECH            TC hooks through tcx, clsact or auto (default: $TC_MECH)
-      --xdp-mode MODE           -d xdp: native, generic or auto (default: $XDP_MODE)
-  -w, --write DIR               dump directory (default: $DUMPDIR)
-  -u, --userland PROG           userland program (default: $USERLAND)
-  -j, --json                    JSON records (default: $FORMAT)
+Usage: $PROG [options] {start|load|stop|unload|purge|status}   (tc_flowmon.sh(8))
+  load: attach   start: load, then run the daemon   stop: the daemon writes its flows, exits
+  unload: detach from -i/-a, else everywhere (the daemon stops when nothing is left)
+  purge: stop, unload everywhere, remove the pinned maps   status: hooks, table and daemon
+  -i, --interface DEV[,DEV...] (default: $IFACE)   -a, --all: every interface that is up
+  --int SEC: scan period, 1-86400 (default: $INTERVAL)   -w, --write DIR (default: $DUMPDIR)
+  -p, --program OBJ: BPF object (default: ${BPFPROG:-built into the userland})
+  -s, --section SEC: tc/ingress, tc/egress or auto (default: $BPFSEC)
+  -m, --map NAME: flow table under $PIN_DIR (default: $BPFMAP)
+  -d, --direction DIR: ingress, egress, both, or xdp: ingress at XDP (default: $DIR)
+  --tc-mech tcx|clsact|auto (default: $TC_MECH)   --xdp-mode native|generic|auto (default: $XDP_MODE)
+  -u, --userland PROG: the userland (default: $USERLAND)
+  -j, --json: JSON records (default: $FORMAT)
   --show-defaults, --version, -h/--help; settings also from $DEFAULTS_FILE
 EOF
 }
-die() { local rc=$1; shift; echo "$PROG: $*" >&2; exit "$rc"; }
-usage_err() { echo "$PROG: $*" >&2; echo "Try '$PROG --help'." >&2; exit 2; }
-
 ARGS=$(getopt -n "$PROG" -o i:ap:s:m:d:w:u:jh -l interface:,all,int:,program:,section:,map: \
 	-l direction:,tc-mech:,xdp-mode:,write:,userland:,json,show-defaults,version,help -- "$@") ||
 	{ echo "Try '$PROG --help'." >&2; exit 2; }
 eval set -- "$ARGS"
 SHOW_DEFAULTS=no IFACE_GIVEN=no DIR_GIVEN=no
-while [ "$1" != -- ]; do
+while [ "$1" != -- ]; do	# getopt put each value right after its option
 	case $1 in
-	-i | --interface) IFACE=$2 IFACE_GIVEN=yes; shift ;;
-	-a | --all) IFACE=all IFACE_GIVEN=yes ;;
-	--int) INTERVAL=$2; shift ;;
-	-p | --program) BPFPROG=$2; shift ;;
-	-s | --section) BPFSEC=$2; shift ;;
-	-m | --map) BPFMAP=$2; shift ;;
-	-d | --direction) DIR=$2 DIR_GIVEN=yes; shift ;;
-	-w | --write) DUMPDIR=$2; shift ;;
-	--tc-mech) TC_MECH=$2; shift ;;
-	--xdp-mode) XDP_MODE=$2; shift ;;
-	-u | --userland) USERLAND=$2; shift ;;
-	-j | --json) FORMAT=json ;;
-	--show-defaults) SHOW_DEFAULTS=yes ;;
+	-i | --interface) IFACE=$2 IFACE_GIVEN=yes ;;	-d | --direction) DIR=$2 DIR_GIVEN=yes ;;
+	--int) INTERVAL=$2 ;;	-p | --program) BPFPROG=$2 ;;	-s | --section) BPFSEC=$2 ;;
+	-m | --map) BPFMAP=$2 ;;	-w | --write) DUMPDIR=$2 ;;	-u | --userland) USERLAND=$2 ;;
+	--tc-mech) TC_MECH=$2 ;;	--xdp-mode) XDP_MODE=$2 ;;
+	-a | --all) IFACE=all IFACE_GIVEN=yes; shift; continue ;;
+	-j | --json) FORMAT=json; shift; continue ;;
+	--show-defaults) SHOW_DEFAULTS=yes; shift; continue ;;
 	--version) echo "$PROG (bpfFlowMon) $VERSION"; exit 0 ;;
 	-h | --help) usage; exit 0 ;;
 	esac
-	shift
+	shift 2
 done
 shift
 [ $# -le 1 ] || usage_err "one command expected, got '$1' and '$2'"
@@ -113,10 +92,8 @@ CMD=${1:-}
 # -s: one program per hook, in sections tc/ingress and tc/egress (and xdp); it picks the hook.
 case $BPFSEC in
 auto | tc | flowmon | "tc/ingress,tc/egress") ;;
-tc/ingress | ingress | tc/egress | egress | xdp)
-	[ "$DIR_GIVEN" = no ] || [ "$DIR" = "${BPFSEC#tc/}" ] ||
-		usage_err "section $BPFSEC conflicts with direction $DIR"
-	DIR=${BPFSEC#tc/} ;;
+tc/ingress | ingress | tc/egress | egress | xdp) [ "$DIR_GIVEN" = no ] || [ "$DIR" = "${BPFSEC#tc/}" ] ||
+	usage_err "section $BPFSEC conflicts with direction $DIR"; DIR=${BPFSEC#tc/} ;;
 *) usage_err "invalid section '$BPFSEC': the object has tc/ingress, tc/egress and xdp (or auto)" ;;
 esac
 BPFMAP=${BPFMAP#"$PIN_DIR"/} IFLIST=$IFACE	# the original's defaults gave the map as a path
@@ -127,11 +104,11 @@ if [ "$SHOW_DEFAULTS" = yes ]; then
 	printf '%-26s %s\n' "Monitoring interface:" "$IFACE$([ "$IFACE" = all ] && echo " ($IFLIST)")" \
 		"Dump interval:" "$INTERVAL" "BPF program:" "${BPFPROG:-built into $USERLAND}" \
 		"BPF program section:" "$BPFSEC" "BPF map:" "$PIN_DIR/$BPFMAP" "Direction:" "$DIR" \
-		"TC mechanism:" "$TC_MECH" "XDP mode:" "$XDP_MODE" \
-		"Dump directory:" "$DUMPDIR" "Userland program:" "$USERLAND" "Data format:" "$FORMAT" \
-		"Userland log file:" "$LOGFILE" "Max flows:" "${MAX_FLOWS:-userland default}" \
-		"Daemon options:" "${DAEMON_OPTS:-none}" "Stop timeout:" "$STOP_TIMEOUT" \
-		"PID file:" "$PIDFILE" "Defaults file:" "$DEFAULTS_FILE ($DEFAULTS_READ)"
+		"TC mechanism:" "$TC_MECH" "XDP mode:" "$XDP_MODE" "Dump directory:" "$DUMPDIR" \
+		"Userland program:" "$USERLAND" "Data format:" "$FORMAT" "Userland log file:" "$LOGFILE" \
+		"Max flows:" "${MAX_FLOWS:-userland default}" "Daemon options:" "${DAEMON_OPTS:-none}" \
+		"Stop timeout:" "$STOP_TIMEOUT" "PID file:" "$PIDFILE" \
+		"Defaults file:" "$DEFAULTS_FILE ($DEFAULTS_READ)"
 	exit 0
 fi
 [ -n "$CMD" ] || usage_err "a command is required: start, load, stop, unload, purge or status"
@@ -161,30 +138,20 @@ daemon_pid() {		# the daemon's pid from the pid file, if it is alive and ours
 	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "${USERLAND##*/}" ] && echo "$pid"
 }
 do_start() {		# the daemon returns once its table is open, or fails with its error
-	local pid
-	U "${LOAD[@]}" || exit
+	local pid; U "${LOAD[@]}" || exit
 	if pid=$(daemon_pid); then echo "${USERLAND##*/} already running (pid $pid)"; return 0; fi
 	mkdir -p "$(dirname -- "$LOGFILE")" || die 1 "failed to create the folder of $LOGFILE"
 	U "${RUN[@]}" 9>&- || die 1 "failed to start $USERLAND"
 	echo "started ${USERLAND##*/} (pid $(daemon_pid)), flows in $DUMPDIR, log $LOGFILE"
 }
 do_unload() {		# detach first, then stop: the daemon's last scan writes every packet
-	local d=$DIR
-	[ "$d" != xdp ] || d=ingress	# the XDP hook goes with ingress
-	if [ "$IFACE_GIVEN" = yes ] && [ "$IFACE" != all ]; then U unload -I "$IFLIST" -D "$d"
+	if [ "$IFACE_GIVEN" = yes ] && [ "$IFACE" != all ]; then	# the XDP hook goes with ingress
+		U unload -I "$IFLIST" -D "${DIR/xdp/ingress}"
 	else U unload --all; fi || return	# -a: wherever we are, up or down
 	U status -j | grep -q '"attached":\[\]' || { echo "still attached: the daemon runs on"; return 0; }
 	"${STOP[@]}"
 }
-do_status() {
-	local pid; if pid=$(daemon_pid); then echo "daemon: running, pid $pid"; else echo "daemon: not running"; fi
-	U status
-}
-case $CMD in
-load) U "${LOAD[@]}" ;;
-start) do_start ;;
-stop) "${STOP[@]}" ;;
-unload) do_unload ;;
-purge) "${STOP[@]}" && U purge ;;
-status) do_status ;;
+case $CMD in	# status: hooks, table, and the daemon's own report (its stats file)
+load) U "${LOAD[@]}" ;;	start) do_start ;;	stop) "${STOP[@]}" ;;
+unload) do_unload ;;	purge) "${STOP[@]}" && U purge ;;	status) U status ;;
 esac
