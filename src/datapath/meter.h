@@ -246,7 +246,8 @@ FM_INLINE long flow_insert(struct fm_meta *m, const struct wire *w, __u64 tick)
 /*
  * Account one parsed packet. Two rounds at most: a packet that finds its
  * entry created by another CPU, or taken by the sweeper under it, looks
- * again once; twice in a row is counted in race_lost. Returns 1 when the
+ * again once; twice in a row is counted in race_lost (fm_race_lost:
+ * BCC's profile first runs the accounting again). Returns 1 when the
  * packet was counted in a record (m->rec_first, m->when set: the plugin
  * hook runs for it), 0 when not (another hook counts it, full table, race).
  */
@@ -278,8 +279,7 @@ FM_INLINE int fm_account(struct fm_meta *m)
 		if (err != -FM_EAGAIN)
 			return err > 0;
 	}
-	fm_count(CNT_RACE_LOST, w.pkts);
-	return 0;
+	return fm_race_lost(w.pkts);
 }
 
 #endif /* __FLOWMON_METER_H */
