@@ -1,19 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-# tc_flowmon.sh - the seed's verbs over tc_flowmon_user: load, unload, purge and status
-# are its commands; start is load, then "run --daemon --pid-file" (the only state kept);
-# stop is "stop --pid-file". tc_flowmon_user checks every value (--check) before anything
-# changes. Settings: these defaults, then /etc/default/bpfflowmon, then the command
-# line (tc_flowmon.sh(8)). Exit codes: 0 ok, 1 runtime error, 2 usage error.
-set -u
-umask 022
-VERSION=0.2.0
-PROG=${0##*/}
+# tc_flowmon.sh - the seed's verbs over tc_flowmon_user: load, unload, purge and status are
+# its commands; start is load, then "run --daemon --pid-file" (the only state kept); stop is
+# "stop --pid-file". tc_flowmon_user checks every value (--check) before anything changes.
+# Settings: these defaults, then /etc/default/bpfflowmon, then the command line
+# (tc_flowmon.sh(8)). Exit codes: 0 ok, 1 runtime error, 2 usage error.
+set -u; umask 022
+VERSION=0.2.0 PROG=${0##*/}
 SELF_DIR=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || printf '%s' "$0")")
-RUNDIR=/run/bpfflowmon
-PIN_DIR=/sys/fs/bpf/tc/globals
-DEFAULTS_FILE=/etc/default/bpfflowmon
-PIDFILE=$RUNDIR/tc_flowmon_user.pid
+RUNDIR=/run/bpfflowmon PIN_DIR=/sys/fs/bpf/tc/globals DEFAULTS_FILE=/etc/default/bpfflowmon
+PIDFILE=/run/bpfflowmon/tc_flowmon_user.pid
 
 first_file() {		# the first existing file among the arguments, resolved
 	local c; for c in "$@"; do [ -f "$c" ] && { readlink -f -- "$c"; return 0; }; done; return 1
@@ -125,12 +121,12 @@ read -r -a EXTRA <<<"$DAEMON_OPTS"	# split on blanks (read neither globs nor eva
 RUN=(run --daemon --pid-file "$PIDFILE" -i "$INTERVAL" -d "$DUMPDIR" -l "$LOGFILE" --format "$FORMAT"
 	"${EXTRA[@]}")
 STOP=("$USERLAND" stop --pid-file "$PIDFILE" --timeout "$STOP_TIMEOUT")	# then SIGKILL, exit 1
-U "${LOAD[@]}" --check && U "${RUN[@]}" --check && "${STOP[@]}" --check || exit 2
+U "${LOAD[@]}" --check && U "${RUN[@]}" --check && "${STOP[@]}" --check &&
+	U load -I lo --hook xdp --xdp-mode "$XDP_MODE" --check || exit 2	# used with -d xdp only
 [ "$(id -u)" -eq 0 ] || [ "$CMD" = status ] || die 1 "$CMD needs root"
-if [ "$CMD" != status ]; then	# one changing verb at a time
-	mkdir -p "$RUNDIR" && exec 9>"$RUNDIR/lock" && { ! command -v flock >/dev/null || flock -w 60 9; } ||
-		die 1 "failed to lock $RUNDIR/lock: another $PROG is running"
-fi
+[ "$CMD" = status ] ||	# one changing verb at a time
+	{ mkdir -p "$RUNDIR" && exec 9>"$RUNDIR/lock" && { ! command -v flock >/dev/null || flock -w 60 9; }; } ||
+	die 1 "failed to lock $RUNDIR/lock: another $PROG is running"
 
 daemon_pid() {		# the daemon's pid from the pid file, if it is alive and ours
 	local pid; read -r pid 2>/dev/null <"$PIDFILE" && [[ $pid =~ ^[0-9]+$ ]] || return 1

@@ -84,6 +84,7 @@ tap_ok "-d sideways: one line naming the value" sh -c \
 S_rc 2 "-d sideways start is a usage error too (checked before load)" -d sideways start
 S_rc 2 "--int 0 start is a usage error (a daemon scans every 1-86400 s)" --int 0 start
 S_rc 2 "--tc-mech bogus is a usage error" --tc-mech bogus load
+S_rc 2 "--xdp-mode bogus is a usage error, -d xdp or not" --xdp-mode bogus load
 S_rc 2 "an unknown section is a usage error" -s tc/nope load
 S_rc 2 "-s tc/egress with -d ingress is a usage error" -s tc/egress -d ingress load
 S_rc 2 "--int abc is a usage error" --int abc load
