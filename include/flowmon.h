@@ -19,8 +19,6 @@
 #define FLOWMON_MAP_FLOWS	"flowmon_stats"
 #define FLOWMON_MAP_COUNTERS	"flowmon_counters"
 #define FLOWMON_MAP_EVENTS	"flowmon_events"
-#define FLOWMON_MAP_FRAGS	"flowmon_frags"
-#define FLOWMON_MAP_TICK	"flowmon_tick"
 #define FLOWMON_SEC_INGRESS	"tc/ingress"
 #define FLOWMON_SEC_EGRESS	"tc/egress"
 #define FLOWMON_SEC_SWEEP	"tc/sweep"
@@ -206,7 +204,7 @@ enum flowmon_end_reason {
 	FLOW_END_ACTIVE = 2,
 	FLOW_END_EOF = 3,	/* end of flow detected: FIN/RST */
 	FLOW_END_FORCED = 4,
-	FLOW_END_RESOURCES = 5,
+	FLOW_END_RESOURCES = 5,	/* not produced: a full table refuses new flows, ends none */
 };
 
 /*

@@ -93,6 +93,7 @@ tc/ingress | ingress | tc/egress | egress | xdp) [ "$DIR_GIVEN" = no ] || [ "$DI
 *) usage_err "invalid section '$BPFSEC': the object has tc/ingress, tc/egress and xdp (or auto)" ;;
 esac
 BPFMAP=${BPFMAP#"$PIN_DIR"/} IFLIST=$IFACE	# the original's defaults gave the map as a path
+[ "$BPFMAP" = flowmon_stats ] || PIDFILE=$RUNDIR/tc_flowmon_user-$BPFMAP.pid	# a daemon per -m
 [ "$IFACE" != all ] ||	# every interface that is up, as ip link names it (without @ifN)
 	IFLIST=$(ip -o link show up | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | paste -sd, -)
 

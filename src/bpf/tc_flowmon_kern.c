@@ -333,13 +333,13 @@ static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 	return TC_ACT_UNSPEC;
 }
 
-SEC("tc/ingress")
+SEC(FLOWMON_SEC_INGRESS)
 int flowmon_ingress(struct __sk_buff *skb)
 {
 	return tc_meter(skb, FLOW_DIR_INGRESS);
 }
 
-SEC("tc/egress")
+SEC(FLOWMON_SEC_EGRESS)
 int flowmon_egress(struct __sk_buff *skb)
 {
 	return tc_meter(skb, FLOW_DIR_EGRESS);
@@ -377,7 +377,7 @@ static __always_inline __u64 xdp_replay_time(struct xdp_md *xdp)
 	return *ts;
 }
 
-SEC("xdp")
+SEC(FLOWMON_SEC_XDP)
 int flowmon_xdp(struct xdp_md *xdp)
 {
 	struct fm_pkt p = { .hook = FM_HOOK_XDP, .has_l2 = 1 };
@@ -440,7 +440,7 @@ static long sweep_cb(struct bpf_map *map, struct flow_key *k, struct flow_metric
 }
 
 /* The arguments travel in the test run's packet, the results come back in it. */
-SEC("tc/sweep")
+SEC(FLOWMON_SEC_SWEEP)
 int flowmon_sweep(struct __sk_buff *skb)
 {
 	struct flowmon_sweep a;

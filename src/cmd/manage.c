@@ -111,6 +111,8 @@ static int unload(const struct flowmon_opts *o, bool all)
 
 	if (all ? ifaces_attached(&l) : ifaces_parse(o->ifaces, &l))
 		return 1;
+	if (all)	/* this table's interfaces: another may meter others */
+		ifaces_keep_table(&l, cmd_table_id(o));
 	/* what to say was detached (ifaces_detach clears l's); -1: not known */
 	if (ifaces_attached(&before))
 		before.n = -1;

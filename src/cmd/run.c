@@ -452,6 +452,25 @@ const char *cmd_table_name(const struct flowmon_opts *o)
 	return slash ? slash + 1 : o->map_path;
 }
 
+/*
+ * The id of the -p table, for ifaces_keep_table: 0 (every interface of
+ * ours) when the default table is not pinned, whose programs may be left
+ * without it; UINT32_MAX (none) when another table is not.
+ */
+uint32_t cmd_table_id(const struct flowmon_opts *o)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(o->map_path);
+	uint32_t id;
+
+	if (fd < 0)
+		return strcmp(cmd_table_name(o), FLOWMON_MAP_FLOWS) ? UINT32_MAX : 0;
+	id = bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+	close(fd);
+	return id;
+}
+
 void cmd_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)
 {
 	memset(lo, 0, sizeof(*lo));

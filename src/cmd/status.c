@@ -286,6 +286,7 @@ int cmd_status(const struct flowmon_opts *o)
 		pr_err("failed to list interfaces: %s\n", strerror(-err));
 		return 1;
 	}
+	ifaces_keep_table(&l, cmd_table_id(o));	/* where this table's programs are */
 	if (read_table(o, &st))
 		return 1;
 	if (o->json) {

@@ -122,6 +122,36 @@ int ifaces_attached(struct iface_list *out)
 	return 0;
 }
 
+static bool iface_uses(const struct iface_list *l, int i, uint32_t map_id)
+{
+	return (l->attached[i][0] && links_prog_uses_map(l->prog_id[i][0], map_id)) ||
+	       (l->attached[i][1] && links_prog_uses_map(l->prog_id[i][1], map_id)) ||
+	       (l->xdp[i] && links_prog_uses_map(l->xdp_prog_id[i], map_id));
+}
+
+void ifaces_keep_table(struct iface_list *l, uint32_t map_id)
+{
+	int i, n = 0;
+
+	for (i = 0; map_id && i < l->n; i++) {
+		if (!iface_uses(l, i, map_id))
+			continue;
+		if (n != i) {	/* move entry i down to n (link fds: none held here) */
+			l->index[n] = l->index[i];
+			memcpy(l->name[n], l->name[i], sizeof(l->name[0]));
+			memcpy(l->attached[n], l->attached[i], sizeof(l->attached[0]));
+			memcpy(l->prog_id[n], l->prog_id[i], sizeof(l->prog_id[0]));
+			memcpy(l->mech[n], l->mech[i], sizeof(l->mech[0]));
+			l->xdp[n] = l->xdp[i];
+			l->xdp_mode[n] = l->xdp_mode[i];
+			l->xdp_prog_id[n] = l->xdp_prog_id[i];
+		}
+		n++;
+	}
+	if (map_id)
+		l->n = n;
+}
+
 /* A self-contained run must not take over a filter that a load left there. */
 int ifaces_check_free(const struct iface_list *l, int hooks)
 {

@@ -62,6 +62,12 @@ struct ifaces_cfg {
 int ifaces_parse(const char *list, struct iface_list *out);
 /* Every interface where our filter is on a hook (from the kernel). 0 or -errno. */
 int ifaces_attached(struct iface_list *out);
+/*
+ * Keep in l (from ifaces_attached) the interfaces where a program of ours
+ * that uses the flow table map_id is attached: several instances (tables)
+ * may meter different interfaces. map_id 0: keep all.
+ */
+void ifaces_keep_table(struct iface_list *l, uint32_t map_id);
 /* -EBUSY (one line) when our filter already is on one of these hooks. */
 int ifaces_check_free(const struct iface_list *l, int hooks);
 /* Attach on every interface and hook of hooks, or on none (rolled back). 0 or -errno. */

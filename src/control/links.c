@@ -47,6 +47,27 @@ bool links_prog_is_ours(uint32_t prog_id)
 	return ours;
 }
 
+bool links_prog_uses_map(uint32_t prog_id, uint32_t map_id)
+{
+	__u32 ids[64], len = sizeof(struct bpf_prog_info), i, n;
+	struct bpf_prog_info info = {};
+	int fd = bpf_prog_get_fd_by_id(prog_id);
+	bool uses = false;
+
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		n = info.nr_map_ids < sizeof(ids) / sizeof(ids[0]) ? info.nr_map_ids :
+								    sizeof(ids) / sizeof(ids[0]);
+		for (i = 0; i < n && !uses; i++)
+			uses = ids[i] == map_id;
+	}
+	close(fd);
+	return uses;
+}
+
 static int link_info(int fd, struct fm_link_info *info)
 {
 	__u32 len = sizeof(*info);

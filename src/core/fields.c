@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include "fields.h"
+#include "pairing.h"
 
 #define NS_PER_MS 1000000LL
 
@@ -138,8 +139,7 @@ void flow_view_init_binary(struct flow_view *v, const struct flow_record *r, ifn
 	v->r = r;
 	side_init(&v->side[0], r, false, ifname);
 	side_init(&v->side[1], r, true, ifname);
-	v->icmp = (k->ipver == 4 && k->proto == IPPROTO_ICMP) ||
-		  (k->ipver == 6 && k->proto == IPPROTO_ICMPV6);
+	v->icmp = fm_is_icmp(k->proto);	/* as the parsers key it: type and code */
 	v->icmp_type_code = (uint16_t)(k->sport << 8 | (k->dport & 0xff));
 	if (r->has_rev && r->rev.first_seen < first)
 		first = r->rev.first_seen;

@@ -13,12 +13,13 @@
 #define FM_INLINE static inline __attribute__((always_inline))
 #endif
 
-#define FM_PROTO_ICMP	1
-#define FM_PROTO_ICMPV6	58
+/* ICMP (RFC 792) and ICMPv6 (RFC 4443): the parsers key them by type and code */
+#define FM_IPPROTO_ICMP		1
+#define FM_IPPROTO_ICMPV6	58
 
 FM_INLINE int fm_is_icmp(__u8 proto)
 {
-	return proto == FM_PROTO_ICMP || proto == FM_PROTO_ICMPV6;
+	return proto == FM_IPPROTO_ICMP || proto == FM_IPPROTO_ICMPV6;
 }
 
 /*
@@ -27,7 +28,7 @@ FM_INLINE int fm_is_icmp(__u8 proto)
  */
 FM_INLINE __u16 fm_icmp_peer(__u8 proto, __u16 type)
 {
-	if (proto == FM_PROTO_ICMP) {
+	if (proto == FM_IPPROTO_ICMP) {
 		switch (type) {
 		case 0: return 8;	/* echo (RFC 792) */
 		case 8: return 0;
@@ -38,7 +39,7 @@ FM_INLINE __u16 fm_icmp_peer(__u8 proto, __u16 type)
 		case 17: return 18;	/* address mask (RFC 950) */
 		case 18: return 17;
 		}
-	} else if (proto == FM_PROTO_ICMPV6) {
+	} else if (proto == FM_IPPROTO_ICMPV6) {
 		switch (type) {
 		case 128: return 129;	/* echo (RFC 4443) */
 		case 129: return 128;

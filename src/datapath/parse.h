@@ -16,16 +16,14 @@
 #define ETH_P_8021AD	0x88A8
 #define ETH_P_QINQ1	0x9100
 
-/* IPv6 extension headers (RFC 8200 4.1) and protocols: uapi macros. */
+/* IPv6 extension headers (RFC 8200 4.1) and protocols: uapi macros (ICMP: pairing.h). */
 #define FM_IPPROTO_HOPOPTS	0
-#define FM_IPPROTO_ICMP		1
 #define FM_IPPROTO_TCP		6
 #define FM_IPPROTO_UDP		17
 #define FM_IPPROTO_DCCP		33
 #define FM_IPPROTO_ROUTING	43
 #define FM_IPPROTO_FRAGMENT	44
 #define FM_IPPROTO_AH		51
-#define FM_IPPROTO_ICMPV6	58
 #define FM_IPPROTO_DSTOPTS	60
 #define FM_IPPROTO_SCTP		132
 #define FM_IPPROTO_UDPLITE	136

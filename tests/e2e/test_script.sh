@@ -51,7 +51,7 @@ in_ns() {	# test -e etc. inside the mount namespace
 # what the script keeps in /run/bpfflowmon: the pid file and the lock only;
 # TABLE.prom is the running daemon's self-metrics (status reads them), not a record of attachments
 run_state() {
-	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user.pid$" -e "^lock$" -e "\.prom$"'
+	in_ns sh -c 'ls /run/bpfflowmon 2>/dev/null | grep -v -e "^tc_flowmon_user\(-.*\)\?.pid$" -e "^lock$" -e "\.prom$"'
 }
 
 send() {	# sport count: UDP datagrams of 100 bytes from A to B
@@ -242,8 +242,9 @@ tap_ok "-m fmother load: its counters next to it, not flowmon_counters" in_ns sh
 	"test -e ${OTHER}_counters && test ! -e /sys/fs/bpf/tc/globals/flowmon_counters"
 tap_ok "-m fmother load: no flowmon_stats" in_ns test ! -e "$PIN"
 S_rc 0 "-m fmother start" -m fmother -j -w /var/log/fm3 start
-PID4=$(daemon_pid)
-tap_ok "-m fmother start: the daemon runs" test -n "$PID4" -a -d "/proc/${PID4:-0}"
+PID4=$(in_ns cat /run/bpfflowmon/tc_flowmon_user-fmother.pid 2>/dev/null)
+tap_ok "-m fmother start: the daemon runs (pid file tc_flowmon_user-fmother.pid)" \
+	test -n "$PID4" -a -d "/proc/${PID4:-0}"
 send 43006 7
 S_rc 0 "-m fmother status" -m fmother status
 tap_ok "-m fmother status: the table of that name" \
@@ -263,8 +264,33 @@ tap_ok "the rotated log has its start line (what it reads, where records go)" \
 read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" \
 	--sport 43006 --dport "$PORT" "$ROOT/log/fm3")
 tap_is "$IP/$OP/$REV" "7/0/0" "-m fmother: packets in its dump files == sent"
+
+# --- two instances at once: each command of -m fmother touches its own only ---
+S_rc 0 "the default table on lo beside fmother on $VETH_A" -i lo start
+PID5=$(daemon_pid)
+tap_ok "the default table's daemon runs" test -n "$PID5" -a -d "/proc/${PID5:-0}"
+S_rc 0 "-m fmother start again: a daemon of its own" -m fmother -j -w /var/log/fm3 start
+PID6=$(in_ns cat /run/bpfflowmon/tc_flowmon_user-fmother.pid 2>/dev/null)
+tap_ok "-m fmother start: its daemon runs beside the default one" \
+	test -n "$PID6" -a -d "/proc/${PID6:-0}" -a "$PID6" != "$PID5"
+S_rc 0 "-m fmother status" -m fmother status
+tap_ok "-m fmother status: $VETH_A, where its programs are, not lo" sh -c \
+	"grep -q '^  $VETH_A ' '$FM_TMP/s.out' && ! grep -q '^  lo ' '$FM_TMP/s.out'"
+S_rc 0 "status of the default table" status
+tap_ok "status: lo, not $VETH_A" sh -c \
+	"grep -q '^  lo ' '$FM_TMP/s.out' && ! grep -q '^  $VETH_A ' '$FM_TMP/s.out'"
+S_rc 0 "-m fmother stop" -m fmother stop
+tap_ok "-m fmother stop: its daemon exited" fm_wait 2 test ! -d "/proc/${PID6:-0}"
+tap_ok "-m fmother stop: the default table's daemon runs on" test -d "/proc/${PID5:-0}"
 S_rc 0 "-m fmother purge" -m fmother purge
-tap_ok "-m fmother purge: its maps are gone" in_ns test ! -e /sys/fs/bpf/tc
-tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "-m fmother purge: filters gone"
+tap_ok "-m fmother purge: its maps are gone" in_ns test ! -e "$OTHER"
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "-m fmother purge: its filters gone"
+tap_is "$(ours lo ingress)/$(ours lo egress)" 1/1 "-m fmother purge: the default table's filters stay"
+tap_ok "-m fmother purge: the default table stays" in_ns test -e "$PIN"
+tap_ok "-m fmother purge: the default table's daemon runs on" test -d "/proc/${PID5:-0}"
+S_rc 0 "purge of the default table" purge
+tap_ok "purge: its daemon exited" fm_wait 2 test ! -d "/proc/${PID5:-0}"
+tap_is "$(ours lo ingress)/$(ours lo egress)" 0/0 "purge: the filters on lo gone"
+tap_ok "purge: every map is gone" in_ns test ! -e /sys/fs/bpf/tc
 
 tap_done

@@ -23,7 +23,8 @@ trap cleanup EXIT
 PCAPS=${FLOWMON_PCAPS:-$FLOWMON_ROOT/../shared/pcaps}
 COMPARE=$FLOWMON_ROOT/tests/pcap/compare.py
 # Ethernet, no VLAN (the kernel takes tags out of the frame before the
-# hook), no frame cut by the snap length (see shared/docs/pcaps-notes.md)
+# hook), no frame cut by the snap length (a replayed frame carries only
+# what was captured: a cut one would be counted short)
 FILES=(
 	zeek-http-get.pcap tcpdump-dns_udp.pcap tcpdump-dns_tcp.pcap zeek-icmp6-ping.pcap
 	zeek-wikipedia.pcap zeek-var-services-std-ports.pcap arkime-v6.pcap ndpi-http_ipv6.pcap

@@ -22,7 +22,7 @@ static void v4(uint8_t *a, uint32_t addr)
 	memcpy(a, &addr, 4);
 }
 
-/* The fields the kernel starts every direction with (account.bpf.h stats_reset). */
+/* The fields a record starts every direction with (src/datapath/account.h record_restart). */
 static void fresh(struct flow_side *m)
 {
 	memset(m, 0, sizeof(*m));
