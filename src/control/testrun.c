@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "replay.h"
+#include "testrun.h"
 
 /*
  * BPF_PROG_TEST_RUN takes at most about a page of packet data, and copies

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include "replay.h"
+#include "linktype.h"
 
 /*
  * Link-layer header types, as numbered in capture files

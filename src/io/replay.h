@@ -11,28 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "linktype.h"
+#include "testrun.h"
 
-/*
- * Turn a captured frame of any IP-carrying link type (Ethernet, raw IP,
- * IPv4, IPv6, Linux cooked v1/v2, BSD loopback, NFLOG, ...) into an Ethernet
- * frame the TC program can parse. Pure (linktype.c). Returns the frame
- * length, 0 when the frame carries no IP (skipped), -1 when it is too short.
- */
-int frame_to_eth(int linktype, const uint8_t *pkt, uint32_t caplen, uint8_t *out,
-		 uint32_t outsz);
-/* Does frame_to_eth() know the link type? (linktype.c) */
-bool linktype_supported(int linktype);
-/* The shortest snapshot that holds its link header and an IPv4 header; -1 if unsupported. */
-int linktype_min_snaplen(int linktype);
-
-/* Run one Ethernet frame through prog_fd at time ts_ns (epoch ns). 0 or -errno. */
-int replay_packet(int prog_fd, const uint8_t *eth, uint32_t len, uint64_t ts_ns);
-/*
- * The same, for a frame whose packet was wire_len bytes long before capture
- * cut it; fake_l2: its Ethernet header was made up (another link type).
- */
-int replay_frame(int prog_fd, const uint8_t *eth, uint32_t len, uint32_t wire_len,
-		 uint64_t ts_ns, int fake_l2);
 
 struct fm_native;
 

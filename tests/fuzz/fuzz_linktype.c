@@ -11,7 +11,7 @@
  */
 #include <string.h>
 #include "fuzz.h"
-#include "replay.h"
+#include "linktype.h"
 
 static const int known[] = { 0, 1, 9, 12, 14, 50, 101, 104, 108, 113, 228, 229, 239, 276 };
 #define N_KNOWN (int)(sizeof(known) / sizeof(known[0]))

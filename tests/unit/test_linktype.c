@@ -2,7 +2,7 @@
 /* test_linktype.c - frame_to_eth() on hand-built frames of every link type it knows. */
 #include <stdint.h>
 #include <string.h>
-#include "replay.h"
+#include "linktype.h"
 #include "testlib.h"
 
 /* A 20-byte IPv4 header (UDP, 10.0.0.1 -> 10.0.0.2) with 4 bytes of payload. */
