@@ -25,8 +25,32 @@ static void doc_l2(FILE *out)
 	}
 }
 
+/* Every template's data record length and field count. */
+static void doc_sizes(FILE *out)
+{
+	static const uint16_t base[] = { IPFIX_TID_DATA, IPFIX_TID_L2 };
+	int b, v;
+
+	fprintf(out, "| template | flows | addresses | hook | data record | fields |\n");
+	fprintf(out, "| --- | --- | --- | --- | --- | --- |\n");
+	for (b = 0; b < 2; b++)
+		for (v = 0; v < 8; v++)
+			fprintf(out, "| %u%s | %s | %s | %s | %zu octets | %d |\n", base[b] + v,
+				b ? " (L2)" : "", v & IPFIX_TF_UNI ? "uniflow" : "biflow",
+				v & IPFIX_TF_V6 ? "IPv6" : "IPv4",
+				v & IPFIX_TF_EGRESS ? "egress" : "ingress",
+				ipfix_data_rec_len(base[b] + v), ipfix_template_fields(base[b] + v));
+	fprintf(out, "| %u | exporter statistics (options) | | | %zu octets | %d |\n",
+		IPFIX_TID_STATS, ipfix_data_rec_len(IPFIX_TID_STATS),
+		ipfix_template_fields(IPFIX_TID_STATS));
+}
+
 int docgen_kind(FILE *out, const char *kind)
 {
+	if (!strcmp(kind, "ipfix-sizes")) {
+		doc_sizes(out);
+		return 0;
+	}
 	if (!strcmp(kind, "man"))
 		return fields_doc(out, "man");
 	if (!strcmp(kind, "ipfix-256"))

@@ -55,6 +55,19 @@ TEST(brief_registered)
 	CHECK(strstr(FORMAT_NAMES, "brief") != NULL);
 }
 
+/* FORMAT_NAMES (help and errors, a string the option table needs at build time) is the table's. */
+TEST(format_names_are_the_table)
+{
+	const struct record_format *f;
+	char names[256] = "";
+	int i;
+
+	for (i = 0; (f = format_at(i)); i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 i ? ", " : "", f->name);
+	CHECK_STR(names, FORMAT_NAMES);
+}
+
 /* Every column at its place, exact counts below a million, units above. */
 TEST(brief_udp4_line)
 {
