@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include "hostport.h"
 #include "httpd.h"
+#include "log.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_CONNECTIONS 16
@@ -91,6 +92,13 @@ static int resolve(const char *spec, const char *host, unsigned int port,
 	return 0;
 }
 
+/* libmicrohttpd's own errors (a refused connection, ...) into the one log, not stderr. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	log_vmsg(LOG_ERR, fmt, ap);
+}
+
 struct httpd *httpd_start(const char *spec, char *err, size_t errlen)
 {
 	struct sockaddr_storage sa = { 0 };
@@ -117,6 +125,7 @@ struct httpd *httpd_start(const char *spec, char *err, size_t errlen)
 		h->d = MHD_start_daemon(flags | MHD_USE_DUAL_STACK, port, NULL, NULL, on_request, h,
 					MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
 					MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 					MHD_OPTION_END);
 	} else if (!resolve(spec, host, port, &sa, err, errlen)) {
 		if (sa.ss_family == AF_INET6)
@@ -125,6 +134,7 @@ struct httpd *httpd_start(const char *spec, char *err, size_t errlen)
 					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 					MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
 					MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
+					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 					MHD_OPTION_END);
 	} else {
 		httpd_stop(h);
