@@ -176,6 +176,22 @@ read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --
 	--dport "$PORT" "$FM_TMP/root.$NS_A/log/fmd.jsonl")
 tap_is "$IP/$OP/$REV" "4/0/0" "-o fmd.jsonl: /var/log/fmd.jsonl has the packets sent"
 tap_ok "...and nothing went to /fmd.jsonl" fm_mnt "$NS_A" test ! -e /fmd.jsonl
+tap_ok "the daemon's log has its start and stop lines (-l fmd.log)" sh -c \
+	"grep -q 'started:' '$FM_TMP/root.$NS_A/log/fmd.log' && grep -q 'stopped:' '$FM_TMP/root.$NS_A/log/fmd.log'"
+# -q: errors only; the records are written all the same
+U_rc 0 "run --daemon -q" run --daemon --pid-file "$PIDF" -p fmtest -i 1 -q -j \
+	-o /var/log/fmq.jsonl -l /var/log/fmq.log
+DPID=$(pidf)
+[ -n "$DPID" ] && FM_PIDS+=("$DPID")
+send 44004 3
+sleep 1.5
+U_rc 0 "stop the -q daemon" stop --pid-file "$PIDF"
+read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport 44004 \
+	--dport "$PORT" "$FM_TMP/root.$NS_A/log/fmq.jsonl")
+tap_is "$IP/$OP/$REV" "3/0/0" "-q: the records are written (the packets sent)"
+tap_ok "-q: no start or stop line in its log" sh -c \
+	"test -e '$FM_TMP/root.$NS_A/log/fmq.log' &&
+	 ! grep -q -e 'started:' -e 'stopped:' '$FM_TMP/root.$NS_A/log/fmq.log'"
 # a pid file someone holds locked (a daemon starting: no pid in it yet) is neither taken nor removed
 fm_mnt "$NS_A" sh -c ': >"$0"; exec flock "$0" sleep 30' "$PIDF" &
 HOLDER=$!

@@ -234,6 +234,18 @@ tap_ok "purge: no pid file" in_ns test ! -e /run/bpfflowmon/tc_flowmon_user.pid
 tap_is "$(run_state)" "" "purge: no state file"
 S_rc 0 "purge again: nothing to do" purge
 
+# --- -p OBJ, -u PROG and --int, given on the command line ---
+cp "$FLOWMON_ROOT/tc_flowmon_kern.o" "$FM_TMP/copy_kern.o"
+S_rc 0 "-p OBJ -u PROG --int 2 start" -p "$FM_TMP/copy_kern.o" -u "$FM_USER" --int 2 start
+PID7=$(daemon_pid)
+tap_ok "-u PROG: the daemon is that program" \
+	test "$(readlink "/proc/${PID7:-0}/exe")" = "$(readlink -f "$FM_USER")"
+tap_ok "--int 2: the daemon scans every 2 s (-i 2)" sh -c \
+	"tr '\\0' ' ' <'/proc/${PID7:-0}/cmdline' | grep -q -- ' -i 2 '"
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 "-p OBJ: that object's programs attached"
+S_rc 0 "purge" purge
+tap_ok "purge: the daemon exited" fm_wait 2 test ! -d "/proc/${PID7:-0}"
+
 # --- -m NAME: another table, through load, start, status, stop and purge ---
 OTHER=/sys/fs/bpf/tc/globals/fmother
 S_rc 0 "-m fmother load" -m fmother load
