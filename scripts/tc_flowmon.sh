@@ -6,7 +6,7 @@
 # Settings: these defaults, then /etc/default/bpfflowmon, then the command line
 # (tc_flowmon.sh(8)). Exit codes: 0 ok, 1 runtime error, 2 usage error.
 set -u; umask 022
-VERSION=0.2.0 PROG=${0##*/}
+PROG=${0##*/}
 SELF_DIR=$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || printf '%s' "$0")")
 RUNDIR=/run/bpfflowmon PIN_DIR=/sys/fs/bpf/tc/globals DEFAULTS_FILE=/etc/default/bpfflowmon
 PIDFILE=/run/bpfflowmon/tc_flowmon_user.pid
@@ -76,7 +76,8 @@ while [ "$1" != -- ]; do	# getopt put each value right after its option
 	-a | --all) IFACE=all IFACE_GIVEN=yes; shift; continue ;;
 	-j | --json) FORMAT=json; shift; continue ;;
 	--show-defaults) SHOW_DEFAULTS=yes; shift; continue ;;
-	--version) echo "$PROG (bpfFlowMon) $VERSION"; exit 0 ;;
+	--version) V=$("$USERLAND" --version) || die 1 "failed to run $USERLAND --version"
+		V=${V#* } && echo "$PROG ${V%%,*}"; exit 0 ;;	# the userland's version is ours
 	-h | --help) usage; exit 0 ;;
 	esac
 	shift 2
