@@ -112,9 +112,12 @@ struct flow_key {
 
 /*
  * Per-direction metrics: the value of flowmon_stats. The first 64 bytes are
- * what every packet touches; the parts after them are touched only by the
- * features that use them. No padding inside: at 1M flows every byte here
- * is a MiB of kernel memory.
+ * what every packet touches; the blocks after them are touched only by the
+ * features that use them, in this order: TCP, L2, IAT, HIST. A table's
+ * entries end with the last block its profile meters (FLOWMON_ENTRY_SIZE:
+ * 64 to 208 bytes), so a profile without histograms, say, takes 56 bytes
+ * less per flow. No padding inside: at 1M flows every byte here is a MiB
+ * of kernel memory.
  *
  * Times are nanoseconds of CLOCK_MONOTONIC (the clock of bpf_ktime_get_ns
  * and of the delivery time TCP stamps on its packets); userland converts
@@ -145,13 +148,6 @@ struct flow_metrics {
 	__u8 tos;		/* full TOS / traffic class byte of the first packet */
 	__u8 features;		/* FLOWMON_F_* this record was metered with throughout */
 	__u32 flow_label;	/* IPv6 flow label of the first packet (fills the line) */
-	/* FLOWMON_F_IAT */
-	__u64 iat_min;		/* smallest gap between arrivals, ns */
-	__u64 iat_max;		/* largest gap, ns */
-	__u64 iat_sumsq;	/* sum of squared gaps, in us^2 (variance) */
-	/* FLOWMON_F_HIST: every bucket but the derived one, in bucket order */
-	__u32 size_hist[FLOWMON_SIZE_SLOTS];	/* <128 <256 <512 <1024 <1514 >=1514 */
-	__u32 ttl_hist[FLOWMON_TTL_SLOTS];	/* 0-1 2-5 6-32 33-64 ... 225-255 */
 	/* FLOWMON_F_TCP */
 	__u32 next_seq;		/* highest TCP sequence end seen */
 	__u32 hole_seq;		/* where the newest gap in the sequence starts */
@@ -162,18 +158,44 @@ struct flow_metrics {
 	__u16 win_max;
 	__u16 syn_win;		/* window of the SYN (never scaled, RFC 7323 2.2) */
 	__u16 mss;		/* MSS option of the SYN, 0 if none */
-	/* first packet of the record (FLOWMON_F_L2); here to keep the u64s aligned */
-	__u16 vlan_outer;	/* VLAN ID of the outer tag (0: none) */
-	__u16 vlan_inner;	/* VLAN ID of the second tag (0: none) */
-	/* FLOWMON_F_TCP */
+	__u8 wscale;		/* window scale option, FLOW_WSCALE_NONE if none */
+	__u8 pad[3];
 	__u64 retr_bytes;	/* payload bytes of retr_pkts */
 	__u64 ooo_bytes;
-	/* FLOWMON_F_L2 and FLOW_ST_L2: Ethernet addresses of the first packet */
+	/* FLOWMON_F_L2 (and FLOW_ST_L2 for the addresses): the first packet's */
 	__u8 smac[6];
 	__u8 dmac[6];
-	__u8 wscale;		/* FLOWMON_F_TCP: window scale option, FLOW_WSCALE_NONE if none */
-	__u8 pad[3];
+	__u16 vlan_outer;	/* VLAN ID of the outer tag (0: none) */
+	__u16 vlan_inner;	/* VLAN ID of the second tag (0: none) */
+	/* FLOWMON_F_IAT */
+	__u64 iat_min;		/* smallest gap between arrivals, ns */
+	__u64 iat_max;		/* largest gap, ns */
+	__u64 iat_sumsq;	/* sum of squared gaps, in us^2 (variance) */
+	/* FLOWMON_F_HIST: every bucket but the derived one, in bucket order */
+	__u32 size_hist[FLOWMON_SIZE_SLOTS];	/* <128 <256 <512 <1024 <1514 >=1514 */
+	__u32 ttl_hist[FLOWMON_TTL_SLOTS];	/* 0-1 2-5 6-32 33-64 ... 225-255 */
 };
+
+/* Where each block ends: an entry of a profile is that long (see above). */
+#define FLOWMON_END_HOT		__builtin_offsetof(struct flow_metrics, next_seq)
+#define FLOWMON_END_TCP		__builtin_offsetof(struct flow_metrics, smac)
+#define FLOWMON_END_L2		__builtin_offsetof(struct flow_metrics, iat_min)
+#define FLOWMON_END_IAT		__builtin_offsetof(struct flow_metrics, size_hist)
+#define FLOWMON_END_HIST	sizeof(struct flow_metrics)
+
+/* The size of the entries of a table that meters features f. */
+#define FLOWMON_ENTRY_SIZE(f)						\
+	((f) & FLOWMON_F_HIST ? FLOWMON_END_HIST :			\
+	 (f) & FLOWMON_F_IAT ? FLOWMON_END_IAT :			\
+	 (f) & FLOWMON_F_L2 ? FLOWMON_END_L2 :				\
+	 (f) & FLOWMON_F_TCP ? FLOWMON_END_TCP : FLOWMON_END_HOT)
+
+/* The features a table whose entries are n bytes long can meter. */
+#define FLOWMON_ENTRY_FEATURES(n)					\
+	(((n) >= FLOWMON_END_TCP ? FLOWMON_F_TCP : 0) |			\
+	 ((n) >= FLOWMON_END_L2 ? FLOWMON_F_L2 : 0) |			\
+	 ((n) >= FLOWMON_END_IAT ? FLOWMON_F_IAT : 0) |			\
+	 ((n) >= FLOWMON_END_HIST ? FLOWMON_F_HIST : 0))
 
 /* Sweeper modes (struct flowmon_sweep.mode). */
 enum flowmon_sweep_mode {
@@ -195,7 +217,8 @@ struct flowmon_config {
 	__u8 replay_mode;	/* 1: time = skb->tstamp (BPF_PROG_TEST_RUN), else live clock */
 	__u8 features;		/* FLOWMON_F_*: what is metered (default all) */
 	__u8 precise_clock;	/* 1: read the clock on every packet (see DESIGN.md "Time") */
-	__u8 pad[5];
+	__u8 table_features;	/* FLOWMON_ENTRY_FEATURES of the table: what a copy takes */
+	__u8 pad[4];
 };
 
 /* IPFIX flowEndReason (IE 136) values. */

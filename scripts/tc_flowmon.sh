@@ -39,6 +39,8 @@ if [ -e "$DEFAULTS_FILE" ]; then	# shell code run as root: only root may be able
 	read -r OWNER MODE < <(stat -L -c '%u %a' -- "$DEFAULTS_FILE") || die 1 "failed to inspect $DEFAULTS_FILE"
 	[ "$OWNER" = 0 ] || die 1 "refusing $DEFAULTS_FILE: owned by uid $OWNER, not root"
 	[ $((8#$MODE & 8#022)) -eq 0 ] || die 1 "refusing $DEFAULTS_FILE: writable by group or others (mode $MODE)"
+fi
+if [ -r "$DEFAULTS_FILE" ]; then	# (a user who cannot read it runs status with the defaults)
 	# shellcheck source=/dev/null
 	. "$DEFAULTS_FILE" || die 1 "failed to read $DEFAULTS_FILE"
 	DEFAULTS_READ=read USERLAND=${UPLANED:-$USERLAND}	# UPLANED: the original script's name

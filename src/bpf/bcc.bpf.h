@@ -76,6 +76,7 @@ static const struct flowmon_config flowmon_cfg = {
 	.replay_mode = 0,
 	.features = FM_BCC_FEATURES,
 	.precise_clock = 1,
+	.table_features = FLOWMON_F_ALL,	/* tc_flowmon.py's map: the whole struct */
 };
 
 #define FM_CFG flowmon_cfg

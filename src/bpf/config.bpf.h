@@ -16,6 +16,7 @@ const volatile struct flowmon_config flowmon_cfg = {
 	.replay_mode = 0,
 	.features = FLOWMON_F_ALL,
 	.precise_clock = 0,
+	.table_features = FLOWMON_F_ALL,	/* the map's value: the whole struct */
 };
 
 #define FM_CFG flowmon_cfg

@@ -46,7 +46,14 @@ void cmd_ifaces_cfg(const struct flowmon_opts *o, const struct flowmon_bpf *fm,
 /* The pin folder and the table's name of -f PATH / -p NAME. */
 void cmd_pin_dir(const struct flowmon_opts *o, char *dir, size_t len);
 const char *cmd_table_name(const struct flowmon_opts *o);
-uint32_t cmd_table_id(const struct flowmon_opts *o);
+/*
+ * The programs a command of the -p table touches (ifaces_keep_table): those
+ * that use the table; when it is not pinned, for the default table the
+ * orphans (programs that use none of the tables pinned beside it), for
+ * another none.
+ */
+struct table_sel;
+void cmd_table_sel(const struct flowmon_opts *o, struct table_sel *sel);
 /* The pinned table (checked) and its counters and ring buffer (-1 when absent). 0 or -errno. */
 int cmd_open_pinned(const struct flowmon_opts *o, int *flows, int *counters, int *events);
 

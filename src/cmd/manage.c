@@ -106,16 +106,21 @@ static void say_detached(const struct iface_list *before, const char *iface, int
 static int unload(const struct flowmon_opts *o, bool all)
 {
 	static struct iface_list l, before;
+	static struct table_sel sel;
 	int i, failed, hooks = all ? HOOK_BOTH : o->hooks;
 	char dir[4096];
 
 	if (all ? ifaces_attached(&l) : ifaces_parse(o->ifaces, &l))
 		return 1;
-	if (all)	/* this table's interfaces: another may meter others */
-		ifaces_keep_table(&l, cmd_table_id(o));
+	if (all) {	/* this table's hooks: another may meter others */
+		cmd_table_sel(o, &sel);
+		ifaces_keep_table(&l, &sel);
+	}
 	/* what to say was detached (ifaces_detach clears l's); -1: not known */
 	if (ifaces_attached(&before))
 		before.n = -1;
+	else if (all)
+		ifaces_keep_table(&before, &sel);
 	cmd_pin_dir(o, dir, sizeof(dir));
 	unpin_links(&l, hooks, dir, cmd_table_name(o));
 	failed = ifaces_detach(&l, hooks, false);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* run.c - the run and replay commands: the scan loop, live (pinned table or -I) and offline. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -452,23 +454,48 @@ const char *cmd_table_name(const struct flowmon_opts *o)
 	return slash ? slash + 1 : o->map_path;
 }
 
-/*
- * The id of the -p table, for ifaces_keep_table: 0 (every interface of
- * ours) when the default table is not pinned, whose programs may be left
- * without it; UINT32_MAX (none) when another table is not.
- */
-uint32_t cmd_table_id(const struct flowmon_opts *o)
+/* The pinned flow table at path: its id, 0 if there is none. */
+static uint32_t flow_table_id(const char *path)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(o->map_path);
-	uint32_t id;
+	int fd = bpf_obj_get(path);
+	bool table;
 
 	if (fd < 0)
-		return strcmp(cmd_table_name(o), FLOWMON_MAP_FLOWS) ? UINT32_MAX : 0;
-	id = bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+		return 0;
+	table = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_HASH &&
+		info.key_size == sizeof(struct flow_key) &&
+		FLOWMON_ENTRY_SIZE(FLOWMON_ENTRY_FEATURES(info.value_size)) == info.value_size;
 	close(fd);
-	return id;
+	return table ? info.id : 0;
+}
+
+void cmd_table_sel(const struct flowmon_opts *o, struct table_sel *sel)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	memset(sel, 0, sizeof(*sel));
+	sel->id = flow_table_id(o->map_path);
+	if (sel->id)
+		return;
+	if (strcmp(cmd_table_name(o), FLOWMON_MAP_FLOWS)) {
+		sel->id = UINT32_MAX;	/* no program uses it: none */
+		return;
+	}
+	cmd_pin_dir(o, dir, sizeof(dir));
+	d = opendir(dir);
+	while (d && (e = readdir(d)) && sel->n_others < TABLE_SEL_MAX) {
+		if (e->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;
+		sel->others[sel->n_others] = flow_table_id(path);
+		sel->n_others += !!sel->others[sel->n_others];
+	}
+	if (d)
+		closedir(d);
 }
 
 void cmd_loader_opts(const struct flowmon_opts *o, struct loader_opts *lo)

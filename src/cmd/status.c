@@ -35,6 +35,28 @@ struct table_state {
 	bool have_flows;
 };
 
+static void read_comm(const char *path, char *comm, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	comm[0] = '\0';
+	if (f && !fgets(comm, (int)len, f))
+		comm[0] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* Is pid a program of our name (a daemon killed hard leaves its file; pids are reused)? */
+static bool pid_is_ours(pid_t pid)
+{
+	char path[64], comm[32], self[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	read_comm(path, comm, sizeof(comm));
+	read_comm("/proc/self/comm", self, sizeof(self));
+	return comm[0] && !strcmp(comm, self);
+}
+
 /* The run that meters this table, from the stats file it rewrites every period. */
 static void read_daemon(const struct flowmon_opts *o, struct table_state *st)
 {
@@ -47,7 +69,7 @@ static void read_daemon(const struct flowmon_opts *o, struct table_state *st)
 	if (!f)
 		return;
 	st->daemon = !selfstats_parse(f, &st->run) && st->run.pid > 0 &&
-		     (!kill(st->run.pid, 0) || errno == EPERM);
+		     pid_is_ours(st->run.pid);
 	fclose(f);
 }
 
@@ -278,6 +300,7 @@ static void print_json(const struct flowmon_opts *o, const struct iface_list *l,
 int cmd_status(const struct flowmon_opts *o)
 {
 	static struct iface_list l;
+	static struct table_sel sel;
 	struct table_state st;
 	int err;
 
@@ -286,7 +309,8 @@ int cmd_status(const struct flowmon_opts *o)
 		pr_err("failed to list interfaces: %s\n", strerror(-err));
 		return 1;
 	}
-	ifaces_keep_table(&l, cmd_table_id(o));	/* where this table's programs are */
+	cmd_table_sel(o, &sel);
+	ifaces_keep_table(&l, &sel);	/* where this table's programs are */
 	if (read_table(o, &st))
 		return 1;
 	if (o->json) {

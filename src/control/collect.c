@@ -33,12 +33,13 @@ int collector_check_map(int fd, const char *what, uint32_t *max_entries)
 		pr_err("failed to inspect map %s: %s\n", what, strerror(-err));
 		return err;
 	}
+	/* entries as long as a profile's blocks (flowmon.h): 64 to 208 bytes */
 	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != sizeof(struct flow_key) ||
-	    info.value_size != sizeof(struct flow_metrics)) {
+	    FLOWMON_ENTRY_SIZE(FLOWMON_ENTRY_FEATURES(info.value_size)) != info.value_size) {
 		pr_err("failed to use map %s: wrong shape (type %u, key %u B, value %u B; "
-		       "expected hash, key %zu B, value %zu B)\n",
+		       "expected hash, key %zu B, value %u-%zu B)\n",
 		       what, info.type, info.key_size, info.value_size, sizeof(struct flow_key),
-		       sizeof(struct flow_metrics));
+		       (unsigned int)FLOWMON_END_HOT, sizeof(struct flow_metrics));
 		return -EINVAL;
 	}
 	if (max_entries)

@@ -14,7 +14,15 @@
 
 int flowread_init(struct flowread *fr, int fd, uint32_t max_entries)
 {
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
 	memset(fr, 0, sizeof(*fr));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (!info.value_size || info.value_size > sizeof(struct flow_metrics))
+		return -EINVAL;
+	fr->value_size = info.value_size;
 	fr->fd = fd;
 	fr->max_entries = max_entries;
 	for (fr->nslot = 64; fr->nslot < 2 * max_entries; fr->nslot <<= 1)
@@ -40,6 +48,23 @@ void flowread_free(struct flowread *fr)
 	fr->fd = -1;
 }
 
+/*
+ * Entries of a table with shorter values (a smaller profile) were read
+ * value_size apart: spread them to whole structs, from the last down (each
+ * lands at or above where it was read), the rest zero.
+ */
+static void expand(struct flowread *fr)
+{
+	size_t i, vs = fr->value_size;
+
+	if (vs == sizeof(struct flow_metrics))
+		return;
+	for (i = fr->entries; i-- > 0;) {
+		memmove(&fr->vals[i], (char *)fr->vals + i * vs, vs);
+		memset((char *)&fr->vals[i] + vs, 0, sizeof(struct flow_metrics) - vs);
+	}
+}
+
 /* Every entry, in batches; a table that grows meanwhile is read up to its capacity. */
 static int read_all(struct flowread *fr)
 {
@@ -51,7 +76,8 @@ static int read_all(struct flowread *fr)
 	for (tries = 0; n < fr->max_entries && tries < fr->max_entries + 2; tries++) {
 		count = fr->max_entries - n;
 		err = bpf_map_lookup_batch(fr->fd, first ? NULL : &batch, &batch, fr->keys + n,
-					   fr->vals + n, &count, &opts);
+					   (char *)fr->vals + (size_t)n * fr->value_size, &count,
+					   &opts);
 		err = err ? -errno : 0;
 		first = false;
 		n += count;
@@ -59,6 +85,7 @@ static int read_all(struct flowread *fr)
 			break;
 	}
 	fr->entries = n;
+	expand(fr);
 	/* ENOENT: the end; ENOSPC: a last bucket larger than the room left (a full table) */
 	return err == -ENOENT || err == -ENOSPC ? 0 : err;
 }

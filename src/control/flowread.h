@@ -18,6 +18,7 @@
 struct flowread {
 	int fd;
 	uint32_t max_entries;
+	uint32_t value_size;		/* entries: their profile's blocks (flowmon.h) */
 	struct flow_key *keys;		/* max_entries of each */
 	struct flow_metrics *vals;
 	uint32_t *slot;			/* hash index of keys, 2 * max_entries rounded up */

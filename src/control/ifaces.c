@@ -122,21 +122,42 @@ int ifaces_attached(struct iface_list *out)
 	return 0;
 }
 
-static bool iface_uses(const struct iface_list *l, int i, uint32_t map_id)
+static bool id_in(uint32_t id, const uint32_t *ids, int n)
 {
-	return (l->attached[i][0] && links_prog_uses_map(l->prog_id[i][0], map_id)) ||
-	       (l->attached[i][1] && links_prog_uses_map(l->prog_id[i][1], map_id)) ||
-	       (l->xdp[i] && links_prog_uses_map(l->xdp_prog_id[i], map_id));
+	while (n-- > 0)
+		if (ids[n] == id)
+			return true;
+	return false;
 }
 
-void ifaces_keep_table(struct iface_list *l, uint32_t map_id)
+/* Is prog_id one of sel's? Unreadable (no CAP_SYS_ADMIN): yes, as before tables. */
+static bool prog_selected(uint32_t prog_id, const struct table_sel *sel)
 {
-	int i, n = 0;
+	uint32_t ids[TABLE_SEL_MAX];
+	int i, n = links_prog_map_ids(prog_id, ids, TABLE_SEL_MAX);
 
-	for (i = 0; map_id && i < l->n; i++) {
-		if (!iface_uses(l, i, map_id))
+	if (n < 0)
+		return n == -EPERM;
+	if (sel->id)
+		return id_in(sel->id, ids, n);
+	for (i = 0; i < n; i++)
+		if (id_in(ids[i], sel->others, sel->n_others))
+			return false;
+	return true;
+}
+
+void ifaces_keep_table(struct iface_list *l, const struct table_sel *sel)
+{
+	int i, h, n = 0;
+
+	for (i = 0; i < l->n; i++) {
+		for (h = 0; h < 2; h++)
+			l->attached[i][h] = l->attached[i][h] &&
+					    prog_selected(l->prog_id[i][h], sel);
+		l->xdp[i] = l->xdp[i] && prog_selected(l->xdp_prog_id[i], sel);
+		if (!l->attached[i][0] && !l->attached[i][1] && !l->xdp[i])
 			continue;
-		if (n != i) {	/* move entry i down to n (link fds: none held here) */
+		if (n != i) {	/* entry i down to n (ifaces_attached holds no link) */
 			l->index[n] = l->index[i];
 			memcpy(l->name[n], l->name[i], sizeof(l->name[0]));
 			memcpy(l->attached[n], l->attached[i], sizeof(l->attached[0]));
@@ -148,8 +169,8 @@ void ifaces_keep_table(struct iface_list *l, uint32_t map_id)
 		}
 		n++;
 	}
-	if (map_id)
-		l->n = n;
+	l->n = n;
+	l->only_marked = true;
 }
 
 /* A self-contained run must not take over a filter that a load left there. */
@@ -238,10 +259,10 @@ int ifaces_detach(struct iface_list *l, int hooks, bool only_created)
 	int i, h, err, failed = 0;
 
 	for (i = 0; i < l->n; i++) {
-		if (hook_on(hooks, 0) && detach_xdp(l, i))
+		if (hook_on(hooks, 0) && (!l->only_marked || l->xdp[i]) && detach_xdp(l, i))
 			failed++;
 		for (h = 0; h < 2; h++) {
-			if (!hook_on(hooks, h))
+			if (!hook_on(hooks, h) || (l->only_marked && !l->attached[i][h]))
 				continue;
 			err = detach_tc(l, i, h);
 			if (err && err != -EEXIST) {

@@ -41,6 +41,19 @@ struct iface_list {
 	uint8_t xdp_mode[IFACES_MAX];	/* enum xdp_mode used there */
 	uint32_t xdp_prog_id[IFACES_MAX];
 	int link_fd[IFACES_MAX][3];	/* links this process holds [ingress, egress, xdp], 0: none */
+	bool only_marked;	/* ifaces_keep_table: detach only the hooks marked attached */
+};
+
+/*
+ * The programs of one table (one instance): those that use the map id, or
+ * with id 0 the orphans, which use none of the tables in others[] (the
+ * default table is not pinned: its programs may be left without it).
+ */
+#define TABLE_SEL_MAX	64
+struct table_sel {
+	uint32_t id;
+	uint32_t others[TABLE_SEL_MAX];
+	int n_others;
 };
 
 /* What to attach, and how (ifaces_attach_cfg). */
@@ -63,11 +76,12 @@ int ifaces_parse(const char *list, struct iface_list *out);
 /* Every interface where our filter is on a hook (from the kernel). 0 or -errno. */
 int ifaces_attached(struct iface_list *out);
 /*
- * Keep in l (from ifaces_attached) the interfaces where a program of ours
- * that uses the flow table map_id is attached: several instances (tables)
- * may meter different interfaces. map_id 0: keep all.
+ * Keep in l (from ifaces_attached) the hooks where a program of the table
+ * sel is attached, and the interfaces that have one: several instances
+ * (tables) may meter different interfaces or hooks. ifaces_detach then
+ * touches those hooks only.
  */
-void ifaces_keep_table(struct iface_list *l, uint32_t map_id);
+void ifaces_keep_table(struct iface_list *l, const struct table_sel *sel);
 /* -EBUSY (one line) when our filter already is on one of these hooks. */
 int ifaces_check_free(const struct iface_list *l, int hooks);
 /* Attach on every interface and hook of hooks, or on none (rolled back). 0 or -errno. */

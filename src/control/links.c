@@ -47,25 +47,20 @@ bool links_prog_is_ours(uint32_t prog_id)
 	return ours;
 }
 
-bool links_prog_uses_map(uint32_t prog_id, uint32_t map_id)
+int links_prog_map_ids(uint32_t prog_id, uint32_t *ids, uint32_t max)
 {
-	__u32 ids[64], len = sizeof(struct bpf_prog_info), i, n;
+	__u32 len = sizeof(struct bpf_prog_info);
 	struct bpf_prog_info info = {};
-	int fd = bpf_prog_get_fd_by_id(prog_id);
-	bool uses = false;
+	int fd = bpf_prog_get_fd_by_id(prog_id), err = 0;
 
 	if (fd < 0)
-		return false;
-	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+		return -errno;
+	info.nr_map_ids = max;
 	info.map_ids = (__u64)(unsigned long)ids;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		n = info.nr_map_ids < sizeof(ids) / sizeof(ids[0]) ? info.nr_map_ids :
-								    sizeof(ids) / sizeof(ids[0]);
-		for (i = 0; i < n && !uses; i++)
-			uses = ids[i] == map_id;
-	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
 	close(fd);
-	return uses;
+	return err ? err : (int)(info.nr_map_ids < max ? info.nr_map_ids : max);
 }
 
 static int link_info(int fd, struct fm_link_info *info)

@@ -18,8 +18,8 @@
 
 /* Our program by the name the kernel has for it: flowmon_ingress, _egress, _xdp. */
 bool links_prog_is_ours(uint32_t prog_id);
-/* Does the program prog_id use the map map_id (its flow table, say)? */
-bool links_prog_uses_map(uint32_t prog_id, uint32_t map_id);
+/* The ids of the maps program prog_id uses (at most max): how many, or -errno. */
+int links_prog_map_ids(uint32_t prog_id, uint32_t *ids, uint32_t max);
 /* Is a program of this name (as the kernel keeps it, 15 characters) one of ours? */
 bool links_name_is_ours(const char *prog_name);
 /* Detach a link by id, whoever holds it (BPF_LINK_DETACH). 0 or -errno. */

@@ -112,22 +112,85 @@ static int skel_open(struct flowmon_bpf *fm, const char *path)
 }
 
 /* A pinned table from an earlier load keeps its capacity: adopt it. */
-static uint32_t pinned_max_entries(const char *pin_dir, const char *table)
+/* The table the load adopts (flows_fd, or pinned): its shape; all zero if none. */
+static void table_info(const struct loader_opts *o, const char *table, struct bpf_map_info *info)
 {
-	struct bpf_map_info info = {};
-	__u32 ilen = sizeof(info);
+	__u32 ilen = sizeof(*info);
 	char path[PATH_MAX];
-	int fd;
+	int fd = -1;
 
-	if (snprintf(path, sizeof(path), "%s/%s", pin_dir, table) >= (int)sizeof(path))
-		return 0;
-	fd = bpf_obj_get(path);
+	memset(info, 0, sizeof(*info));
+	if (o->flows_fd > 0)
+		fd = dup(o->flows_fd);
+	else if (o->pin_dir && snprintf(path, sizeof(path), "%s/%s", o->pin_dir, table) <
+					   (int)sizeof(path))
+		fd = bpf_obj_get(path);
 	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		info.max_entries = 0;
+		return;
+	if (bpf_obj_get_info_by_fd(fd, info, &ilen))
+		memset(info, 0, sizeof(*info));
 	close(fd);
-	return info.max_entries;
+}
+
+#define ERR_SAID	(-ECANCELED)	/* failed, and the line that says why is out */
+
+/* "tcp,l2,iat,hist" (block order), or "none". */
+static const char *features_str(uint8_t f, char *buf, size_t len)
+{
+	static const char *const names[] = { "tcp", "l2", "iat", "hist" };
+	static const uint8_t bits[] = { FLOWMON_F_TCP, FLOWMON_F_L2, FLOWMON_F_IAT,
+					FLOWMON_F_HIST };
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (f & bits[i])
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
+				      names[i]);
+	return n ? buf : "none";
+}
+
+/*
+ * The profile: what is metered (features), and how long the table's entries
+ * are (flowmon.h: up to the last block of its profile). A new table gets the
+ * entries of its features; an adopted one keeps its own, and the features
+ * it has room for (a reader or a default profile adopts them; features asked
+ * for that it cannot hold are an error). A new table with entries shorter
+ * than the struct is created here, without BTF: the object's BTF type is the
+ * whole struct, which the kernel would not take for a shorter value.
+ */
+static int set_profile(struct tc_flowmon_kern *skel, const struct loader_opts *o,
+		       const char *table, const struct bpf_map_info *have, uint32_t max)
+{
+	uint8_t want = o->features_set ? o->features : FLOWMON_F_ALL, holds;
+	uint32_t size = have->value_size ? have->value_size : FLOWMON_ENTRY_SIZE(want);
+	char a[32], b[32];
+	int fd, err;
+
+	holds = FLOWMON_ENTRY_FEATURES(size);
+	if (FLOWMON_ENTRY_SIZE(holds) != size)
+		return 0;	/* not a flow table: collector_check_map says so */
+	if ((want & ~holds) && o->features_set && !o->sweep_only) {
+		pr_err("failed to configure table %s: its %u-byte entries hold %s; --features %s "
+		       "needs a new table (purge it first)\n", table, size,
+		       features_str(holds, a, sizeof(a)), features_str(want, b, sizeof(b)));
+		return ERR_SAID;
+	}
+	skel->rodata->flowmon_cfg.features = want & holds;
+	skel->rodata->flowmon_cfg.table_features = holds;
+	if (o->flows_fd > 0)	/* bpf_map__reuse_fd took the table's shape */
+		return 0;
+	if (have->value_size)	/* libbpf reuses a pinned map of the object's shape only */
+		return bpf_map__set_value_size(skel->maps.flowmon_stats, size);
+	if (size == sizeof(struct flow_metrics))
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, FLOWMON_MAP_FLOWS, sizeof(struct flow_key), size,
+			    max, NULL);
+	if (fd < 0)
+		return -errno;
+	err = bpf_map__reuse_fd(skel->maps.flowmon_stats, fd);
+	close(fd);
+	return err;
 }
 
 static bool listed(const char *const *names, const char *name)
@@ -248,9 +311,12 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 	struct tc_flowmon_kern *skel = fm->skel;
 	const char *table = o->table_name ? o->table_name : FLOWMON_MAP_FLOWS;
 	uint32_t max = o->max_flows ? o->max_flows : FLOWMON_DEFAULT_MAX_FLOWS;
-	uint32_t pinned = o->pin_dir ? pinned_max_entries(o->pin_dir, table) : 0;
+	struct bpf_map_info have;
+	uint32_t pinned;
 	int err;
 
+	table_info(o, table, &have);
+	pinned = have.max_entries;
 	err = set_programs(skel->obj, o);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.flowmon_stats, pinned ? pinned : max);
@@ -259,6 +325,8 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 					       ring_bytes(pinned ? pinned : max));
 	if (!err && o->flows_fd > 0)
 		err = bpf_map__reuse_fd(skel->maps.flowmon_stats, o->flows_fd);
+	if (!err)
+		err = set_profile(skel, o, table, &have, pinned ? pinned : max);
 	if (!err)
 		err = set_pins(skel->obj, o, table);
 	if (!err)
@@ -269,7 +337,6 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 	skel->rodata->flowmon_cfg.idle_timeout_ns = o->idle_ns;
 	skel->rodata->flowmon_cfg.active_timeout_ns = o->active_ns;
 	skel->rodata->flowmon_cfg.replay_mode = o->replay;
-	skel->rodata->flowmon_cfg.features = o->features_set ? o->features : FLOWMON_F_ALL;
 	skel->rodata->flowmon_cfg.precise_clock = o->precise_clock;
 	return 0;
 }
@@ -310,7 +377,9 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 	}
 	err = configure(fm, o);
 	if (err) {
-		pr_err("failed to configure BPF object %s: %s\n", what, loader_strerror(err));
+		if (err != ERR_SAID)
+			pr_err("failed to configure BPF object %s: %s\n", what,
+			       loader_strerror(err));
 		goto cleanup;
 	}
 	if (o->pin_dir) {

@@ -35,8 +35,9 @@ static void doc_sizes(FILE *out)
 	fprintf(out, "| --- | --- | --- | --- | --- | --- |\n");
 	for (b = 0; b < 2; b++)
 		for (v = 0; v < 8; v++)
-			fprintf(out, "| %u%s | %s | %s | %s | %zu octets | %d |\n", base[b] + v,
-				b ? " (L2)" : "", v & IPFIX_TF_UNI ? "uniflow" : "biflow",
+			fprintf(out, "| %u%s | %s | %s | %s | %zu octets | %d |\n",
+				base[b] + v, b ? " (L2)" : "",
+				v & IPFIX_TF_UNI ? "uniflow" : "biflow",
 				v & IPFIX_TF_V6 ? "IPv6" : "IPv4",
 				v & IPFIX_TF_EGRESS ? "egress" : "ingress",
 				ipfix_data_rec_len(base[b] + v), ipfix_template_fields(base[b] + v));

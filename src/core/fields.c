@@ -104,7 +104,7 @@ static void side_init(struct side_view *sv, const struct flow_record *r, bool re
 		sv->ttl_min = s->ttl_min;
 		sv->ttl_max = s->ttl_max;
 	}
-	if (s->arrivals >= 2) {
+	if (s->arrivals >= 2 && s->iat_min <= s->iat_max) {	/* else not metered (iat) */
 		sv->iat_min = s->iat_min;
 		sv->iat_max = s->iat_max;
 	}

@@ -24,8 +24,38 @@ static void hist_decode(const __u32 *stored, uint32_t *out, int buckets, int der
 	out[derived] = rest;
 }
 
-void flow_side_decode(const struct flow_metrics *m, struct flow_side *o)
+/*
+ * The entry as the record's features left it: a table of a smaller profile
+ * has shorter entries (flowmon.h), and what lies beyond them in an event is
+ * not the record's. A block not metered reads as a record starts it
+ * (account.h record_restart, tcp_forget).
+ */
+static void side_mask(struct flow_metrics *m)
 {
+	if (!(m->features & FLOWMON_F_TCP)) {
+		memset((char *)m + FLOWMON_END_HOT, 0, FLOWMON_END_TCP - FLOWMON_END_HOT);
+		m->wscale = FLOW_WSCALE_NONE;
+		m->state &= ~(FLOW_ST_SEQ_VALID | FLOW_ST_HOLE_VALID | FLOW_ST_SYN_WIN |
+			      FLOW_ST_WIN);
+	}
+	if (!(m->features & FLOWMON_F_L2)) {
+		memset((char *)m + FLOWMON_END_TCP, 0, FLOWMON_END_L2 - FLOWMON_END_TCP);
+		m->state &= ~FLOW_ST_L2;
+	}
+	if (!(m->features & FLOWMON_F_IAT)) {
+		m->iat_min = ~0ULL;
+		m->iat_max = 0;
+		m->iat_sumsq = 0;
+	}
+	if (!(m->features & FLOWMON_F_HIST))
+		memset((char *)m + FLOWMON_END_IAT, 0, FLOWMON_END_HIST - FLOWMON_END_IAT);
+}
+
+void flow_side_decode(const struct flow_metrics *entry, struct flow_side *o)
+{
+	struct flow_metrics mm = *entry, *m = &mm;
+
+	side_mask(m);
 	memset(o, 0, sizeof(*o));
 	/* the record's IP version is its key's; flow_record_build sets it */
 	o->first_seen = m->first_seen;

@@ -2,6 +2,7 @@
 /* log.c - leveled log: errors always reach stderr, the rest the log file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 static FILE *log_file;
 static char log_path[4096];	/* "" when the log is stdout or stderr */
 static int log_lvl = LOG_INFO;
+/* --metrics' server thread logs too: a line is never written into a file being swapped */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Appended (logrotate and restarts keep history), created 0640: flows are not for everyone. */
 static FILE *open_append(const char *path)
@@ -71,18 +74,22 @@ int log_reopen(void)
 		pr_err("failed to reopen log file %s: %s\n", log_path, strerror(-err));
 		return err;
 	}
+	pthread_mutex_lock(&log_lock);
 	if (is_file(log_file))
 		fclose(log_file);
 	log_file = f;
+	pthread_mutex_unlock(&log_lock);
 	return 0;
 }
 
 void log_close(void)
 {
+	pthread_mutex_lock(&log_lock);
 	if (is_file(log_file))
 		fclose(log_file);
 	log_file = NULL;
 	log_path[0] = '\0';
+	pthread_mutex_unlock(&log_lock);
 }
 
 int log_level(void)
@@ -92,13 +99,13 @@ int log_level(void)
 
 void log_vmsg(int level, const char *fmt, va_list ap)
 {
-	FILE *f = log_file ? log_file : stdout;
 	va_list copy;
+	FILE *f;
 
 	if (level > log_lvl && level != LOG_ERR)
 		return;
-	if (level == LOG_ERR)
-		f = stderr;
+	pthread_mutex_lock(&log_lock);
+	f = level == LOG_ERR ? stderr : log_file ? log_file : stdout;
 	/* an error also goes into the -l file, so the daemon's log tells all */
 	if (level == LOG_ERR && is_file(log_file)) {
 		va_copy(copy, ap);
@@ -107,6 +114,7 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 	}
 	vfprintf(f, fmt, ap);
 	fflush(f);
+	pthread_mutex_unlock(&log_lock);
 }
 
 void log_msg(int level, const char *fmt, ...)

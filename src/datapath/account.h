@@ -265,10 +265,12 @@ FM_INLINE void stats_add_inline(struct flow_metrics *s, const struct fm_meta *m,
 }
 
 /*
- * The same as a global function in BPF, for the general path: its many
- * independent branches are verified once, not once per path of the caller.
+ * The same as a function of its own in BPF, for the general path: one copy
+ * of its code. Static, not global: a table of a smaller profile has entries
+ * shorter than the struct (flowmon.h), which only the caller's view of the
+ * pointer knows.
  */
-FM_NOINLINE int stats_add(struct flow_metrics *s, const struct fm_meta *m, const struct wire *w,
+FM_SUBPROG int stats_add(struct flow_metrics *s, const struct fm_meta *m, const struct wire *w,
 			  __u64 now)
 {
 	if (s && m && w)
@@ -327,23 +329,32 @@ FM_INLINE void record_restart(struct flow_metrics *s)
 	s->ttl_max = 0;
 	s->features = FM_CFG.features;
 	s->state &= ~(FLOW_ST_WIN | FLOW_ST_L2);	/* per record; the opener stays */
-	s->iat_min = ~0ULL;
-	s->iat_max = 0;
-	s->iat_sumsq = 0;
-	fm_memset(s->size_hist, 0, sizeof(s->size_hist));
-	fm_memset(s->ttl_hist, 0, sizeof(s->ttl_hist));
-	s->retr_pkts = 0;
-	s->ooo_pkts = 0;
-	s->retr_bytes = 0;
-	s->ooo_bytes = 0;
-	s->win_min = 0;
-	s->win_max = 0;
+	/* the blocks of the profile only: a table's entries end with its last one */
+	if (FEAT(FLOWMON_F_IAT)) {
+		s->iat_min = ~0ULL;
+		s->iat_max = 0;
+		s->iat_sumsq = 0;
+	}
+	if (FEAT(FLOWMON_F_HIST)) {
+		fm_memset(s->size_hist, 0, sizeof(s->size_hist));
+		fm_memset(s->ttl_hist, 0, sizeof(s->ttl_hist));
+	}
+	if (FEAT(FLOWMON_F_TCP)) {
+		s->retr_pkts = 0;
+		s->ooo_pkts = 0;
+		s->retr_bytes = 0;
+		s->ooo_bytes = 0;
+		s->win_min = 0;
+		s->win_max = 0;
+	}
 }
 
 /* TCP context of a connection: kept across idle and active splits only. */
 FM_INLINE void tcp_forget(struct flow_metrics *s)
 {
 	s->state &= FLOW_ST_LEADER;	/* who was seen first stays known */
+	if (!FEAT(FLOWMON_F_TCP))
+		return;
 	s->mss = 0;
 	s->wscale = FLOW_WSCALE_NONE;
 	s->syn_win = 0;
@@ -364,11 +375,31 @@ FM_INLINE int key_equal(const struct flow_key *a, const struct flow_key *b)
 	return !diff;
 }
 
-/* Copy a locked entry into an event half: everything but the owner word. */
+/* The length of the table's entries: the blocks of its profile (flowmon.h). */
+#define FM_ENTRY_SIZE	FLOWMON_ENTRY_SIZE(FM_CFG.table_features)
+
+#define ENTRY_COPY(dst, src, n)						\
+	fm_memcpy((char *)(dst) + sizeof((src)->owner),			\
+		  (const char *)(src) + sizeof((src)->owner), (n) - sizeof((src)->owner))
+
+/*
+ * Copy a locked entry into an event half: everything but the owner word,
+ * as far as the table's entries go. What lies beyond is not the record's:
+ * userland reads only the blocks of the record's features (flowrec.c).
+ * One constant-size copy per entry size: the verifier sees the table's.
+ */
 FM_INLINE void entry_copy(struct flow_metrics *dst, const struct flow_metrics *src)
 {
-	fm_memcpy((char *)dst + sizeof(src->owner), (const char *)src + sizeof(src->owner),
-		  sizeof(*src) - sizeof(src->owner));
+	if (FM_ENTRY_SIZE == FLOWMON_END_HIST)
+		ENTRY_COPY(dst, src, FLOWMON_END_HIST);
+	else if (FM_ENTRY_SIZE == FLOWMON_END_IAT)
+		ENTRY_COPY(dst, src, FLOWMON_END_IAT);
+	else if (FM_ENTRY_SIZE == FLOWMON_END_L2)
+		ENTRY_COPY(dst, src, FLOWMON_END_L2);
+	else if (FM_ENTRY_SIZE == FLOWMON_END_TCP)
+		ENTRY_COPY(dst, src, FLOWMON_END_TCP);
+	else
+		ENTRY_COPY(dst, src, FLOWMON_END_HOT);
 	dst->owner = 0;
 }
 

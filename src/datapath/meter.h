@@ -131,9 +131,7 @@ FM_INLINE void split_prepare(struct split_plan *p, const struct flow_metrics *s,
 	if (!p->reason)
 		return;
 	p->whole = p->r && p->r->arrivals;
-	p->ev = fm_event_reserve(p->whole);
-	if (!p->ev)
-		fm_count(CNT_EVENTS_LOST, 1);	/* keep accumulating instead */
+	p->ev = fm_event_reserve(p->whole);	/* none: events_lost, once locked */
 }
 
 /*
@@ -174,6 +172,8 @@ FM_INLINE int flow_update(struct flow_metrics *s, struct fm_meta *m, const struc
 		p.ev->has_a = 1;
 	} else if (p.ev) {
 		p.reason = 0;
+	} else if (p.reason && split_reason(s, m, now) == p.reason) {
+		fm_count(CNT_EVENTS_LOST, 1);	/* no room in the ring: keep accumulating */
 	}
 	stats_add(s, m, w, now);
 	m->rec_first = s->first_seen;
@@ -246,8 +246,9 @@ FM_INLINE long flow_insert(struct fm_meta *m, const struct wire *w, __u64 tick)
 /*
  * Account one parsed packet. Two rounds at most: a packet that finds its
  * entry created by another CPU, or taken by the sweeper under it, looks
- * again once; twice in a row is counted in race_lost (fm_race_lost:
- * BCC's profile first runs the accounting again). Returns 1 when the
+ * again once; twice in a row is counted in race_lost (fm_race_lost;
+ * under FM_BCC it returns -FM_EAGAIN instead: bcc_account runs the
+ * accounting again, then counts it). Returns 1 when the
  * packet was counted in a record (m->rec_first, m->when set: the plugin
  * hook runs for it), 0 when not (another hook counts it, full table, race).
  */

@@ -16,7 +16,9 @@
 #define ETH_P_8021AD	0x88A8
 #define ETH_P_QINQ1	0x9100
 
-/* IPv6 extension headers (RFC 8200 4.1) and protocols: uapi macros (ICMP: pairing.h). */
+#include "pairing.h"	/* FM_IPPROTO_ICMP, FM_IPPROTO_ICMPV6 */
+
+/* IPv6 extension headers (RFC 8200 4.1) and protocols: uapi macros. */
 #define FM_IPPROTO_HOPOPTS	0
 #define FM_IPPROTO_TCP		6
 #define FM_IPPROTO_UDP		17

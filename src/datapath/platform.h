@@ -27,6 +27,7 @@ typedef __u32 __attribute__((may_alias)) fm_word;
 
 #define FM_INLINE	static inline __attribute__((always_inline))
 #define FM_NOINLINE	static __attribute__((noinline))
+#define FM_SUBPROG	static __attribute__((noinline))
 #define FM_UNROLL	_Pragma("GCC unroll 8")
 #define fm_memset	memset
 #define fm_memcpy	memcpy
@@ -81,9 +82,16 @@ FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
  */
 #define FM_NOINLINE	FM_INLINE
 #define FM_GLOBAL	FM_INLINE
+#define FM_SUBPROG	FM_INLINE
 #else
 #define FM_NOINLINE	__noinline
 #define FM_GLOBAL	__noinline	/* a global function: verified once, for every caller */
+/*
+ * A static function: one copy of its code, verified at each call with the
+ * caller's arguments (a global one sees only its arguments' types, and a
+ * pointer to struct flow_metrics must then be a whole one).
+ */
+#define FM_SUBPROG	static __noinline
 #endif
 #define FM_UNROLL	_Pragma("unroll")
 #define fm_memset	__builtin_memset
@@ -218,6 +226,8 @@ FM_INLINE void fm_release(__u32 *p, __u32 v)
  */
 #ifndef FM_BCC_SPIN		/* a test builds a shorter spin to see the retry work */
 #define FM_BCC_SPIN		64
+#endif
+#ifndef FM_BCC_PAUSE_READS
 #define FM_BCC_PAUSE_READS	32
 #endif
 

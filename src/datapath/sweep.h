@@ -158,8 +158,9 @@ FM_INLINE void entry_touch(const struct flow_metrics *s)
 
 	FM_UNROLL
 	for (i = 8; i < (int)(sizeof(*s) / 8); i += 8)
-		(void)w[i];
-	(void)w[sizeof(*s) / 8 - 1];
+		if (i < (int)(FM_ENTRY_SIZE / 8))
+			(void)w[i];
+	(void)w[FM_ENTRY_SIZE / 8 - 1];
 }
 
 struct sweep_pair {

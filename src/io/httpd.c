@@ -141,7 +141,7 @@ struct httpd *httpd_start(const char *spec, char *err, size_t errlen)
 		return NULL;
 	}
 	if (!h->d) {
-		/* libmicrohttpd logs the cause on stderr; errno is not reliable */
+		/* libmicrohttpd logged the cause (mhd_log); errno is not reliable */
 		snprintf(err, errlen, "failed to listen on metrics address %s: %s", spec,
 			 "address in use, not local, or no permission");
 		httpd_stop(h);

@@ -288,6 +288,7 @@ struct fm_native *fm_native_new(const struct fm_native_opts *o)
 	fm_cfg.active_timeout_ns = o->active_ns;
 	fm_cfg.replay_mode = 1;
 	fm_cfg.features = o->features;
+	fm_cfg.table_features = FLOWMON_F_ALL;	/* entries in process memory: whole */
 	fm_engine = e;
 	return e;
 }

@@ -236,14 +236,20 @@ S_rc 0 "purge again: nothing to do" purge
 
 # --- -p OBJ, -u PROG and --int, given on the command line ---
 cp "$FLOWMON_ROOT/tc_flowmon_kern.o" "$FM_TMP/copy_kern.o"
-S_rc 0 "-p OBJ -u PROG --int 2 start" -p "$FM_TMP/copy_kern.o" -u "$FM_USER" --int 2 start
+head -c 2000 "$FLOWMON_ROOT/tc_flowmon_kern.o" >"$FM_TMP/cut_kern.o"
+cp "$FM_USER" "$FM_TMP/fm_user2"
+S_rc 1 "-p to a cut copy of the object fails" -p "$FM_TMP/cut_kern.o" load
+tap_ok "...naming it" grep -q "cut_kern.o" "$FM_TMP/s.out"
+S_rc 0 "-p OBJ -u PROG --int 2 start" -p "$FM_TMP/copy_kern.o" -u "$FM_TMP/fm_user2" --int 2 start
 PID7=$(daemon_pid)
 tap_ok "-u PROG: the daemon is that program" \
-	test "$(readlink "/proc/${PID7:-0}/exe")" = "$(readlink -f "$FM_USER")"
+	test "$(readlink "/proc/${PID7:-0}/exe")" = "$FM_TMP/fm_user2"
 tap_ok "--int 2: the daemon scans every 2 s (-i 2)" sh -c \
 	"tr '\\0' ' ' <'/proc/${PID7:-0}/cmdline' | grep -q -- ' -i 2 '"
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 "-p OBJ: that object's programs attached"
-S_rc 0 "purge" purge
+S_rc 0 "status through that program" -u "$FM_TMP/fm_user2" status
+tap_ok "status: its daemon reports" out_has "daemon: pid $PID7,"
+S_rc 0 "purge through that program" -u "$FM_TMP/fm_user2" purge
 tap_ok "purge: the daemon exited" fm_wait 2 test ! -d "/proc/${PID7:-0}"
 
 # --- -m NAME: another table, through load, start, status, stop and purge ---
@@ -278,6 +284,8 @@ read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" \
 tap_is "$IP/$OP/$REV" "7/0/0" "-m fmother: packets in its dump files == sent"
 
 # --- two instances at once: each command of -m fmother touches its own only ---
+S_rc 0 "unload of the default table, which is not loaded" unload
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/1 "...fmother's filters stay"
 S_rc 0 "the default table on lo beside fmother on $VETH_A" -i lo start
 PID5=$(daemon_pid)
 tap_ok "the default table's daemon runs" test -n "$PID5" -a -d "/proc/${PID5:-0}"
@@ -304,5 +312,17 @@ S_rc 0 "purge of the default table" purge
 tap_ok "purge: its daemon exited" fm_wait 2 test ! -d "/proc/${PID5:-0}"
 tap_is "$(ours lo ingress)/$(ours lo egress)" 0/0 "purge: the filters on lo gone"
 tap_ok "purge: every map is gone" in_ns test ! -e /sys/fs/bpf/tc
+# one interface, a table on each hook
+S_rc 0 "the default table on $VETH_A ingress" -d ingress load
+S_rc 0 "-m fmother on $VETH_A egress" -m fmother -d egress load
+S_rc 0 "-m fmother status" -m fmother status
+tap_ok "-m fmother status: $VETH_A egress, its hook, not ingress" \
+	grep -qx "  $VETH_A egress" "$FM_TMP/s.out"
+S_rc 0 "-m fmother unload" -m fmother unload
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/0 "-m fmother unload: its hook only"
+S_rc 0 "-m fmother purge" -m fmother purge
+S_rc 0 "purge" purge
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "both purged: no filter left"
+tap_ok "both purged: no map left" in_ns test ! -e /sys/fs/bpf/tc
 
 tap_done

@@ -40,7 +40,7 @@ MARK_PORT=9
 IPFIX_PORT=4739
 
 fm_init
-fm_need_tools taskset
+fm_need_tools taskset tshark tcpdump
 fm_need "$FM_PY has scapy (python3-scapy)" "$FM_PY" -c 'import scapy.all'
 fm_pair || tap_bail "two namespaces joined by a veth pair"
 
