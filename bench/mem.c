@@ -25,8 +25,8 @@ static const char *map_type(__u32 t)
 	}
 }
 
-/* One line for the map with this fd; returns its memlock in bytes. */
-static long long map_line(int fd)
+/* One line for the map with this fd (none if out is NULL); returns its memlock in bytes. */
+static long long map_line(FILE *out, int fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -34,16 +34,18 @@ static long long map_line(int fd)
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
-	printf("  %-18s %-12s %9u %4u+%-4u %10.2f", info.name, map_type(info.type),
-	       info.max_entries, info.key_size, info.value_size, ml / 1048576.0);
+	if (!out)
+		return ml;
+	fprintf(out, "  %-18s %-12s %9u %4u+%-4u %10.2f", info.name, map_type(info.type),
+		info.max_entries, info.key_size, info.value_size, ml / 1048576.0);
 	if (info.type == BPF_MAP_TYPE_HASH || info.type == BPF_MAP_TYPE_LRU_HASH)
-		printf(" %9.1f", (double)ml / info.max_entries);
-	printf("\n");
+		fprintf(out, " %9.1f", (double)ml / info.max_entries);
+	fprintf(out, "\n");
 	return ml;
 }
 
-/* Every map the program uses, then the two programs; returns the total. */
-static long long object_lines(struct flowmon_bpf *fm)
+/* Every map the program uses, then the two programs (lines to out, if any); the total. */
+static long long object_lines(FILE *out, struct flowmon_bpf *fm)
 {
 	struct bpf_prog_info info = {};
 	__u32 ids[MEM_MAX_MAPS], len = sizeof(info), i;
@@ -58,12 +60,14 @@ static long long object_lines(struct flowmon_bpf *fm)
 		fd = bpf_map_get_fd_by_id(ids[i]);
 		if (fd < 0)
 			continue;
-		total += map_line(fd);
+		total += map_line(out, fd);
 		close(fd);
 	}
 	prog = bench_fd_memlock(loader_prog_fd(fm, true)) +
 	       bench_fd_memlock(loader_prog_fd(fm, false));
-	printf("  %-18s %-12s %9s %9s %10.2f\n", "2 programs", "", "", "", prog / 1048576.0);
+	if (out)
+		fprintf(out, "  %-18s %-12s %9s %9s %10.2f\n", "2 programs", "", "", "",
+			prog / 1048576.0);
 	return total + prog;
 }
 
@@ -76,7 +80,7 @@ static int mem_ours(const char *obj, uint32_t max)
 	if (loader_open(&lo, &fm))
 		return -EINVAL;
 	printf("tc_flowmon_kern.o, max_flows %u:\n", max);
-	total = object_lines(fm);
+	total = object_lines(stdout, fm);
 	printf("  %-18s %-12s %9s %9s %10.2f\n", "total", "", "", "", total / 1048576.0);
 	loader_close(fm);
 	return 0;
@@ -89,10 +93,40 @@ static int mem_floor(const char *path, uint32_t max)
 
 	if (!err) {
 		printf("floor.bpf.o, same capacity:\n");
-		map_line(bpf_map__fd(bpf_object__find_map_by_name(obj, "floor_flows")));
+		map_line(stdout, bpf_map__fd(bpf_object__find_map_by_name(obj, "floor_flows")));
 	}
 	bpf_object__close(obj);
 	return err;
+}
+
+/* Each --features profile at 1M entries: the table's entries follow it (flowmon.h). */
+static int mem_profiles(const char *obj)
+{
+	static const struct {
+		const char *name;
+		uint8_t f;
+	} profs[] = { { "none", 0 }, { "tcp", FLOWMON_F_TCP },
+		      { "tcp,l2", FLOWMON_F_TCP | FLOWMON_F_L2 },
+		      { "tcp,l2,iat", FLOWMON_F_TCP | FLOWMON_F_L2 | FLOWMON_F_IAT },
+		      { "all (default)", FLOWMON_F_ALL } };
+	const uint32_t max = 1u << 20;
+	struct flowmon_bpf *fm;
+	size_t i;
+
+	printf("by --features profile, max_flows %u:\n  %-18s %6s %12s\n", max, "profile",
+	       "entry", "kernel B/flow");
+	for (i = 0; i < sizeof(profs) / sizeof(profs[0]); i++) {
+		struct loader_opts lo = { .obj_path = obj, .max_flows = max,
+					  .features_set = true, .features = profs[i].f };
+
+		if (loader_open(&lo, &fm))
+			return -EINVAL;
+		printf("  %-18s %4u B %12.1f\n", profs[i].name,
+		       (unsigned int)FLOWMON_ENTRY_SIZE(profs[i].f),
+		       (double)object_lines(NULL, fm) / max);
+		loader_close(fm);
+	}
+	return 0;
 }
 
 int bench_mem(const struct bench_opts *o, int argc, char **argv)
@@ -109,5 +143,7 @@ int bench_mem(const struct bench_opts *o, int argc, char **argv)
 		if (!err)
 			err = mem_floor(o->floor, caps[i]);
 	}
+	if (!err)
+		err = mem_profiles(o->obj);
 	return err ? 1 : 0;
 }

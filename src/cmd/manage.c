@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "cmds.h"
+#include "collect.h"
 #include "flowmon.h"
 #include "ifaces.h"
 #include "links.h"
@@ -178,11 +180,25 @@ static int unpin_all(const struct flowmon_opts *o)
 	return failed ? 1 : 0;
 }
 
+/* A pin at the -p/-f path that is not a flow table: 1 after one line (purge removes nothing). */
+static int not_a_table(const struct flowmon_opts *o)
+{
+	int fd = bpf_obj_get(o->map_path), err;
+
+	if (fd < 0)
+		return 0;	/* nothing pinned there: the folder's leftovers go */
+	err = collector_check_map(fd, o->map_path, NULL);
+	close(fd);
+	return err ? 1 : 0;
+}
+
 int cmd_purge(const struct flowmon_opts *o)
 {
 	char dir[4096];
 	int rc;
 
+	if (not_a_table(o))
+		return 1;
 	rc = unload(o, true);
 	rc |= unpin_all(o);
 	cmd_pin_dir(o, dir, sizeof(dir));

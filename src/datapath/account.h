@@ -155,19 +155,28 @@ FM_INLINE void tcp_update(struct flow_metrics *s, const struct fm_meta *m, const
 	tcp_seq_update(s, m, w);
 }
 
+/*
+ * hist[slot] += n if slot < slots (FM_NO_SLOT: the derived bucket). The
+ * histograms end the entry, so the verifier must see the check on the
+ * register that indexes: after the barrier the compiler knows nothing of
+ * slot, and cannot index with a copy it checked elsewhere.
+ */
+FM_INLINE void hist_add(__u32 *hist, __u32 slot, __u32 slots, __u32 n)
+{
+	fm_barrier_var(slot);
+	if (slot < slots)
+		hist[slot] += n;
+}
+
 FM_INLINE void len_update(struct flow_metrics *s, __u32 len, __u32 n)
 {
-	__u32 slot;
-
 	if (len < s->len_min)
 		s->len_min = len;
 	if (len > s->len_max)
 		s->len_max = len;
 	if (!FEAT(FLOWMON_F_HIST))
 		return;
-	slot = size_slot(len);
-	if (slot < FLOWMON_SIZE_SLOTS)
-		s->size_hist[slot] += n;
+	hist_add(s->size_hist, size_slot(len), FLOWMON_SIZE_SLOTS, n);
 }
 
 /* The first packet of a record: what a record keeps from it. */
@@ -214,17 +223,13 @@ FM_INLINE void iat_update(struct flow_metrics *s, __u64 gap)
 
 FM_INLINE void ttl_update(struct flow_metrics *s, __u8 ttl, __u32 n)
 {
-	__u32 slot;
-
 	if (ttl < s->ttl_min)
 		s->ttl_min = ttl;
 	if (ttl > s->ttl_max)
 		s->ttl_max = ttl;
 	if (!FEAT(FLOWMON_F_HIST))
 		return;
-	slot = ttl_slot(ttl);
-	if (slot < FLOWMON_TTL_SLOTS)
-		s->ttl_hist[slot] += n;
+	hist_add(s->ttl_hist, ttl_slot(ttl), FLOWMON_TTL_SLOTS, n);
 }
 
 /* Add the packet; s is either locked map memory or a private new entry. */

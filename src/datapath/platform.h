@@ -29,6 +29,7 @@ typedef __u32 __attribute__((may_alias)) fm_word;
 #define FM_NOINLINE	static __attribute__((noinline))
 #define FM_SUBPROG	static __attribute__((noinline))
 #define FM_UNROLL	_Pragma("GCC unroll 8")
+#define fm_barrier_var(var)	((void)(var))
 #define fm_memset	memset
 #define fm_memcpy	memcpy
 #define fm_ntohs(x)	__builtin_bswap16(x)
@@ -94,6 +95,8 @@ FM_INLINE int fm_spin(__u32 *p, __u32 old, __u32 new)
 #define FM_SUBPROG	static __noinline
 #endif
 #define FM_UNROLL	_Pragma("unroll")
+/* The compiler forgets what it knew of var (a bound): it must use the register it has. */
+#define fm_barrier_var(var)	asm volatile("" : "+r"(var))
 #define fm_memset	__builtin_memset
 #define fm_memcpy	__builtin_memcpy
 #define fm_ntohs	bpf_ntohs

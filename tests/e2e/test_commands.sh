@@ -110,7 +110,7 @@ tap_is "$(json 'j["table"]["loaded"]')" False "status -j: flowmon_stats is not l
 # --- unload: -D egress, then --all; the empty clsact qdisc goes ---
 U_rc 0 "unload -I $VETH_A -D egress" unload -I "$VETH_A" -D egress
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 1/0 "unload -D egress: ingress stays"
-U_rc 0 "unload --all" unload --all
+U_rc 0 "unload --all -p fmtest" unload --all -p fmtest
 tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "unload --all: no filter left"
 tap_ok "unload --all: the empty clsact qdisc is gone" \
 	sh -c "! ip netns exec '$NS_A' tc qdisc show dev '$VETH_A' | grep -q clsact"
