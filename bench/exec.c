@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* exec.c - run a command several times: wall time, CPU, max RSS, packets/s. */
+/*
+ * exec.c - run a command several times: wall time, CPU, max RSS, packets/s;
+ * with a second command after another "--" (the baseline), the two in
+ * turn, trial by trial, and the median of their per-trial ratios.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +24,9 @@ struct exec_opts {
 	const char *log;	/* child's stdout and stderr (default /dev/null) */
 	unsigned int timeout;	/* seconds per run, then SIGKILL */
 	char **argv;
+	const char *base_label;
+	const char *base_log;
+	char **base;		/* the baseline command, or NULL */
 };
 
 struct run_res {
@@ -188,14 +195,102 @@ static int parse(int argc, char **argv, struct exec_opts *eo)
 			eo->label = argv[i + 1];
 		else if (!strcmp(argv[i], "--timeout"))
 			eo->timeout = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--base-label"))
+			eo->base_label = argv[i + 1];
+		else if (!strcmp(argv[i], "--base-log"))
+			eo->base_log = argv[i + 1];
 		else
 			return -1;
 	}
 	if (i >= argc - 1 || strcmp(argv[i], "--"))
 		return -1;
 	eo->argv = argv + i + 1;
+	for (i++; i < argc; i++) {
+		if (!strcmp(argv[i], "--") && i + 1 < argc) {
+			argv[i] = NULL;	/* the command ends here, the baseline follows */
+			eo->base = argv + i + 1;
+			break;
+		}
+	}
 	if (!eo->label)
 		eo->label = eo->argv[0];
+	if (eo->base && !eo->base_label)
+		eo->base_label = eo->base[0];
+	return 0;
+}
+
+/*
+ * The command and the baseline in turn (each first every other trial, so
+ * that a drift of the machine falls on both): the figures of each, and the
+ * median of the per-trial ratios of wall times (command / baseline).
+ */
+static int run_pairs(const struct exec_opts *eo, int trials, struct exec_fig *f,
+		     struct exec_fig *b, double *ratio)
+{
+	double wf[EXEC_MAX_TRIALS], wb[EXEC_MAX_TRIALS], cf[EXEC_MAX_TRIALS], cb[EXEC_MAX_TRIALS];
+	double r[EXEC_MAX_TRIALS];
+	struct exec_opts bo = *eo;
+	struct exec_fig of, ob;
+	int t, err = 0;
+
+	bo.log = eo->base_log;
+	memset(f, 0, sizeof(*f));
+	memset(b, 0, sizeof(*b));
+	for (t = 0; t < trials && !err; t++) {
+		if (t & 1)
+			err = run_trials(&bo, eo->base, 1, &ob);
+		if (!err)
+			err = run_trials(eo, eo->argv, 1, &of);
+		if (!err && !(t & 1))
+			err = run_trials(&bo, eo->base, 1, &ob);
+		if (err)
+			break;
+		wf[t] = of.wall;
+		cf[t] = of.cpu;
+		wb[t] = ob.wall;
+		cb[t] = ob.cpu;
+		r[t] = of.wall / ob.wall;
+		f->status = f->status ? f->status : of.status;
+		b->status = b->status ? b->status : ob.status;
+		f->rss_kib = of.rss_kib > f->rss_kib ? of.rss_kib : f->rss_kib;
+		b->rss_kib = ob.rss_kib > b->rss_kib ? ob.rss_kib : b->rss_kib;
+	}
+	if (err)
+		return err;
+	*ratio = bench_median(r, trials);
+	f->wall = bench_median(wf, trials);
+	f->wall_min = wf[0];
+	f->wall_max = wf[trials - 1];
+	f->cpu = bench_median(cf, trials);
+	b->wall = bench_median(wb, trials);
+	b->wall_min = wb[0];
+	b->wall_max = wb[trials - 1];
+	b->cpu = bench_median(cb, trials);
+	return 0;
+}
+
+/* The command and the baseline interleaved: both figures and their ratio. */
+static int exec_pairs(const struct exec_opts *eo, long pkts, const struct exec_fig *ep,
+		      int trials)
+{
+	struct exec_opts bo = *eo;
+	struct exec_fig f, b;
+	double ratio;
+
+	if (run_pairs(eo, trials, &f, &b, &ratio)) {
+		fprintf(stderr, "failed to run %s or %s: %s\n", eo->argv[0], eo->base[0],
+			strerror(errno));
+		return 1;
+	}
+	if (f.status || b.status) {
+		print_status(f.status ? eo->label : eo->base_label, f.status ? f.status : b.status);
+		return 1;
+	}
+	print_fig(eo, pkts, &f, ep, trials);
+	bo.label = eo->base_label;
+	print_fig(&bo, pkts, &b, NULL, trials);
+	printf("    interleaved, median of the %d per-trial ratios: wall %.2fx the baseline's "
+	       "(%.2fx its packets/s)\n", trials, ratio, 1 / ratio);
 	return 0;
 }
 
@@ -215,6 +310,8 @@ int bench_exec(const struct bench_opts *o, int argc, char **argv)
 	ev = eo.empty ? subst(eo.argv, eo.pcap, eo.empty) : NULL;
 	if (ev && !run_trials(&eo, ev, trials, &e) && !e.status)
 		ep = &e;	/* startup cost known */
+	if (eo.base)
+		return exec_pairs(&eo, pkts, ep, trials);
 	if (run_trials(&eo, eo.argv, trials, &f)) {
 		fprintf(stderr, "failed to run %s: %s\n", eo.argv[0], strerror(errno));
 		return 1;

@@ -95,10 +95,14 @@ replay() {
 	echo "  looped on one clock, passes 60 s apart: $(($(stat -c %s "$long") / 1048576)) MiB," \
 		"temporary)"
 	port=$(free_udp_port)
+	# ours and softflowd in turn, trial by trial: the ratio, whatever the VM does meanwhile
 	if user_replay_ok; then
 		step 300 "${B[@]}" exec --pcap "$long" --empty "$empty" --log "$TMP/user.log" \
-			--label "tc_flowmon_user replay FILE -j -o /dev/null (native engine)" -- \
-			"$USER_BIN" replay "$long" -j -o /dev/null
+			--label "tc_flowmon_user replay FILE -j -o /dev/null (native engine)" \
+			--base-log "$TMP/sf.log" \
+			--base-label "softflowd -r FILE -n 127.0.0.1:$port (NetFlow v5: IPv4 only)" -- \
+			"$USER_BIN" replay "$long" -j -o /dev/null -- \
+			softflowd -r "$long" -n "127.0.0.1:$port"
 		step 300 "${B[@]}" --trials 3 exec --pcap "$long" --empty "$empty" \
 			--log "$TMP/userk.log" \
 			--label "tc_flowmon_user replay --engine kernel FILE -j -o /dev/null" -- \
@@ -106,9 +110,6 @@ replay() {
 	else
 		rc=1
 	fi
-	step 120 "${B[@]}" exec --pcap "$long" --empty "$empty" --log "$TMP/sf.log" \
-		--label "softflowd -r FILE -n 127.0.0.1:$port (NetFlow v5: IPv4 only)" -- \
-		softflowd -r "$long" -n "127.0.0.1:$port"
 	sed -n 's/^\(Packets processed\|Ignored packets\|Flows exported\)/    softflowd: &/p' \
 		"$TMP/sf.log" | head -3
 	step 120 "${B[@]}" exec --pcap "$long" --empty "$empty" --log "$TMP/sf10.log" \
