@@ -17,8 +17,7 @@ first_file() {		# the first existing file among the arguments, resolved
 
 IFACE=lo			# comma-separated list, or "all" (every interface that is up)
 INTERVAL=10			# daemon scan period, seconds
-BPFPROG=$(first_file "$SELF_DIR/../lib/flowmon/tc_flowmon_kern.o" "$SELF_DIR/../tc_flowmon_kern.o" \
-	/usr/local/lib/flowmon/tc_flowmon_kern.o /usr/lib/flowmon/tc_flowmon_kern.o)	# "": built in
+BPFPROG=				# "": the object built into the userland (its skeleton)
 BPFSEC=auto			# tc/ingress, tc/egress, or auto: both, per DIR
 BPFMAP=flowmon_stats		# flow table name under PIN_DIR
 DIR=both			# ingress, egress, both, or xdp (ingress at the XDP hook)

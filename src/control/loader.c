@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "flowmon.h"
 #include "flowmon/plugin.h"
@@ -27,6 +28,7 @@ struct flowmon_bpf {
 	struct tc_flowmon_kern *skel;
 	void *file;		/* --obj: the file's bytes, alive as long as the object */
 	char guard_pin[PATH_MAX];	/* pin the plugin guard here after load ("": no) */
+	bool created_table;	/* a short table made here: unpinned if the load fails */
 };
 
 /* The whole file in memory: libbpf keeps pointing into it until load. */
@@ -108,6 +110,9 @@ static int skel_open(struct flowmon_bpf *fm, const char *path)
 		return err;
 	if (!skel->rodata || bpf_map__value_size(skel->maps.rodata) != sizeof(*skel->rodata))
 		return -EPROTO;
+	/* an object older than entries by profile has 0 here, and the old layout */
+	if (skel->rodata->flowmon_cfg.table_features != FLOWMON_F_ALL)
+		return -EPROTO;
 	return 0;
 }
 
@@ -134,6 +139,34 @@ static void table_info(const struct loader_opts *o, const char *table, struct bp
 
 #define ERR_SAID	(-ECANCELED)	/* failed, and the line that says why is out */
 
+/*
+ * Was the table created with this layout? A table with BTF names its value's
+ * members: the blocks' order changed once (TCP first since entries follow
+ * the profile), and an older one reads as garbage. Tables without BTF are
+ * the short ones this version creates.
+ */
+static bool layout_ours(const struct bpf_map_info *have)
+{
+	const struct btf_member *m;
+	const struct btf_type *t;
+	struct btf *btf;
+	bool ours = false;
+	int i;
+
+	if (!have->btf_id || !have->btf_value_type_id)
+		return true;
+	btf = btf__load_from_kernel_by_id(have->btf_id);
+	if (!btf)
+		return true;	/* cannot tell: the shape check stays */
+	t = btf__type_by_id(btf, have->btf_value_type_id);
+	for (i = 0, m = t && btf_is_struct(t) ? btf_members(t) : NULL; m && i < btf_vlen(t);
+	     i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), "next_seq"))
+			ours = btf_member_bit_offset(t, i) == FLOWMON_END_HOT * 8;
+	btf__free(btf);
+	return ours;
+}
+
 /* "tcp,l2,iat,hist" (block order), or "none". */
 static const char *features_str(uint8_t f, char *buf, size_t len)
 {
@@ -159,9 +192,10 @@ static const char *features_str(uint8_t f, char *buf, size_t len)
  * than the struct is created here, without BTF: the object's BTF type is the
  * whole struct, which the kernel would not take for a shorter value.
  */
-static int set_profile(struct tc_flowmon_kern *skel, const struct loader_opts *o,
+static int set_profile(struct flowmon_bpf *fm, const struct loader_opts *o,
 		       const char *table, const struct bpf_map_info *have, uint32_t max)
 {
+	struct tc_flowmon_kern *skel = fm->skel;
 	uint8_t want = o->features_set ? o->features : FLOWMON_F_ALL, holds;
 	uint32_t size = have->value_size ? have->value_size : FLOWMON_ENTRY_SIZE(want);
 	char a[32], b[32];
@@ -170,12 +204,20 @@ static int set_profile(struct tc_flowmon_kern *skel, const struct loader_opts *o
 	holds = FLOWMON_ENTRY_FEATURES(size);
 	if (FLOWMON_ENTRY_SIZE(holds) != size)
 		return 0;	/* not a flow table: collector_check_map says so */
+	if (have->value_size && !layout_ours(have)) {
+		pr_err("failed to adopt table %s: an older version created it (its entries are "
+		       "laid out otherwise); purge it first\n", table);
+		return ERR_SAID;
+	}
 	if ((want & ~holds) && o->features_set && !o->sweep_only) {
 		pr_err("failed to configure table %s: its %u-byte entries hold %s; --features %s "
 		       "needs a new table (purge it first)\n", table, size,
 		       features_str(holds, a, sizeof(a)), features_str(want, b, sizeof(b)));
 		return ERR_SAID;
 	}
+	if ((want & ~holds) && !o->sweep_only)
+		pr_info("table %s holds %s (its %u-byte entries): metering those; purge it "
+			"for more\n", table, features_str(holds, a, sizeof(a)), size);
 	skel->rodata->flowmon_cfg.features = want & holds;
 	skel->rodata->flowmon_cfg.table_features = holds;
 	if (o->flows_fd > 0)	/* bpf_map__reuse_fd took the table's shape */
@@ -190,6 +232,7 @@ static int set_profile(struct tc_flowmon_kern *skel, const struct loader_opts *o
 		return -errno;
 	err = bpf_map__reuse_fd(skel->maps.flowmon_stats, fd);
 	close(fd);
+	fm->created_table = !err;
 	return err;
 }
 
@@ -326,7 +369,7 @@ static int configure(struct flowmon_bpf *fm, const struct loader_opts *o)
 	if (!err && o->flows_fd > 0)
 		err = bpf_map__reuse_fd(skel->maps.flowmon_stats, o->flows_fd);
 	if (!err)
-		err = set_profile(skel, o, table, &have, pinned ? pinned : max);
+		err = set_profile(fm, o, table, &have, pinned ? pinned : max);
 	if (!err)
 		err = set_pins(skel->obj, o, table);
 	if (!err)
@@ -392,6 +435,9 @@ int loader_open(const struct loader_opts *o, struct flowmon_bpf **out)
 	err = tc_flowmon_kern__load(fm->skel);
 	if (err) {
 		pr_err("failed to load BPF object %s: %s\n", what, loader_strerror(err));
+		/* libbpf unpins what it created, not a table made here and reused */
+		if (fm->created_table)
+			bpf_map__unpin(fm->skel->maps.flowmon_stats, NULL);
 		goto cleanup;
 	}
 	if (fm->guard_pin[0] && bpf_map__pin(fm->skel->maps.data_plugins, fm->guard_pin)) {

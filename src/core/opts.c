@@ -131,7 +131,7 @@ static const struct opt_def opt_defs[] = {
 		"compiled natively (native) or in the kernel with BPF_PROG_TEST_RUN (kernel) "
 		"(default native)" },
 	{ "features", OPT_FEATURES, "LIST", C_KERN, "what is metered: all, none, or a list of "
-		"iat, hist, tcp, l2 (default all)" },
+		"iat, hist, tcp, l2 (default all, or a pinned table's)" },
 	{ "precise-clock", OPT_PRECISE_CLOCK, NULL, C(RUN) | C(LOAD), "read the clock on "
 		"every packet (default: the kernel's stamps and a 1 ms tick)" },
 	{ "plugin", OPT_PLUGIN, "FILE", C_KERN, "a BPF feature plugin, repeatable, up to 8 "

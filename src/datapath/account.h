@@ -18,7 +18,8 @@
 #define HOOK_SILENCE_NS	1000000000LL	/* a first hook this quiet hands its flow over */
 #define GSO_BY_FRAGS	0xFFFF	/* gso_size of skbs segmented along their frag list */
 
-#define FEAT(f)		(FM_CFG.features & (f))
+#define FEAT(f)		(FM_CFG.features & (f))		/* metered */
+#define TABLE(f)	(FM_CFG.table_features & (f))	/* held by the table's entries */
 
 /* What the packet stands for on the wire (GSO/GRO aggregates included). */
 struct wire {
@@ -334,17 +335,17 @@ FM_INLINE void record_restart(struct flow_metrics *s)
 	s->ttl_max = 0;
 	s->features = FM_CFG.features;
 	s->state &= ~(FLOW_ST_WIN | FLOW_ST_L2);	/* per record; the opener stays */
-	/* the blocks of the profile only: a table's entries end with its last one */
-	if (FEAT(FLOWMON_F_IAT)) {
+	/* the blocks the entries hold: a table's entries end with its profile's last */
+	if (TABLE(FLOWMON_F_IAT)) {
 		s->iat_min = ~0ULL;
 		s->iat_max = 0;
 		s->iat_sumsq = 0;
 	}
-	if (FEAT(FLOWMON_F_HIST)) {
+	if (TABLE(FLOWMON_F_HIST)) {
 		fm_memset(s->size_hist, 0, sizeof(s->size_hist));
 		fm_memset(s->ttl_hist, 0, sizeof(s->ttl_hist));
 	}
-	if (FEAT(FLOWMON_F_TCP)) {
+	if (TABLE(FLOWMON_F_TCP)) {
 		s->retr_pkts = 0;
 		s->ooo_pkts = 0;
 		s->retr_bytes = 0;
@@ -358,7 +359,7 @@ FM_INLINE void record_restart(struct flow_metrics *s)
 FM_INLINE void tcp_forget(struct flow_metrics *s)
 {
 	s->state &= FLOW_ST_LEADER;	/* who was seen first stays known */
-	if (!FEAT(FLOWMON_F_TCP))
+	if (!TABLE(FLOWMON_F_TCP))
 		return;
 	s->mss = 0;
 	s->wscale = FLOW_WSCALE_NONE;
@@ -381,7 +382,7 @@ FM_INLINE int key_equal(const struct flow_key *a, const struct flow_key *b)
 }
 
 /* The length of the table's entries: the blocks of its profile (flowmon.h). */
-#define FM_ENTRY_SIZE	FLOWMON_ENTRY_SIZE(FM_CFG.table_features)
+#define FM_ENTRY_SIZE	FLOWMON_ENTRY_SIZE(TABLE(FLOWMON_F_ALL))
 
 #define ENTRY_COPY(dst, src, n)						\
 	fm_memcpy((char *)(dst) + sizeof((src)->owner),			\

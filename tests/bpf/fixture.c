@@ -214,6 +214,7 @@ int fx_lookup(struct fx *f, const struct flow_key *k, struct flow_side *out)
 	struct flow_metrics m;
 
 	memset(out, 0, sizeof(*out));
+	memset(&m, 0, sizeof(m));	/* a short table's entries fill the start only */
 	if (bpf_map_lookup_elem(f->flows_fd, k, &m))
 		return -errno;
 	flow_side_decode(&m, out);

@@ -116,6 +116,25 @@ tap_ok "unload --all: the empty clsact qdisc is gone" \
 	sh -c "! ip netns exec '$NS_A' tc qdisc show dev '$VETH_A' | grep -q clsact"
 tap_is "$(pins)" "fmtest fmtest_counters fmtest_events fmtest_frags fmtest_plugin_ctx fmtest_plugin_on fmtest_plugin_reg fmtest_plugins fmtest_plugins_xdp fmtest_tick " "unload: the maps stay"
 
+# --- --features: a new table's entries follow the profile; a reader takes what it holds ---
+U_rc 0 "load -p fmprof --features none" load -I "$VETH_A" -p fmprof --features none
+tap_is "$(fm_mnt "$NS_A" bpftool map show pinned "$PIN_DIR/fmprof" | grep -o 'value [0-9]*B')" \
+	"value 64B" "--features none: entries of 64 bytes (the hot part only)"
+send 44009 5
+U_rc 0 "run -p fmprof -i 0: a reader over those entries (its sweeper verified on them)" \
+	run -p fmprof -i 0 -j -o -
+read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport 44009 \
+	--dport "$PORT" "$FM_TMP/u.out")
+tap_is "$IP/$OP/$REV" "5/0/0" "run -p fmprof: the packets sent"
+U_rc 1 "load -p fmprof --features hist: its entries cannot hold them" \
+	load -I "$VETH_A" -p fmprof --features hist
+tap_ok "...one line naming the table and both profiles" sh -c "[ \$(wc -l <'$FM_TMP/u.err') -eq 1 ] &&
+	grep -q 'table fmprof: its 64-byte entries hold none; --features hist needs a new table' \
+	'$FM_TMP/u.err'"
+U_rc 0 "purge -p fmprof" purge -p fmprof
+tap_is "$(ours "$VETH_A" ingress)/$(ours "$VETH_A" egress)" 0/0 "purge -p fmprof: its filters gone"
+tap_ok "purge -p fmprof: its table gone" fm_mnt "$NS_A" test ! -e "$PIN_DIR/fmprof"
+
 # --- run --daemon --pid-file: the caller returns once the table is open ---
 PIDF=/run/fmd.pid
 pidf() {
