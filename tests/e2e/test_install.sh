@@ -7,7 +7,7 @@
 #   man pages in $T/usr/share/man/man8 (0644), byte-identical to the tree;
 #   groff/man render the man pages without warnings (when installed);
 #   $T/usr/bin/tc_flowmon.sh --show-defaults (also through a symlink and
-#   through PATH) names the installed object and userland;
+#   through PATH) names the installed userland and the object built into it;
 #   $T/usr/bin/tc_flowmon_user -r PCAP (no --obj): known records, the same as
 #   the build tree's binary, also with no tc_flowmon_kern.o anywhere (the
 #   object is built into it); --obj FILE loads FILE, refused unless it is
@@ -133,7 +133,8 @@ check_defaults() {	# label how-to-run [PATH]
 
 	show_defaults "$2" "${3:-}"
 	tap_is "$?" 0 "$label: --show-defaults exits 0" || tap_diag "$(cat "$FM_TMP/sd.out")"
-	tap_is "$(sd_field 'BPF program')" "$OBJ_I" "$label: BPF program is the installed object"
+	tap_is "$(sd_field 'BPF program')" "built into $USER_I" \
+		"$label: BPF program is the one built into the installed userland"
 	tap_is "$(sd_field 'Userland program')" "$USER_I" "$label: userland is the installed binary"
 	tap_is "$(sd_field 'Defaults file')" "/etc/default/bpfflowmon (absent)" \
 		"$label: no defaults file read"
