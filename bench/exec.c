@@ -132,6 +132,22 @@ struct exec_fig {
 	int status;	/* first non-zero wait status, else 0 */
 };
 
+/* The figures of n trials' wall and CPU times (bench_median sorts them). */
+static void fig_medians(struct exec_fig *f, double *wall, double *cpu, int n)
+{
+	f->wall = bench_median(wall, n);
+	f->wall_min = wall[0];
+	f->wall_max = wall[n - 1];
+	f->cpu = bench_median(cpu, n);
+}
+
+/* One trial's status and peak RSS into the figure. */
+static void fig_add(struct exec_fig *f, int status, long rss_kib)
+{
+	f->status = f->status ? f->status : status;
+	f->rss_kib = rss_kib > f->rss_kib ? rss_kib : f->rss_kib;
+}
+
 static int run_trials(const struct exec_opts *eo, char **argv, int trials, struct exec_fig *f)
 {
 	double wall[EXEC_MAX_TRIALS], cpu[EXEC_MAX_TRIALS];
@@ -143,16 +159,12 @@ static int run_trials(const struct exec_opts *eo, char **argv, int trials, struc
 		err = run_once(eo, argv, &r);
 		wall[t] = r.wall_ms;
 		cpu[t] = r.cpu_ms;
-		f->rss_kib = r.rss_kib > f->rss_kib ? r.rss_kib : f->rss_kib;
-		if (!err && r.status && !f->status)
-			f->status = r.status;
+		if (!err)
+			fig_add(f, r.status, r.rss_kib);
 	}
 	if (err)
 		return err;
-	f->wall = bench_median(wall, trials);
-	f->wall_min = wall[0];
-	f->wall_max = wall[trials - 1];
-	f->cpu = bench_median(cpu, trials);
+	fig_medians(f, wall, cpu, trials);
 	return 0;
 }
 
@@ -250,22 +262,14 @@ static int run_pairs(const struct exec_opts *eo, int trials, struct exec_fig *f,
 		wb[t] = ob.wall;
 		cb[t] = ob.cpu;
 		r[t] = of.wall / ob.wall;
-		f->status = f->status ? f->status : of.status;
-		b->status = b->status ? b->status : ob.status;
-		f->rss_kib = of.rss_kib > f->rss_kib ? of.rss_kib : f->rss_kib;
-		b->rss_kib = ob.rss_kib > b->rss_kib ? ob.rss_kib : b->rss_kib;
+		fig_add(f, of.status, of.rss_kib);
+		fig_add(b, ob.status, ob.rss_kib);
 	}
 	if (err)
 		return err;
 	*ratio = bench_median(r, trials);
-	f->wall = bench_median(wf, trials);
-	f->wall_min = wf[0];
-	f->wall_max = wf[trials - 1];
-	f->cpu = bench_median(cf, trials);
-	b->wall = bench_median(wb, trials);
-	b->wall_min = wb[0];
-	b->wall_max = wb[trials - 1];
-	b->cpu = bench_median(cb, trials);
+	fig_medians(f, wf, cf, trials);
+	fig_medians(b, wb, cb, trials);
 	return 0;
 }
 

@@ -140,6 +140,17 @@ PIDF=/run/fmd.pid
 pidf() {
 	fm_mnt "$NS_A" cat "$PIDF" 2>/dev/null
 }
+# The daemon of $PIDF meters COUNT datagrams from SPORT, then stops; what its
+# records in /var/log/FILE say of them in IP, OP and REV.
+daemon_meters() {	# sport count file
+	DPID=$(pidf)
+	[ -n "$DPID" ] && FM_PIDS+=("$DPID")
+	send "$1" "$2"
+	sleep 1.5
+	U_rc 0 "stop the daemon writing $3" stop --pid-file "$PIDF"
+	read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" \
+		--sport "$1" --dport "$PORT" "$FM_TMP/root.$NS_A/log/$3")
+}
 U_rc 0 "load -p fmtest for the daemon" load -I "$VETH_A" -p fmtest
 # from /var/log, with relative -d and -l: the daemon runs in / but writes where it was started;
 # its caller's pipe is closed once it is ready, or cat would wait for timeout (124)
@@ -186,13 +197,7 @@ tap_ok "stop: pid 1 is not signalled, the stale pid file is removed" fm_mnt "$NS
 fm_mnt "$NS_A" sh -c 'cd /var/log && exec "$0" run --daemon --pid-file "$1" -p fmtest -i 1 \
 	-j -o fmd.jsonl -l fmd.log' "$FM_USER" "$PIDF" >"$FM_TMP/d.out" 2>&1
 tap_is "$?" 0 "run --daemon -o fmd.jsonl from /var/log" || tap_diag "$(cat "$FM_TMP/d.out")"
-DPID=$(pidf)
-[ -n "$DPID" ] && FM_PIDS+=("$DPID")
-send 44003 4
-sleep 1.5
-U_rc 0 "stop the -o daemon" stop --pid-file "$PIDF"
-read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport 44003 \
-	--dport "$PORT" "$FM_TMP/root.$NS_A/log/fmd.jsonl")
+daemon_meters 44003 4 fmd.jsonl
 tap_is "$IP/$OP/$REV" "4/0/0" "-o fmd.jsonl: /var/log/fmd.jsonl has the packets sent"
 tap_ok "...and nothing went to /fmd.jsonl" fm_mnt "$NS_A" test ! -e /fmd.jsonl
 tap_ok "the daemon's log has its start and stop lines (-l fmd.log)" sh -c \
@@ -200,13 +205,7 @@ tap_ok "the daemon's log has its start and stop lines (-l fmd.log)" sh -c \
 # -q: errors only; the records are written all the same
 U_rc 0 "run --daemon -q" run --daemon --pid-file "$PIDF" -p fmtest -i 1 -q -j \
 	-o /var/log/fmq.jsonl -l /var/log/fmq.log
-DPID=$(pidf)
-[ -n "$DPID" ] && FM_PIDS+=("$DPID")
-send 44004 3
-sleep 1.5
-U_rc 0 "stop the -q daemon" stop --pid-file "$PIDF"
-read -r _ IP _ OP _ REV _ < <(fm_sum --proto 17 --src "$IP4_A" --dst "$IP4_B" --sport 44004 \
-	--dport "$PORT" "$FM_TMP/root.$NS_A/log/fmq.jsonl")
+daemon_meters 44004 3 fmq.jsonl
 tap_is "$IP/$OP/$REV" "3/0/0" "-q: the records are written (the packets sent)"
 tap_ok "-q: no start or stop line in its log" sh -c \
 	"test -e '$FM_TMP/root.$NS_A/log/fmq.log' &&
