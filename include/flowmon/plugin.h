@@ -142,6 +142,39 @@ enum fm_plugin_counter {
 #define FM_PROTOS(list)		FM_TAG("protos", list)
 #define FM_PORTS(list)		FM_TAG("ports", list)
 
+#if defined(__bpf__)
+/*
+ * The maps a plugin shares with the meter, declared once for both: the
+ * meter's pinned (PIN: __uint(pinning, LIBBPF_PIN_BY_NAME)), a plugin's not
+ * (userland replaces them with the running meter's, by name).
+ * flowmon_plugins, flowmon_plugins_xdp: slot -> plugin program, for TC and
+ * XDP (a program array serves one program type); flowmon_plugin_ctx: the
+ * packet's context, per CPU.
+ */
+#define FLOWMON_PLUGIN_MAPS(PIN)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PROG_ARRAY);			\
+		__uint(max_entries, FLOWMON_PLUGIN_SLOTS);		\
+		__type(key, __u32);					\
+		__type(value, __u32);					\
+		PIN							\
+	} flowmon_plugins SEC(".maps");					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PROG_ARRAY);			\
+		__uint(max_entries, FLOWMON_PLUGIN_SLOTS);		\
+		__type(key, __u32);					\
+		__type(value, __u32);					\
+		PIN							\
+	} flowmon_plugins_xdp SEC(".maps");				\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
+		__uint(max_entries, 1);					\
+		__type(key, __u32);					\
+		__type(value, struct fm_plugin_ctx);			\
+		PIN							\
+	} flowmon_plugin_ctx SEC(".maps")
+#endif
+
 #if defined(__bpf__) && !defined(FLOWMON_METER)
 /* ---- for plugins: maps of the meter, reading the packet, chaining ---- */
 #ifndef __VMLINUX_H__
@@ -154,26 +187,7 @@ enum fm_plugin_counter {
 #endif
 
 /* The meter's maps: userland replaces them with the running meter's (by name). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, FLOWMON_PLUGIN_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-} flowmon_plugins SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, FLOWMON_PLUGIN_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-} flowmon_plugins_xdp SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fm_plugin_ctx);
-} flowmon_plugin_ctx SEC(".maps");
+FLOWMON_PLUGIN_MAPS();
 
 /*
  * FM_RESULTS(value_type, entries): the plugin's results map (record ->

@@ -20,35 +20,12 @@
 #define __FLOWMON_PLUGINS_BPF_H
 
 /*
- * flowmon_plugins, flowmon_plugins_xdp: slot -> plugin program, for TC and
- * XDP (a program array serves one program type). Pinned: `plugin load` in
- * another process fills a slot of the running meter. The kernel empties a
+ * The program arrays and the per-CPU context (include/flowmon/plugin.h),
+ * pinned: `plugin load` in another process fills a slot of the running
+ * meter, whose maps the plugins' programs reuse. The kernel empties a
  * program array when its last file descriptor and pin are gone.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, FLOWMON_PLUGIN_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} flowmon_plugins SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, FLOWMON_PLUGIN_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} flowmon_plugins_xdp SEC(".maps");
-
-/* The packet's context for the plugins, per CPU (the plugins' programs reuse this map). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fm_plugin_ctx);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} flowmon_plugin_ctx SEC(".maps");
+FLOWMON_PLUGIN_MAPS(__uint(pinning, LIBBPF_PIN_BY_NAME););
 
 /* What is loaded in each slot: userland's record of the plugins (never read here). */
 struct {
