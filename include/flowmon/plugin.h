@@ -317,33 +317,26 @@ static __always_inline __u64 fm_time_exact(const struct fm_plugin_ctx *c)
  * for every counted packet, then hand the packet on to the next plugin.
  * They never change or drop a packet: TC_ACT_UNSPEC, XDP_PASS.
  */
+#define FM_PLUGIN_PROG(fn, sfx, sec, ctx_t, hk, progs, pass)		\
+	SEC(sec) int fn##sfx(ctx_t *ctx)				\
+	{								\
+		struct fm_pkt_ref p = { .ctx = ctx, .hook = hk };	\
+		__u32 zero = 0;						\
+		struct fm_plugin_ctx *c =				\
+			bpf_map_lookup_elem(&flowmon_plugin_ctx, &zero); \
+		if (!c)							\
+			return pass;					\
+		fm_count(FM_PC_PACKETS, 1);				\
+		fn(c, &p);						\
+		FM_NEXT(ctx, progs, c);					\
+		return pass;						\
+	}
+
 #define FLOWMON_PLUGIN(fn)						\
-	SEC("tc") int fn##_tc(struct __sk_buff *skb)			\
-	{								\
-		struct fm_pkt_ref p = { .ctx = skb, .hook = FM_PLUGIN_TC }; \
-		__u32 zero = 0;						\
-		struct fm_plugin_ctx *c =				\
-			bpf_map_lookup_elem(&flowmon_plugin_ctx, &zero); \
-		if (!c)							\
-			return TC_ACT_UNSPEC;				\
-		fm_count(FM_PC_PACKETS, 1);				\
-		fn(c, &p);						\
-		FM_NEXT(skb, flowmon_plugins, c);			\
-		return TC_ACT_UNSPEC;					\
-	}								\
-	SEC("xdp") int fn##_xdp(struct xdp_md *xdp)			\
-	{								\
-		struct fm_pkt_ref p = { .ctx = xdp, .hook = FM_PLUGIN_XDP }; \
-		__u32 zero = 0;						\
-		struct fm_plugin_ctx *c =				\
-			bpf_map_lookup_elem(&flowmon_plugin_ctx, &zero); \
-		if (!c)							\
-			return XDP_PASS;				\
-		fm_count(FM_PC_PACKETS, 1);				\
-		fn(c, &p);						\
-		FM_NEXT(xdp, flowmon_plugins_xdp, c);			\
-		return XDP_PASS;					\
-	}								\
+	FM_PLUGIN_PROG(fn, _tc, "tc", struct __sk_buff, FM_PLUGIN_TC,	\
+		       flowmon_plugins, TC_ACT_UNSPEC)			\
+	FM_PLUGIN_PROG(fn, _xdp, "xdp", struct xdp_md, FM_PLUGIN_XDP,	\
+		       flowmon_plugins_xdp, XDP_PASS)			\
 	char LICENSE[] SEC("license") = "Dual BSD/GPL"
 
 #endif /* __bpf__ && !FLOWMON_METER */
