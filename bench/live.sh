@@ -6,7 +6,7 @@
 # ingress and egress of one end of a veth pair, loaded by iproute2), in
 # turn: ours, floor, ours, floor, ... Each round sends one TCP transfer
 # between two network namespaces this script creates and deletes.
-#   LIVE_ROUNDS=N   rounds per program (3)
+#   LIVE_ROUNDS=N   rounds per program (7: a round is 0.3 s of traffic, noisy alone)
 #   LIVE_MB=N       megabytes per transfer (200)
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -15,7 +15,7 @@ if [ -z "${LIVE_MNTNS:-}" ]; then
 	LIVE_MNTNS=1 exec unshare -m --propagation private "$0" "$@"
 fi
 mount -t bpf bpf /sys/fs/bpf || exit 1
-ROUNDS=${LIVE_ROUNDS:-3}
+ROUNDS=${LIVE_ROUNDS:-7}
 MB=${LIVE_MB:-200}
 OBJ=${LIVE_OBJ:-$PWD/tc_flowmon_kern.o}
 FLOOR=$PWD/.output/floor.bpf.o
