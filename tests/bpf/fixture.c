@@ -18,7 +18,7 @@
 #include "loader.h"
 
 /* Where the object under test is: $FLOWMON_BPF_OBJ, else the tree this binary was built in. */
-static const char *obj_path(void)
+const char *fx_obj_path(void)
 {
 	static char path[PATH_MAX];
 	char exe[PATH_MAX], *slash;
@@ -55,7 +55,7 @@ int fx_open(struct fx *f, const struct fx_cfg *cfg)
 {
 	static const char *const xdp_prog[] = { FLOWMON_PROG_XDP, NULL };
 	struct loader_opts o = {
-		.obj_path = obj_path(),
+		.obj_path = fx_obj_path(),
 		.replay = !(cfg && cfg->live),
 		.max_flows = cfg && cfg->max_flows ? cfg->max_flows : 1024,
 		.idle_ns = cfg ? cfg->idle_ns : 0,

@@ -90,6 +90,8 @@ struct fx_cfg {
 };
 
 int fx_open(struct fx *f, const struct fx_cfg *cfg);
+/* The object fx_open loads (the build tree's tc_flowmon_kern.o). */
+const char *fx_obj_path(void);
 void fx_close(struct fx *f);
 
 struct fx_run {

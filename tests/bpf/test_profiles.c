@@ -6,7 +6,9 @@
  * the kernel ends (an idle split copies an entry into the ring).
  */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "fixture.h"
+#include "loader.h"
 
 #define A4 "10.9.0.1"
 #define B4 "10.9.0.2"
@@ -125,5 +127,62 @@ BPF_TEST(profile_entry_size_and_metrics)
 		}
 		CHECK_FLOW(&f, &k, 1, 40, NULL);	/* the new record: the last packet */
 		fx_close(&f);
+	}
+}
+
+/*
+ * A hash table of our shape whose BTF puts next_seq at off_bytes: the
+ * order of the blocks before entries followed the profile had it at 144.
+ */
+static int table_with_layout(uint32_t off_bytes, struct btf **out)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo);
+	struct btf *btf = btf__new_empty();
+	int u32, u64, key, val;
+
+	*out = btf;
+	if (!btf)
+		return -1;
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	key = btf__add_struct(btf, "flow_key", sizeof(struct flow_key));
+	btf__add_field(btf, "w", u64, 0, 0);
+	val = btf__add_struct(btf, "flow_metrics", sizeof(struct flow_metrics));
+	btf__add_field(btf, "owner", u32, 0, 0);
+	btf__add_field(btf, "next_seq", u32, off_bytes * 8, 0);
+	if (u32 < 0 || u64 < 0 || key < 0 || val < 0 || btf__load_into_kernel(btf))
+		return -1;
+	mo.btf_fd = btf__fd(btf);
+	mo.btf_key_type_id = key;
+	mo.btf_value_type_id = val;
+	return bpf_map_create(BPF_MAP_TYPE_HASH, "flowmon_stats", sizeof(struct flow_key),
+			      sizeof(struct flow_metrics), 64, &mo);
+}
+
+/* A table of the older layout is refused (an upgrade that kept it pinned); ours is taken. */
+BPF_TEST(profile_refuses_older_layout)
+{
+	static const struct {
+		uint32_t off;
+		bool loads;
+	} cases[] = { { 144, false }, { 64, true } };
+	struct flowmon_bpf *fm;
+	struct btf *btf;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < 2; i++) {
+		struct loader_opts o = { .obj_path = fx_obj_path(), .replay = true, .max_flows = 64 };
+
+		fd = table_with_layout(cases[i].off, &btf);
+		REQUIRE(fd > 0);
+		o.flows_fd = fd;
+		if ((loader_open(&o, &fm) == 0) != cases[i].loads)
+			FAILF("next_seq at %u: loads %d, expected %d", cases[i].off,
+			      !cases[i].loads, cases[i].loads);
+		else if (cases[i].loads)
+			loader_close(fm);
+		close(fd);
+		btf__free(btf);
 	}
 }
