@@ -138,11 +138,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bench [--cpu N] [--trials N] [--obj FILE] [--floor FILE] [--nohook FILE]\n"
 		"             [--plugins DIR] CMD [ARGS]\n"
-		"  kern [established|inserts]   kernel ns/packet of flowmon_ingress, flowmon_xdp and the floor\n"
+		"  kern [established|inserts]   kernel ns/packet of flowmon_ingress, flowmon_xdp,\n"
+		"                           and the floor\n"
 		"  scan [N...]              userland read/plan/purge ns/flow (default 100000 1000000)\n"
 		"  mem                      flow table memlock at 65536 and 1<<20 entries, by profile\n"
-		"  exec [--pcap F] [--log F] [--timeout S] -- CMD... [-- BASE...]\n"
-		"                           wall time, pkts/s, max RSS; with BASE: in turn, the ratio\n"
+		"  exec [--pcap F] [--log F] [--timeout S] [--base-label L] [--base-log F]\n"
+		"       -- CMD... [-- BASE...]   wall time, pkts/s, max RSS; with BASE: the two\n"
+		"                           in turn, trial by trial, and the ratio\n"
 		"  genpcap FILE N           write N one-packet TCP flows (for RSS of -r)\n"
 		"  plugins                  each plugin's cost on packets it parses and skips\n"
 		"  encode                   userland ns/record of each format and of IPFIX\n");

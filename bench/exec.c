@@ -314,8 +314,10 @@ int bench_exec(const struct bench_opts *o, int argc, char **argv)
 	ev = eo.empty ? subst(eo.argv, eo.pcap, eo.empty) : NULL;
 	if (ev && !run_trials(&eo, ev, trials, &e) && !e.status)
 		ep = &e;	/* startup cost known */
-	if (eo.base)
+	if (eo.base) {
+		free(ev);
 		return exec_pairs(&eo, pkts, ep, trials);
+	}
 	if (run_trials(&eo, eo.argv, trials, &f)) {
 		fprintf(stderr, "failed to run %s: %s\n", eo.argv[0], strerror(errno));
 		return 1;

@@ -100,7 +100,8 @@ replay() {
 		step 300 "${B[@]}" exec --pcap "$long" --empty "$empty" --log "$TMP/user.log" \
 			--label "tc_flowmon_user replay FILE -j -o /dev/null (native engine)" \
 			--base-log "$TMP/sf.log" \
-			--base-label "softflowd -r FILE -n 127.0.0.1:$port (NetFlow v5: IPv4 only)" -- \
+			--base-label "softflowd -r FILE -n 127.0.0.1:$port (NetFlow v5: IPv4 only)" \
+			-- \
 			"$USER_BIN" replay "$long" -j -o /dev/null -- \
 			softflowd -r "$long" -n "127.0.0.1:$port"
 		step 300 "${B[@]}" --trials 3 exec --pcap "$long" --empty "$empty" \

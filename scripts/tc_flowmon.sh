@@ -49,8 +49,8 @@ usage() {
 	cat <<EOF
 Usage: $PROG [options] {start|load|stop|unload|purge|status}   (tc_flowmon.sh(8))
   load: attach   start: load, then run the daemon   stop: the daemon writes its flows, exits
-  unload: detach from -i/-a, else everywhere (the daemon stops when nothing is left)
-  purge: stop, unload everywhere, remove the pinned maps   status: hooks, table and daemon
+  unload: detach from -i, else the -m table's hooks (its daemon stops when none are left)
+  purge: stop, unload the table's hooks, remove its maps   status: hooks, table and daemon
   -i, --interface DEV[,DEV...] (default: $IFACE)   -a, --all: every interface that is up
   --int SEC: scan period, 1-86400 (default: $INTERVAL)   -w, --write DIR (default: $DUMPDIR)
   -p, --program OBJ: BPF object (default: ${BPFPROG:-built into the userland})
@@ -126,7 +126,7 @@ RUN=(run --daemon --pid-file "$PIDFILE" -i "$INTERVAL" -d "$DUMPDIR" -l "$LOGFIL
 STOP=("$USERLAND" stop --pid-file "$PIDFILE" --timeout "$STOP_TIMEOUT")	# then SIGKILL, exit 1
 U "${LOAD[@]}" --check && U "${RUN[@]}" --check && "${STOP[@]}" --check &&
 	U load -I lo --hook xdp --xdp-mode "$XDP_MODE" --check || exit 2	# used with -d xdp only
-[ "$(id -u)" -eq 0 ] || [ "$CMD" = status ] || die 1 "$CMD needs root"
+[ "$(id -u)" -eq 0 ] || [ "$CMD" = status ] || die 1 "failed to $CMD: needs root"
 [ "$CMD" = status ] ||	# one changing verb at a time
 	{ mkdir -p "$RUNDIR" && exec 9>"$RUNDIR/lock" && { ! command -v flock >/dev/null || flock -w 60 9; }; } ||
 	die 1 "failed to lock $RUNDIR/lock: another $PROG is running"

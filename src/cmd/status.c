@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * status.c - the status command: where our filter is attached (from the
- * kernel), the pinned table's occupancy and the kernel's counters (from
+ * status.c - the status command: where the -p table's programs are attached
+ * (from the kernel), the pinned table's occupancy and the kernel's counters (from
  * bpffs), as text or as one JSON object (-j).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -116,8 +116,10 @@ static int skel_open(struct flowmon_bpf *fm, const char *path)
 	return 0;
 }
 
-/* A pinned table from an earlier load keeps its capacity: adopt it. */
-/* The table the load adopts (flows_fd, or pinned): its shape; all zero if none. */
+/*
+ * The table the load adopts (flows_fd, or pinned), whose capacity and
+ * entries it keeps: its shape; all zero if none.
+ */
 static void table_info(const struct loader_opts *o, const char *table, struct bpf_map_info *info)
 {
 	__u32 ilen = sizeof(*info);

@@ -40,7 +40,8 @@ static void doc_sizes(FILE *out)
 				v & IPFIX_TF_UNI ? "uniflow" : "biflow",
 				v & IPFIX_TF_V6 ? "IPv6" : "IPv4",
 				v & IPFIX_TF_EGRESS ? "egress" : "ingress",
-				ipfix_data_rec_len(base[b] + v), ipfix_template_fields(base[b] + v));
+				ipfix_data_rec_len(base[b] + v),
+				ipfix_template_fields(base[b] + v));
 	fprintf(out, "| %u | exporter statistics (options) | | | %zu octets | %d |\n",
 		IPFIX_TID_STATS, ipfix_data_rec_len(IPFIX_TID_STATS),
 		ipfix_template_fields(IPFIX_TID_STATS));

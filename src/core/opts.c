@@ -118,7 +118,7 @@ static const struct opt_def opt_defs[] = {
 		"auto: native where the driver has it (default auto)" },
 	{ "tc-mech", OPT_TC_MECH, "MECH", C(RUN) | C(LOAD), "TC hooks through tcx links "
 		"(kernel 6.6+) or clsact filters; auto: tcx where the kernel has it (default auto)" },
-	{ "all", OPT_ALL, NULL, C(UNLOAD), "unload: every interface where our filter is" },
+	{ "all", OPT_ALL, NULL, C(UNLOAD), "unload: every hook where a program using the -p table is" },
 	{ "idle-timeout", OPT_IDLE, "SEC", C_KERN, "end flows idle for SEC seconds "
 		"(default 15)" },
 	{ "active-timeout", OPT_ACTIVE, "SEC", C_KERN, "split records of flows older than SEC "
@@ -166,7 +166,7 @@ static const struct cmd_def cmd_defs[CMD_MAX] = {
 		"interfaces" },
 	[CMD_UNLOAD] = { "unload", "", "remove our filters from -I interfaces or --all; "
 		"an empty clsact qdisc goes too" },
-	[CMD_PURGE] = { "purge", "", "unload everywhere, then remove the pinned maps" },
+	[CMD_PURGE] = { "purge", "", "unload the table's hooks (as --all), then remove the pinned maps" },
 	[CMD_STATUS] = { "status", "", "where we are attached, table occupancy, kernel "
 		"counters (-j: JSON)" },
 	[CMD_TOP] = { "top", "", "live view of the open flows, refreshed every second (q quits)" },

@@ -25,7 +25,7 @@ enum flowmon_cmd {
 	CMD_REPLAY,	/* replay FILE (-r): a pcap through the program */
 	CMD_LOAD,	/* load, pin, attach on -I interfaces, exit */
 	CMD_UNLOAD,	/* remove our filters from -I interfaces (or --all), exit */
-	CMD_PURGE,	/* unload everywhere, remove the pinned maps, exit */
+	CMD_PURGE,	/* unload the table's hooks, remove the pinned maps, exit */
 	CMD_STATUS,	/* attachments, occupancy, counters, exit */
 	CMD_TOP,	/* live full-screen view of the open flows */
 	CMD_PLUGIN,	/* plugin load FILE | unload NAME | list: BPF feature plugins */

@@ -172,7 +172,8 @@ BPF_TEST(profile_refuses_older_layout)
 	int fd;
 
 	for (i = 0; i < 2; i++) {
-		struct loader_opts o = { .obj_path = fx_obj_path(), .replay = true, .max_flows = 64 };
+		struct loader_opts o = { .obj_path = fx_obj_path(), .replay = true,
+					 .max_flows = 64 };
 
 		fd = table_with_layout(cases[i].off, &btf);
 		REQUIRE(fd > 0);
