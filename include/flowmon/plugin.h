@@ -151,21 +151,18 @@ enum fm_plugin_counter {
  * XDP (a program array serves one program type); flowmon_plugin_ctx: the
  * packet's context, per CPU.
  */
+#define FM_PLUGIN_PROGS_MAP(name, PIN)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PROG_ARRAY);			\
+		__uint(max_entries, FLOWMON_PLUGIN_SLOTS);		\
+		__type(key, __u32);					\
+		__type(value, __u32);					\
+		PIN							\
+	} name SEC(".maps")
+
 #define FLOWMON_PLUGIN_MAPS(PIN)						\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_PROG_ARRAY);			\
-		__uint(max_entries, FLOWMON_PLUGIN_SLOTS);		\
-		__type(key, __u32);					\
-		__type(value, __u32);					\
-		PIN							\
-	} flowmon_plugins SEC(".maps");					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_PROG_ARRAY);			\
-		__uint(max_entries, FLOWMON_PLUGIN_SLOTS);		\
-		__type(key, __u32);					\
-		__type(value, __u32);					\
-		PIN							\
-	} flowmon_plugins_xdp SEC(".maps");				\
+	FM_PLUGIN_PROGS_MAP(flowmon_plugins, PIN);			\
+	FM_PLUGIN_PROGS_MAP(flowmon_plugins_xdp, PIN);			\
 	struct {							\
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);		\
 		__uint(max_entries, 1);					\
