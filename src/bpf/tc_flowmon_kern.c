@@ -285,7 +285,9 @@ static __always_inline int bcc_account(struct __sk_buff *skb)
 
 	if (!s || account_meta(&s->m) != -FM_EAGAIN)
 		return TC_ACT_UNSPEC;
+#ifndef FM_BCC_NO_RETRY		/* (a test measures what the retry saves) */
 	bpf_tail_call(skb, FM_MAP(flowmon_bcc_progs), FM_BCC_ACCOUNT);
+#endif
 	wire_fill(&s->m, &w);	/* out of tail calls */
 	fm_count(CNT_RACE_LOST, w.pkts);
 	return TC_ACT_UNSPEC;

@@ -166,12 +166,21 @@ if taskset -c 0,1 true 2>/dev/null; then
 		"one flow from two CPUs at once (BPF_PROG_TEST_RUN): every packet counted" ||
 		tap_diag "$(grep -v 'warning\|^ *^\|^ *$\|In file' "$FM_TMP/race.err" | tail -n 5)"
 	# a spin of one try gives up on hundreds to thousands of these packets
-	# (864 and 2519 in two runs without the retry): the accounting program
-	# runs itself again (bcc_account) and loses a few, each in race_lost
-	read -r _ SENT _ COUNTED _ LOST < <(fm_in "$NS" "$FM_PY" \
-		"$FLOWMON_ROOT/tests/e2e/tools/bcc_race.py" "$FLOWMON_ROOT" 200000 1 2>/dev/null | tail -n 1)
-	tap_is "$((COUNTED + LOST))" "$SENT" "a spin of one try: every packet counted or in race_lost"
-	tap_cmp "${LOST:-9999}" -lt 100 "a spin of one try: the retry by tail call counts all but a few"
+	# (864 and 2519 in two runs without the retry, idle; more under load):
+	# the accounting program runs itself again (bcc_account) and loses a
+	# few (10-12 idle, 46-205 with a test suite beside it), each in
+	# race_lost; the two builds measured one after the other
+	race() {	# extra args of bcc_race.py: "sent counted lost"
+		fm_in "$NS" "$FM_PY" "$FLOWMON_ROOT/tests/e2e/tools/bcc_race.py" "$FLOWMON_ROOT" \
+			200000 1 "$@" 2>/dev/null | tail -n 1 | awk '{ print $2, $4, $6 }'
+	}
+	read -r SENT N_COUNTED N_LOST < <(race noretry)
+	read -r SENT COUNTED LOST < <(race)
+	fm_need "without the retry a spin of one try loses packets ($N_LOST)" test "${N_LOST:-0}" -ge 50
+	tap_is "$((COUNTED + LOST))/$((N_COUNTED + N_LOST))" "$SENT/$SENT" \
+		"a spin of one try: every packet counted or in race_lost, with and without the retry"
+	tap_cmp "$((${LOST:-99999} * 4))" -lt "${N_LOST:-0}" \
+		"a spin of one try: the retry by tail call loses under a quarter of what it did ($LOST of $N_LOST)"
 else
 	tap_skip "one flow from two CPUs at once" "CPUs 0 and 1 are not both available"
 	tap_skip "a spin of one try: counted or race_lost" "CPUs 0 and 1 are not both available"

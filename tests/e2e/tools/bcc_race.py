@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-"""bcc_race.py ROOT [REPEAT [SPIN]] - the BCC profile's owner lock under contention:
+"""bcc_race.py ROOT [REPEAT [SPIN [noretry]]] - the BCC profile's owner lock under contention:
 builds the BCC programs as tc_flowmon.py does (no attach), runs the TC
 ingress chain on CPU 0 and CPU 1 at once (BPF_PROG_TEST_RUN, REPEAT
 packets three times each) on one TCP flow, and prints
 "sent N counted N race_lost N" from the table and the counters. SPIN:
 build the lock's spin with SPIN tries of one clock read (FM_BCC_SPIN),
-not 64 of 32, so that it gives up often and the retry must do the work."""
+not 64 of 32, so that it gives up often and the retry must do the work;
+noretry: without the retry (FM_BCC_NO_RETRY), to compare."""
 import ctypes as ct
 import os
 import struct
@@ -15,6 +16,7 @@ import sys
 ROOT = sys.argv[1]
 REPEAT = int(sys.argv[2]) if len(sys.argv) > 2 else 200000
 SPIN = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+NORETRY = len(sys.argv) > 4 and sys.argv[4] == "noretry"
 CALLS = 3
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 sys.argv = sys.argv[:1]
@@ -41,6 +43,8 @@ m = T.Meter(Args(), ROOT)
 m.make_maps()
 if SPIN:
     m.cflags += ["-DFM_BCC_SPIN=%d" % SPIN, "-DFM_BCC_PAUSE_READS=1"]
+if NORETRY:
+    m.cflags += ["-DFM_BCC_NO_RETRY=1"]
 m.compile()
 fd = m.fns["fm_bcc_ingress"].fd
 pkt = bytes(Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02") /
