@@ -190,6 +190,9 @@ struct flow_metrics {
 	 (f) & FLOWMON_F_L2 ? FLOWMON_END_L2 :				\
 	 (f) & FLOWMON_F_TCP ? FLOWMON_END_TCP : FLOWMON_END_HOT)
 
+/* Is n the length of some profile's entries? */
+#define FLOWMON_ENTRY_SIZE_VALID(n)	(FLOWMON_ENTRY_SIZE(FLOWMON_ENTRY_FEATURES(n)) == (n))
+
 /* The features a table whose entries are n bytes long can meter. */
 #define FLOWMON_ENTRY_FEATURES(n)					\
 	(((n) >= FLOWMON_END_TCP ? FLOWMON_F_TCP : 0) |			\

@@ -51,8 +51,7 @@ static void proc_comm(const char *who, char *buf, size_t len)
 	fclose(f);
 }
 
-/* Whether pid runs this program: not gone, not a zombie, not another program reusing it. */
-static bool runs_us(long pid)
+bool daemon_runs_us(long pid)
 {
 	char who[32], comm[64], self[64];
 
@@ -83,7 +82,7 @@ static long running_pid(const char *pid_file)
 	pid = strtol(line, &end, 10);
 	if (pid <= 0 || (*end && *end != '\n') || pid == getpid())
 		return 0;
-	return runs_us(pid) ? pid : 0;
+	return daemon_runs_us(pid) ? pid : 0;
 }
 
 /* A relative path as the user meant it: from where the daemon was started, not /. */
@@ -332,7 +331,7 @@ int cmd_stop(const struct flowmon_opts *o)
 		pr_err("failed to stop daemon (pid %ld): %s\n", pid, strerror(errno));
 		return 1;
 	}
-	for (i = 0; runs_us(pid); i++) {
+	for (i = 0; daemon_runs_us(pid); i++) {
 		if (i == o->stop_timeout * 10) {
 			kill((pid_t)pid, SIGKILL);
 			unlink(o->pid_file);

@@ -8,6 +8,7 @@
 #ifndef __FLOWMON_DAEMON_H
 #define __FLOWMON_DAEMON_H
 
+#include <stdbool.h>
 #include "opts.h"
 
 /*
@@ -20,6 +21,8 @@
 int daemon_start(struct flowmon_opts *o);
 /* Ready: write the pid file, let the caller go, leave its terminal. 0 or -errno. */
 int daemon_ready(const struct flowmon_opts *o);
+/* Whether pid runs this program: not gone, not a zombie, not another program reusing it. */
+bool daemon_runs_us(long pid);
 /* Exit: remove the pid file written by this process. */
 void daemon_exit(void);
 

@@ -464,9 +464,7 @@ static uint32_t flow_table_id(const char *path)
 
 	if (fd < 0)
 		return 0;
-	table = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_HASH &&
-		info.key_size == sizeof(struct flow_key) &&
-		FLOWMON_ENTRY_SIZE(FLOWMON_ENTRY_FEATURES(info.value_size)) == info.value_size;
+	table = !bpf_obj_get_info_by_fd(fd, &info, &len) && collector_is_flow_table(&info);
 	close(fd);
 	return table ? info.id : 0;
 }

@@ -13,6 +13,7 @@
 #include "now.h"
 #include "cmds.h"
 #include "collect.h"
+#include "daemon.h"
 #include "flowread.h"
 #include "format.h"
 #include "ifaces.h"
@@ -34,28 +35,6 @@ struct table_state {
 	bool have_flows;
 };
 
-static void read_comm(const char *path, char *comm, size_t len)
-{
-	FILE *f = fopen(path, "r");
-
-	comm[0] = '\0';
-	if (f && !fgets(comm, (int)len, f))
-		comm[0] = '\0';
-	if (f)
-		fclose(f);
-}
-
-/* Is pid a program of our name (a daemon killed hard leaves its file; pids are reused)? */
-static bool pid_is_ours(pid_t pid)
-{
-	char path[64], comm[32], self[32];
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	read_comm(path, comm, sizeof(comm));
-	read_comm("/proc/self/comm", self, sizeof(self));
-	return comm[0] && !strcmp(comm, self);
-}
-
 /* The run that meters this table, from the stats file it rewrites every period. */
 static void read_daemon(const struct flowmon_opts *o, struct table_state *st)
 {
@@ -68,7 +47,7 @@ static void read_daemon(const struct flowmon_opts *o, struct table_state *st)
 	if (!f)
 		return;
 	st->daemon = !selfstats_parse(f, &st->run) && st->run.pid > 0 &&
-		     pid_is_ours(st->run.pid);
+		     daemon_runs_us(st->run.pid);	/* a daemon killed hard leaves its file */
 	fclose(f);
 }
 

@@ -22,6 +22,13 @@ _Static_assert(sizeof(struct flowmon_sweep) == 48, "flowmon_sweep ABI");
 /* Sweeps per scan at most: each one ends what fits in the ring, then we read. */
 #define SWEEP_ROUNDS	1024
 
+bool collector_is_flow_table(const struct bpf_map_info *info)
+{
+	/* entries as long as a profile's blocks (flowmon.h): 64 to 208 bytes */
+	return info->type == BPF_MAP_TYPE_HASH && info->key_size == sizeof(struct flow_key) &&
+	       FLOWMON_ENTRY_SIZE_VALID(info->value_size);
+}
+
 int collector_check_map(int fd, const char *what, uint32_t *max_entries)
 {
 	struct bpf_map_info info = {};
@@ -33,9 +40,7 @@ int collector_check_map(int fd, const char *what, uint32_t *max_entries)
 		pr_err("failed to inspect map %s: %s\n", what, strerror(-err));
 		return err;
 	}
-	/* entries as long as a profile's blocks (flowmon.h): 64 to 208 bytes */
-	if (info.type != BPF_MAP_TYPE_HASH || info.key_size != sizeof(struct flow_key) ||
-	    FLOWMON_ENTRY_SIZE(FLOWMON_ENTRY_FEATURES(info.value_size)) != info.value_size) {
+	if (!collector_is_flow_table(&info)) {
 		pr_err("failed to use map %s: wrong shape (type %u, key %u B, value %u B; "
 		       "expected hash, key %zu B, value %u-%zu B)\n",
 		       what, info.type, info.key_size, info.value_size, sizeof(struct flow_key),

@@ -48,6 +48,9 @@ struct collector {
 	uint64_t emit_errors;
 };
 
+/* A map of a flow table's shape: hash, flow_key, some profile's entries. */
+struct bpf_map_info;
+bool collector_is_flow_table(const struct bpf_map_info *info);
 /*
  * Check that fd is a flow table of our shape; prints one line naming 'what'
  * and returns -EINVAL when it is not. *max_entries gets its capacity.

@@ -20,7 +20,7 @@ int flowread_init(struct flowread *fr, int fd, uint32_t max_entries)
 	memset(fr, 0, sizeof(*fr));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return -errno;
-	if (!info.value_size || info.value_size > sizeof(struct flow_metrics))
+	if (!FLOWMON_ENTRY_SIZE_VALID(info.value_size))
 		return -EINVAL;
 	fr->value_size = info.value_size;
 	fr->fd = fd;

@@ -19,6 +19,7 @@
 #include "flowmon/plugin.h"
 #include "loader.h"
 #include "log.h"
+#include "opts.h"
 #include "pinname.h"
 #include "tc_flowmon_kern.skel.h"
 
@@ -169,22 +170,6 @@ static bool layout_ours(const struct bpf_map_info *have)
 	return ours;
 }
 
-/* "tcp,l2,iat,hist" (block order), or "none". */
-static const char *features_str(uint8_t f, char *buf, size_t len)
-{
-	static const char *const names[] = { "tcp", "l2", "iat", "hist" };
-	static const uint8_t bits[] = { FLOWMON_F_TCP, FLOWMON_F_L2, FLOWMON_F_IAT,
-					FLOWMON_F_HIST };
-	size_t i, n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < 4; i++)
-		if (f & bits[i])
-			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
-				      names[i]);
-	return n ? buf : "none";
-}
-
 /*
  * The profile: what is metered (features), and how long the table's entries
  * are (flowmon.h: up to the last block of its profile). A new table gets the
@@ -204,7 +189,7 @@ static int set_profile(struct flowmon_bpf *fm, const struct loader_opts *o,
 	int fd, err;
 
 	holds = FLOWMON_ENTRY_FEATURES(size);
-	if (FLOWMON_ENTRY_SIZE(holds) != size)
+	if (!FLOWMON_ENTRY_SIZE_VALID(size))
 		return 0;	/* not a flow table: collector_check_map says so */
 	if (have->value_size && !layout_ours(have)) {
 		pr_err("failed to adopt table %s: an older version created it (its entries are "
@@ -214,12 +199,12 @@ static int set_profile(struct flowmon_bpf *fm, const struct loader_opts *o,
 	if ((want & ~holds) && o->features_set && !o->sweep_only) {
 		pr_err("failed to configure table %s: its %u-byte entries hold %s; --features %s "
 		       "needs a new table (purge it first)\n", table, size,
-		       features_str(holds, a, sizeof(a)), features_str(want, b, sizeof(b)));
+		       opts_features_str(holds, a, sizeof(a)), opts_features_str(want, b, sizeof(b)));
 		return ERR_SAID;
 	}
 	if ((want & ~holds) && !o->sweep_only)
 		pr_info("table %s holds %s (its %u-byte entries): metering those; purge it "
-			"for more\n", table, features_str(holds, a, sizeof(a)), size);
+			"for more\n", table, opts_features_str(holds, a, sizeof(a)), size);
 	skel->rodata->flowmon_cfg.features = want & holds;
 	skel->rodata->flowmon_cfg.table_features = holds;
 	if (o->flows_fd > 0)	/* bpf_map__reuse_fd took the table's shape */

@@ -420,29 +420,44 @@ static int opt_engine(struct parse_ctx *c, struct flowmon_opts *o, const char *s
 	return 0;
 }
 
+/* --features names: the four features, then the two words for all and none. */
+static const struct {
+	const char *name;
+	int bits;
+} feature_names[] = { { "iat", FLOWMON_F_IAT }, { "hist", FLOWMON_F_HIST },
+		      { "tcp", FLOWMON_F_TCP }, { "l2", FLOWMON_F_L2 },
+		      { "all", FLOWMON_F_ALL }, { "none", 0 } };
+
+const char *opts_features_str(uint8_t f, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (f & feature_names[i].bits)
+			n += snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
+				      feature_names[i].name);
+	return n ? buf : "none";
+}
+
 /* --features: the metering profile, "all", "none" or a list of iat,hist,tcp,l2. */
 static int opt_features(struct parse_ctx *c, struct flowmon_opts *o, const char *s)
 {
-	static const struct {
-		const char *name;
-		int bits;
-	} names[] = { { "iat", FLOWMON_F_IAT }, { "hist", FLOWMON_F_HIST },
-		      { "tcp", FLOWMON_F_TCP }, { "l2", FLOWMON_F_L2 },
-		      { "all", FLOWMON_F_ALL }, { "none", 0 } };
 	const char *p = s;
 	int f = 0;
 	size_t i, n;
 
 	while (*p) {
 		n = strcspn(p, ",");
-		for (i = 0; i < ARRAY_SIZE(names); i++) {
-			if (strlen(names[i].name) == n && !strncmp(p, names[i].name, n))
+		for (i = 0; i < ARRAY_SIZE(feature_names); i++) {
+			if (strlen(feature_names[i].name) == n &&
+			    !strncmp(p, feature_names[i].name, n))
 				break;
 		}
-		if (i == ARRAY_SIZE(names))
+		if (i == ARRAY_SIZE(feature_names))
 			return fail(c, "invalid features '%s': expected all, none, or a list of "
 				    "iat, hist, tcp, l2", s);
-		f |= names[i].bits;
+		f |= feature_names[i].bits;
 		p += n + (p[n] == ',');
 	}
 	o->features = f;

@@ -104,5 +104,7 @@ void opts_usage(FILE *f, const char *prog);
 int opts_cmd_usage(FILE *f, const char *prog, const char *cmd);
 /* Name of a command ("run", "load", ...), NULL if out of range. */
 const char *opts_cmd_str(enum flowmon_cmd cmd);
+/* FLOWMON_F_* bits as --features names them ("iat,tcp"), or "none". */
+const char *opts_features_str(uint8_t f, char *buf, size_t len);
 
 #endif /* __FLOWMON_OPTS_H */

@@ -260,24 +260,27 @@ TEST(opts_metrics_address)
 /* The split export.c and httpd.c use: the host without brackets, the port, or 0. */
 TEST(hostport_split)
 {
+	static const struct {
+		const char *spec;
+		bool port_only;
+		const char *host;
+		unsigned int port;
+	} ok[] = {
+		{ "[2001:db8::1]:4739", false, "2001:db8::1", 4739 },
+		{ "[fe80::1%eth0]", false, "fe80::1%eth0", 0 },
+		{ "collector.example.org:2055", false, "collector.example.org", 2055 },
+		{ "9464", true, "", 9464 },
+		{ "9464", false, "9464", 0 },	/* a collector named 9464, port 0: IPFIX's */
+	};
 	unsigned int port;
 	char host[64];
+	size_t i;
 
-	CHECK_EQ(hostport_parse("[2001:db8::1]:4739", false, host, sizeof(host), &port), 0);
-	CHECK_STR(host, "2001:db8::1");
-	CHECK_EQ(port, 4739);
-	CHECK_EQ(hostport_parse("[fe80::1%eth0]", false, host, sizeof(host), &port), 0);
-	CHECK_STR(host, "fe80::1%eth0");
-	CHECK_EQ(port, 0);
-	CHECK_EQ(hostport_parse("collector.example.org:2055", false, host, sizeof(host), &port), 0);
-	CHECK_STR(host, "collector.example.org");
-	CHECK_EQ(port, 2055);
-	CHECK_EQ(hostport_parse("9464", true, host, sizeof(host), &port), 0);
-	CHECK_STR(host, "");
-	CHECK_EQ(port, 9464);
-	CHECK_EQ(hostport_parse("9464", false, host, sizeof(host), &port), 0);
-	CHECK_STR(host, "9464");	/* a collector named 9464, port 0: IPFIX's */
-	CHECK_EQ(port, 0);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_EQ(hostport_parse(ok[i].spec, ok[i].port_only, host, sizeof(host), &port), 0);
+		CHECK_STR(host, ok[i].host);
+		CHECK_EQ(port, ok[i].port);
+	}
 	CHECK_EQ(hostport_parse("h:x", false, host, sizeof(host), &port), -EDOM);
 	CHECK_EQ(hostport_parse("h:0", false, host, sizeof(host), &port), -ERANGE);
 	CHECK_EQ(hostport_parse("a-very-long-host-name-that-does-not-fit:1", false, host, 16,
