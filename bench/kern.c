@@ -297,6 +297,7 @@ struct kern_case {
 
 struct figure {
 	double med, min, max;
+	double ratio, ratio_net;	/* medians of the per-trial ratios to the floor */
 };
 
 static void print_fig(const char *what, const struct figure *f, const struct figure *nop)
@@ -312,11 +313,29 @@ static void print_ratios(const struct kern_ctx *k, const struct figure *f)
 	for (i = 0; i < S_FLOOR; i++) {
 		if (k->s[i].prog_fd < 0 || i == S_REPLAY)
 			continue;
-		printf("  ratio %-28s %8.2fx %28.2fx\n", k->s[i].name, f[i].med / f[S_FLOOR].med,
-		       (f[i].med - f[S_NOP].med) / (f[S_FLOOR].med - f[S_NOP].med));
+		printf("  ratio %-28s %8.2fx %28.2fx\n", k->s[i].name, f[i].ratio, f[i].ratio_net);
 	}
 }
 
+
+/*
+ * The ratio of subject v to the floor, trial by trial (trial t of each ran
+ * one right after the other: the machine's drift hits both), then the
+ * median; net: with the nop of the same trial subtracted from both.
+ */
+static void ratios_of(const double *v, const double *floor, const double *nop, int n,
+		      struct figure *f)
+{
+	double r[64], rn[64];
+	int t;
+
+	for (t = 0; t < n; t++) {
+		r[t] = v[t] / floor[t];
+		rn[t] = floor[t] > nop[t] ? (v[t] - nop[t]) / (floor[t] - nop[t]) : 0;
+	}
+	f->ratio = bench_median(r, n);
+	f->ratio_net = bench_median(rn, n);
+}
 
 static void figure_of(double *v, int n, struct figure *f)
 {
@@ -360,6 +379,10 @@ static int compare(const struct kern_ctx *k, const struct kern_case *c,
 	}
 	if (err)
 		return err;
+	for (i = 0; i < S_FLOOR; i++) {
+		if (k->s[i].prog_fd >= 0)
+			ratios_of(v[i], v[S_FLOOR], v[S_NOP], n, &f[i]);
+	}
 	for (i = 0; i < S_MAX; i++) {
 		if (k->s[i].prog_fd >= 0)
 			figure_of(v[i], n, &f[i]);
@@ -458,7 +481,8 @@ int bench_kern(const struct bench_opts *o, int argc, char **argv)
 	       "median of %d trials, the subjects' trials interleaved; established: %d runs\n"
 	       "per trial (repeat); new and existing flows: %d distinct keys per trial,\n"
 	       "repeat=1 each (the timer's own cost is in the nop line), mean per trial;\n"
-	       "tables %u entries. Ratios: whole run, then with the nop subtracted\n",
+	       "tables %u entries. Ratios: median of the per-trial ratios to the floor's\n"
+	       "trial, then the same with each trial's nop subtracted\n",
 	       o->cpu, o->trials, EST_REPEAT, INS_KEYS, KERN_FLOWS);
 	printf("  %-34s %8s  %-18s  %8s\n", "", "ns/pkt", "[min .. max]", "- nop");
 	for (i = 0; !err && i < sizeof(cases) / sizeof(cases[0]); i++) {
