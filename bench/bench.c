@@ -140,6 +140,7 @@ static void usage(FILE *f)
 		"             [--plugins DIR] CMD [ARGS]\n"
 		"  kern [established|inserts]   kernel ns/packet of flowmon_ingress, flowmon_xdp,\n"
 		"                           and the floor\n"
+		"  kern ab                  new flows: --obj against --nohook FILE, in pairs\n"
 		"  scan [N...]              userland read/plan/purge ns/flow (default 100000 1000000)\n"
 		"  mem                      flow table memlock at 65536 and 1<<20 entries, by profile\n"
 		"  exec [--pcap F] [--log F] [--timeout S] [--base-label L] [--base-log F]\n"

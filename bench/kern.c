@@ -355,7 +355,7 @@ static int compare(const struct kern_ctx *k, const struct kern_case *c,
 	int i, t, n = k->trials < 64 ? k->trials : 64, err = 0;
 	struct bench_pkt p[S_MAX];
 	struct figure f[S_MAX];
-	double v[S_MAX][64];
+	double v[S_MAX][64], hook[64];
 
 	printf("%s\n", c->title);
 	for (i = 0; i < S_MAX; i++) {
@@ -383,6 +383,8 @@ static int compare(const struct kern_ctx *k, const struct kern_case *c,
 		if (k->s[i].prog_fd >= 0)
 			ratios_of(v[i], v[S_FLOOR], v[S_NOP], n, &f[i]);
 	}
+	for (t = 0; t < n && k->s[S_NOHOOK].prog_fd >= 0; t++)
+		hook[t] = v[S_LIVE][t] - v[S_NOHOOK][t];
 	for (i = 0; i < S_MAX; i++) {
 		if (k->s[i].prog_fd >= 0)
 			figure_of(v[i], n, &f[i]);
@@ -394,7 +396,7 @@ static int compare(const struct kern_ctx *k, const struct kern_case *c,
 	print_ratios(k, f);
 	if (k->s[S_NOHOOK].prog_fd >= 0)
 		printf("  plugin hook, no plugin loaded: %+.1f ns/pkt (default profile - without the "
-		       "hook)\n", f[S_LIVE].med - f[S_NOHOOK].med);
+		       "hook, per trial)\n", bench_median(hook, n));
 	return 0;
 }
 
@@ -464,6 +466,51 @@ static int hook_cost(const struct kern_ctx *k)
 	return err;
 }
 
+/*
+ * `kern ab`: new flows through the meter (--obj) and a build of it to
+ * compare (--nohook FILE), in pairs, each first in every other pair; the
+ * medians of the per-pair differences and ratios. Two tables of the same
+ * shape side by side differ by more than a small change costs, in a run of
+ * interleaved trials; pairs in alternating order cancel that, and the
+ * machine's drift.
+ */
+#define AB_PAIRS	40
+
+static int ab_inserts(const struct kern_ctx *k)
+{
+	static const struct { const char *title; enum bench_l4 kind; } shapes[] = {
+		{ "new flow, TCP/IPv4 SYN with 20 B of options", BL4_TCP_SYN },
+		{ "new flow, UDP/IPv4, 100 B", BL4_UDP },
+	};
+	const struct subject *a = &k->s[S_LIVE], *b = &k->s[S_NOHOOK];
+	double d[AB_PAIRS], r[AB_PAIRS], va, vb;
+	struct bench_pkt pa, pb;
+	size_t i;
+	int t, err = 0;
+
+	if (a->prog_fd < 0 || b->prog_fd < 0)
+		return -ENOENT;
+	printf("%s against %s: %d pairs of %d new flows, in turn, medians of the pairs\n",
+	       a->name, b->name, AB_PAIRS, INS_KEYS);
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]) && !err; i++) {
+		bench_pkt_build(&pa, 4, shapes[i].kind, 100);
+		pb = pa;
+		for (t = 0; t < AB_PAIRS && !err; t++) {
+			if (t & 1) {
+				err = ins_trial(b, &pb, t, &vb) ?: ins_trial(a, &pa, t, &va);
+			} else {
+				err = ins_trial(a, &pa, t, &va) ?: ins_trial(b, &pb, t, &vb);
+			}
+			d[t] = va - vb;
+			r[t] = va / vb;
+		}
+		if (!err)
+			printf("  %-44s %+7.1f ns/pkt, %.3fx\n", shapes[i].title,
+			       bench_median(d, AB_PAIRS), bench_median(r, AB_PAIRS));
+	}
+	return err;
+}
+
 int bench_kern(const struct bench_opts *o, int argc, char **argv)
 {
 	const char *only = argc > 1 ? argv[1] : NULL;	/* "established" or "many" */
@@ -476,6 +523,11 @@ int bench_kern(const struct bench_opts *o, int argc, char **argv)
 	if (err) {
 		kern_close(&k);
 		return 1;
+	}
+	if (only && !strcmp(only, "ab")) {
+		err = ab_inserts(&k);
+		kern_close(&k);
+		return err ? 1 : 0;
 	}
 	printf("kernel cost per packet: BPF_PROG_TEST_RUN on CPU %d, opts.duration (ns/run),\n"
 	       "median of %d trials, the subjects' trials interleaved; established: %d runs\n"

@@ -105,6 +105,7 @@ echo "  the program on both TC hooks of the sender's end, loaded by iproute2;"
 echo "  kernel.bpf_stats_enabled: run_time_ns / run_cnt; $ROUNDS rounds each, interleaved"
 ours=()
 floor=()
+ratio=()
 for r in $(seq "$ROUNDS"); do
 	read -r o oc < <(round ours) || exit 1
 	read -r f fc < <(round floor) || exit 1
@@ -112,8 +113,12 @@ for r in $(seq "$ROUNDS"); do
 		"$r" "$o" "$oc" "$f" "$fc"
 	ours+=("$o")
 	floor+=("$f")
+	ratio+=("$(awk -v o="$o" -v f="$f" 'BEGIN { printf "%.4f", f > 0 ? o / f : 0 }')")
 done
 med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mo=$(med "${ours[@]}")
 mf=$(med "${floor[@]}")
-awk -v o="$mo" -v f="$mf" 'BEGIN { printf "  median: ours %.1f, floor %.1f ns/run: ratio %.2fx\n", o, f, o / f }'
+mr=$(med "${ratio[@]}")
+# the ratio of each round to the floor's round right after it, then the median
+awk -v o="$mo" -v f="$mf" -v r="$mr" 'BEGIN {
+	printf "  median: ours %.1f, floor %.1f ns/run; median of the rounds'"'"' ratios %.2fx\n", o, f, r }'

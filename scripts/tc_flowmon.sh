@@ -67,7 +67,7 @@ ARGS=$(getopt -n "$PROG" -o i:ap:s:m:d:w:u:jh -l interface:,all,int:,program:,se
 	-l direction:,tc-mech:,xdp-mode:,write:,userland:,json,show-defaults,version,help -- "$@") ||
 	{ echo "Try '$PROG --help'." >&2; exit 2; }
 eval set -- "$ARGS"
-SHOW_DEFAULTS=no IFACE_GIVEN=no DIR_GIVEN=no
+SHOW_DEFAULTS=no IFACE_GIVEN=no DIR_GIVEN=no VERSION=no
 while [ "$1" != -- ]; do	# getopt put each value right after its option
 	case $1 in
 	-i | --interface) IFACE=$2 IFACE_GIVEN=yes ;;	-d | --direction) DIR=$2 DIR_GIVEN=yes ;;
@@ -77,13 +77,16 @@ while [ "$1" != -- ]; do	# getopt put each value right after its option
 	-a | --all) IFACE=all IFACE_GIVEN=yes; shift; continue ;;
 	-j | --json) FORMAT=json; shift; continue ;;
 	--show-defaults) SHOW_DEFAULTS=yes; shift; continue ;;
-	--version) V=$("$USERLAND" --version) || die 1 "failed to run $USERLAND --version"
-		V=${V#* } && echo "$PROG ${V%%,*}"; exit 0 ;;	# the userland's version is ours
+	--version) VERSION=yes; shift; continue ;;	# after every option: -u may follow it
 	-h | --help) usage; exit 0 ;;
 	esac
 	shift 2
 done
 shift
+if [ "$VERSION" = yes ]; then	# the userland's version is ours
+	V=$("$USERLAND" --version) || die 1 "failed to run $USERLAND --version"
+	V=${V#* } && echo "$PROG ${V%%,*}" && exit 0
+fi
 [ $# -le 1 ] || usage_err "one command expected, got '$1' and '$2'"
 CMD=${1:-}
 

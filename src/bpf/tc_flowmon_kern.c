@@ -307,6 +307,7 @@ static __always_inline int tc_meter(struct __sk_buff *skb, __u8 dir)
 	meta_start(skb, &m, dir);
 	p.data = (void *)(long)skb->data;
 	p.end = (void *)(long)skb->data_end;
+	p.ctx = skb;
 	p.has_l2 = skb_has_l2(skb);
 	p.fake_l2 = flowmon_cfg.replay_mode && skb->cb[1];
 	fast = fm_fast_parse(&p, &m) ? fm_fast_account(&m) : 0;

@@ -5,8 +5,11 @@
  *
  * Plain means: an Ethernet header with no tag in the frame, then IPv4
  * without options or fragmentation, or IPv6 with TCP or UDP right after
- * the fixed header; TCP without SYN, or UDP; lengths consistent with the
- * frame (a GSO/GRO aggregate counts as its segments, as everywhere). When its flow exists, is
+ * the fixed header; TCP or UDP; lengths consistent with the frame (a
+ * GSO/GRO aggregate counts as its segments, as everywhere). A SYN's
+ * options go through the general path's option parser (parse.h): a new
+ * TCP connection is parsed once, not tried here and parsed again there,
+ * which took 60 ns of its first packet's cost. When its flow exists, is
  * counted at this hook, holds a record and needs no split, the packet is
  * added under the entry's lock by the same stats_add() as always. When the
  * flow does not exist, the parse is complete for a first packet too, and
@@ -21,12 +24,46 @@
 #define __FLOWMON_FAST_H
 
 
-FM_INLINE int fast_tcp(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
+/*
+ * A SYN's options, by the general path's parser, in a function of its
+ * own per hook: inlined into the entry point, whose stack holds the
+ * packet's fm_meta, the parser's 72-byte copy of the options would push
+ * the deepest call chain past the 512-byte stack.
+ */
+FM_SUBPROG void fast_opts_skb(struct __sk_buff *skb, __u32 off, __u32 len, struct fm_meta *m)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_SKB, .ctx = skb };
+
+	parse_tcp_opts(&p, off, len, m);
+}
+
+#ifndef FM_BCC
+FM_SUBPROG void fast_opts_xdp(struct xdp_md *xdp, __u32 off, __u32 len, struct fm_meta *m)
+{
+	struct fm_pkt p = { .hook = FM_HOOK_XDP, .ctx = xdp };
+
+	parse_tcp_opts(&p, off, len, m);
+}
+#endif
+
+FM_INLINE void fast_opts(const struct fm_pkt *p, __u32 off, __u32 len, struct fm_meta *m)
+{
+#ifndef FM_BCC
+	if (p->hook == FM_HOOK_XDP) {
+		fast_opts_xdp(p->ctx, off, len, m);
+		return;
+	}
+#endif
+	fast_opts_skb(p->ctx, off, len, m);
+}
+
+FM_INLINE int fast_tcp(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m,
+		      __u32 l3_hdr)
 {
 	struct fm_tcp *th = c->pos;
 	__u32 doff;
 
-	if ((void *)(th + 1) > c->end || (th->flags & FLOW_TCPF_SYN))
+	if ((void *)(th + 1) > c->end)
 		return 0;
 	doff = (th->doff_res >> 4) * 4;
 	if (doff < sizeof(*th) || l3_hdr + doff > m->l3_len)
@@ -39,6 +76,10 @@ FM_INLINE int fast_tcp(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
 	m->is_tcp = 1;
 	m->hdr_len = l3_hdr + doff;
 	m->payload = m->l3_len - l3_hdr - doff;
+	if (th->flags & FLOW_TCPF_SYN) {
+		m->mss = 0;
+		fast_opts(p, (char *)(th + 1) - (char *)c->start, doff - sizeof(*th), m);
+	}
 	return 1;
 }
 
@@ -54,16 +95,17 @@ FM_INLINE int fast_udp(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
 	return 1;
 }
 
-FM_INLINE int fast_l4(struct hdr_cursor *c, struct fm_meta *m, __u32 l3_hdr)
+FM_INLINE int fast_l4(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m,
+		     __u32 l3_hdr)
 {
 	if (m->key.proto == FM_IPPROTO_TCP)
-		return fast_tcp(c, m, l3_hdr);
+		return fast_tcp(p, c, m, l3_hdr);
 	if (m->key.proto == FM_IPPROTO_UDP)
 		return fast_udp(c, m, l3_hdr);
 	return 0;
 }
 
-FM_INLINE int fast_ipv4(struct hdr_cursor *c, struct fm_meta *m)
+FM_INLINE int fast_ipv4(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m)
 {
 	struct fm_ip4 *ip = c->pos;
 
@@ -80,7 +122,7 @@ FM_INLINE int fast_ipv4(struct hdr_cursor *c, struct fm_meta *m)
 	m->l3_off = ETH_HLEN;
 	m->ttl = ip->ttl;
 	c->pos = ip + 1;
-	return fast_l4(c, m, sizeof(*ip));
+	return fast_l4(p, c, m, sizeof(*ip));
 }
 
 /*
@@ -95,7 +137,7 @@ FM_INLINE void fast_addr6(__u8 *dst, const __u8 *src)
 	((__u64 *)dst)[1] = ((const __u64 *)src)[1];
 }
 
-FM_INLINE int fast_ipv6(struct hdr_cursor *c, struct fm_meta *m)
+FM_INLINE int fast_ipv6(const struct fm_pkt *p, struct hdr_cursor *c, struct fm_meta *m)
 {
 	struct fm_ip6 *ip6 = c->pos;
 	__u32 plen;
@@ -113,7 +155,7 @@ FM_INLINE int fast_ipv6(struct hdr_cursor *c, struct fm_meta *m)
 	m->l3_off = ETH_HLEN;
 	m->ttl = ip6->hop_limit;
 	c->pos = ip6 + 1;
-	return fast_l4(c, m, sizeof(*ip6));
+	return fast_l4(p, c, m, sizeof(*ip6));
 }
 
 /*
@@ -129,9 +171,9 @@ FM_INLINE int fm_fast_parse(const struct fm_pkt *p, struct fm_meta *m)
 		return 0;
 	c.pos = eth + 1;
 	if (eth->proto == fm_htons(ETH_P_IP))
-		return fast_ipv4(&c, m);
+		return fast_ipv4(p, &c, m);
 	if (eth->proto == fm_htons(ETH_P_IPV6))
-		return fast_ipv6(&c, m);
+		return fast_ipv6(p, &c, m);
 	return 0;
 }
 

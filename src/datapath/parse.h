@@ -529,8 +529,11 @@ FM_INLINE int parse_ipv6(const struct fm_pkt *p, struct hdr_cursor *c, struct fm
 }
 
 /* TCP option bytes, copied out of the packet so that one function parses them. */
+#define TCP_OPT_MASK	63	/* an index into tcp_optbuf.b: masked, the verifier sees it in bounds */
+#define OPT_BYTE(o, i)	((o)->b[(i) & TCP_OPT_MASK])
+
 struct tcp_optbuf {
-	__u8 b[64];
+	__u8 b[TCP_OPT_MASK + 1];
 	__u32 len;
 	__u16 mss;
 	__u8 wscale;
@@ -539,39 +542,42 @@ struct tcp_optbuf {
 
 /*
  * TCP options (RFC 9293 3.1, RFC 7323): MSS (2) and window scale (3) on
- * SYNs. The whole 40-byte option space is walked; EOL ends it, NOP is one
- * byte, every other kind is skipped by its length. A global (not inlined)
- * function in BPF: the verifier checks it once.
+ * SYNs. One option per round: EOL ends the list, NOP is one byte, every
+ * other kind is skipped by its length, so a SYN's usual five options take
+ * five rounds. A global (not inlined) function in BPF: the verifier checks
+ * it once.
  */
 FM_NOINLINE int parse_tcp_optbuf(struct tcp_optbuf *o)
 {
-	__u32 len, skip = 0, olen, p;
+	__u32 len, olen, p = 0, round;
 
 	if (!o)
 		return 0;
 	len = o->len;
-	/* p walks every byte; skip (data-driven) only decides, never indexes */
-	for (p = 0; p < TCP_OPT_SPACE; p++) {
-		__u8 kind = o->b[p];
+	/* every round moves on by a byte at least: TCP_OPT_SPACE rounds suffice */
+	for (round = 0; round < TCP_OPT_SPACE; round++) {
+		__u8 kind;
 
-		if (p >= len)
+		if (p >= len || p >= TCP_OPT_SPACE)
 			break;
-		if (skip) {
-			skip--;
-			continue;
-		}
+		/* changes nothing, but bounds whichever register the compiler indexes with */
+		fm_barrier_var(p);
+		p &= TCP_OPT_MASK;
+		kind = OPT_BYTE(o, p);
 		if (kind == 0)		/* end of option list */
 			break;
-		if (kind == 1)		/* no-operation */
+		if (kind == 1) {	/* no-operation */
+			p++;
 			continue;
-		olen = o->b[p + 1];
+		}
+		olen = OPT_BYTE(o, p + 1);
 		if (olen < 2 || p + olen > len)
 			break;		/* malformed: stop, keep what we have */
 		if (kind == 2 && olen == 4)
-			o->mss = ((__u16)o->b[p + 2] << 8) | o->b[p + 3];
+			o->mss = ((__u16)OPT_BYTE(o, p + 2) << 8) | OPT_BYTE(o, p + 3);
 		else if (kind == 3 && olen == 3)
-			o->wscale = o->b[p + 2] > 14 ? 14 : o->b[p + 2];
-		skip = olen - 1;
+			o->wscale = OPT_BYTE(o, p + 2) > 14 ? 14 : OPT_BYTE(o, p + 2);
+		p += olen;
 	}
 	return 0;
 }

@@ -95,6 +95,12 @@ S_rc 0 "--version" --version
 tap_ok "--version: the script's name and the userland's version" \
 	grep -qx "tc_flowmon.sh (bpfFlowMon) $("$FM_USER" --version | awk '{ print $3 }' | tr -d ,)" \
 	"$FM_TMP/s.out"
+# -u after --version still picks the userland that answers (a stand-in with its own version)
+printf '#!/bin/sh\necho "tc_flowmon_user (bpfFlowMon) 9.8.7, stand-in"\n' >"$FM_TMP/fake_user"
+chmod +x "$FM_TMP/fake_user"
+S_rc 0 "--version -u PROG" --version -u "$FM_TMP/fake_user"
+tap_ok "--version -u PROG: that userland's version" \
+	grep -qx "tc_flowmon.sh (bpfFlowMon) 9.8.7" "$FM_TMP/s.out"
 
 # --- defaults: script, then /etc/default/bpfflowmon, then the command line ---
 S_rc 0 "--show-defaults" --show-defaults
